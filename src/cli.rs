@@ -1,0 +1,399 @@
+//! The command line (SPEC §5), as clap derive types. No I/O here: `main.rs`
+//! runs what these describe.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+A question can be given without `plan`:
+  certhelp \"move identity cert to new pc\"
+  certhelp export my certificate from firefox    (unquoted works when the first word is not a command)
+
+Secrets never go on the command line: passwords and PINs come from
+--password-file/--password-env, --pin-file/--pin-env, or a prompt.
+
+Exit status: 0 done; 1 nothing found (search, plan, probe) or doctor found problems; 2 error.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "certhelp",
+    version,
+    about = "Back up, move and install personal certificates: answers, walkthroughs and checks",
+    after_help = AFTER_HELP,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// An organisation's knowledge-base directory, laid over the shipped articles
+    #[arg(long, global = true, value_name = "DIR", env = "CERTHELP_KB")]
+    pub kb: Option<PathBuf>,
+
+    /// When to use colour on the terminal (NO_COLOR is respected)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OsArg {
+    Windows,
+    Macos,
+    Linux,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActivityArg {
+    Backup,
+    Export,
+    Import,
+    Chain,
+    Move,
+    Mail,
+    Associate,
+    Token,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProductArg {
+    Eca,
+    DigitalId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CertTypeArg {
+    Identity,
+    Encryption,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompatArg {
+    Modern,
+    Legacy,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer a question with a step-by-step plan
+    Plan(PlanArgs),
+    /// Search the knowledge base
+    Search {
+        /// Words to look for (an error message works too)
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        /// How many results
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+    },
+    /// Show one article
+    Show {
+        /// Article id, e.g. SO7079
+        id: String,
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+    },
+    /// List the articles
+    List,
+    /// Knowledge-base maintenance
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Report the OS, apps, stores, tokens and personal certificates found
+    Probe {
+        /// Print the documented JSON schema instead of text
+        #[arg(long)]
+        json: bool,
+        /// Hide names, e-mail addresses, serials and home paths (for tickets)
+        #[arg(long)]
+        redact: bool,
+    },
+    /// Check the certificates and stores, with a fix for each problem
+    Doctor {
+        #[arg(long)]
+        json: bool,
+        /// Judge a probe file (`probe --json`) instead of this machine
+        #[arg(long, value_name = "FILE")]
+        env: Option<PathBuf>,
+    },
+    /// Export certificates with their keys from a store (next release)
+    Export(ExportArgs),
+    /// Import a PKCS#12 or PEM file into a store (next release)
+    Import(ImportArgs),
+    /// Re-pack a PKCS#12 (or PEM key+cert) file (next release)
+    Convert {
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = CompatArg::Modern)]
+        compat: CompatArg,
+        #[command(flatten)]
+        secrets: SecretArgs,
+    },
+    /// Install intermediate and root certificates (next release)
+    Chain {
+        #[command(subcommand)]
+        command: ChainCommand,
+    },
+    /// Register or remove a PKCS#11 module in NSS stores (next release)
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Configure a mail client to sign and encrypt with a certificate (next release)
+    Associate {
+        #[arg(long, value_name = "SEL")]
+        cert: String,
+        /// thunderbird[:PROFILE]
+        #[arg(long)]
+        client: String,
+        #[arg(long, value_name = "EMAIL")]
+        identity: Option<String>,
+    },
+    /// Put a store back as certhelp's backup recorded it (next release)
+    Restore { backup: PathBuf },
+    /// Carry out the plan's steps that apply to this machine (next release)
+    Run {
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The question, e.g. "move identity cert to new pc"
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    /// The OS for ends the question does not name (default: this machine's)
+    #[arg(long, value_enum)]
+    pub os: Option<OsArg>,
+    /// Do not look at this machine: the answer depends only on the question and flags
+    #[arg(long)]
+    pub no_probe: bool,
+    /// Plan for the machine described by this `probe --json` file
+    #[arg(long, value_name = "FILE", conflicts_with = "no_probe")]
+    pub env: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Never ask a question, even on a terminal
+    #[arg(long)]
+    pub no_input: bool,
+    /// Override the activity the question implies
+    #[arg(long, value_enum)]
+    pub activity: Option<ActivityArg>,
+    /// Override the product (eca, digital-id)
+    #[arg(long, value_enum)]
+    pub product: Option<ProductArg>,
+    /// Override the certificate type
+    #[arg(long, value_enum)]
+    pub cert_type: Option<CertTypeArg>,
+    /// Source app (chrome, edge, ie, firefox, thunderbird, keychain, safari, outlook, ...)
+    #[arg(long, value_name = "APP")]
+    pub from: Option<String>,
+    /// Target app
+    #[arg(long, value_name = "APP")]
+    pub to: Option<String>,
+    /// Source OS
+    #[arg(long, value_enum)]
+    pub from_os: Option<OsArg>,
+    /// Target OS
+    #[arg(long, value_enum)]
+    pub to_os: Option<OsArg>,
+    /// The target is another computer
+    #[arg(long, conflicts_with = "same_computer")]
+    pub new_computer: bool,
+    /// The target is on the same computer
+    #[arg(long)]
+    pub same_computer: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// Read the PKCS#12 password from this file (first line)
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Read the PKCS#12 password from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Read the token PIN or NSS database password from this file
+    #[arg(long, value_name = "FILE")]
+    pub pin_file: Option<PathBuf>,
+    /// Read the token PIN or NSS database password from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub pin_env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// firefox, thunderbird, chrome, chromium (each optionally :PROFILE), nss:DIR, pkcs11:token=LABEL, file:PATH
+    #[arg(long, value_name = "STORE")]
+    pub from: String,
+    /// Which certificate: nickname, e-mail, part of the CN, or sha256:PREFIX (repeatable)
+    #[arg(long, value_name = "SEL")]
+    pub cert: Vec<String>,
+    /// Export every personal certificate, one file each under --out
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = CompatArg::Modern)]
+    pub compat: CompatArg,
+    /// Leave the chain out of the file
+    #[arg(long)]
+    pub no_chain: bool,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    #[arg(long, value_name = "STORE")]
+    pub to: String,
+    #[arg(long, value_name = "NAME")]
+    pub cert_name: Option<String>,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Check a knowledge-base directory (default: the shipped articles)
+    Lint {
+        dir: Option<PathBuf>,
+        /// DIR is a whole knowledge base: every article the planner names must be in it
+        #[arg(long, conflicts_with = "overlay")]
+        complete: bool,
+        /// DIR is laid over the shipped articles (what --kb does)
+        #[arg(long)]
+        overlay: bool,
+    },
+    /// Print where certhelp reads articles from and caches its index
+    Paths,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// Install the chain into a store
+    Install {
+        #[arg(long, value_name = "STORE")]
+        to: String,
+        #[arg(long, value_name = "FILE", conflicts_with = "from_cert")]
+        from_file: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        from_cert: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Register a PKCS#11 module (default: every Mozilla profile and Chrome's NSS DB)
+    Enable {
+        #[arg(long, value_name = "PATH")]
+        module: PathBuf,
+        #[arg(long = "in", value_name = "STORE")]
+        in_store: Option<String>,
+    },
+    /// Remove a PKCS#11 module registration
+    Disable {
+        #[arg(long, value_name = "PATH")]
+        module: PathBuf,
+        #[arg(long = "in", value_name = "STORE")]
+        in_store: Option<String>,
+    },
+}
+
+/// Names of the subcommands: a first word that is one of these is a verb.
+pub const VERBS: &[&str] = &[
+    "plan", "search", "show", "list", "kb", "probe", "doctor", "export", "import", "convert", "chain", "token",
+    "associate", "restore", "run", "help",
+];
+
+/// Options before the subcommand that take a value.
+const GLOBAL_VALUE_OPTIONS: &[&str] = &["--kb", "--color"];
+
+/// Applies SPEC §5's grammar: a single argument that contains spaces is a
+/// question; otherwise a first word that names a verb is that verb; any
+/// other first word starts a question. Returns argv with `plan` inserted
+/// where a question starts.
+pub fn with_implicit_plan(args: Vec<String>) -> Vec<String> {
+    let mut i = 1;
+    while i < args.len() {
+        let a = &args[i];
+        if GLOBAL_VALUE_OPTIONS.contains(&a.as_str()) {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    let Some(first) = args.get(i) else { return args };
+    if first.contains(char::is_whitespace) || !VERBS.contains(&first.as_str()) {
+        let mut out = args.clone();
+        out.insert(i, "plan".to_string());
+        return out;
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_spaced_argument_is_a_question_even_if_it_starts_with_a_verb() {
+        assert_eq!(
+            with_implicit_plan(argv(&["certhelp", "export my cert from firefox"])),
+            argv(&["certhelp", "plan", "export my cert from firefox"])
+        );
+    }
+
+    #[test]
+    fn a_verb_is_a_verb() {
+        assert_eq!(with_implicit_plan(argv(&["certhelp", "list"])), argv(&["certhelp", "list"]));
+    }
+
+    #[test]
+    fn unquoted_words_are_a_question() {
+        assert_eq!(
+            with_implicit_plan(argv(&["certhelp", "--kb", "d", "move", "my", "cert"])),
+            argv(&["certhelp", "--kb", "d", "plan", "move", "my", "cert"])
+        );
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

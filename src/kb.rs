@@ -1,0 +1,596 @@
+//! The knowledge base: articles with front matter, embedded in the binary and
+//! optionally overridden by an organisation's directory.
+//!
+//! This module parses and validates articles (`kb lint`) and looks them up by
+//! id. It does not search (see `search`) and does not render (see `render`).
+//! It reads files only when given an override directory.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+use crate::embedded;
+
+/// Environment variable naming an organisation's knowledge-base directory.
+pub const KB_ENV: &str = "CERTHELP_KB";
+
+/// Values `kind` may take.
+pub const KINDS: &[&str] = &[
+    "export",
+    "import",
+    "chain",
+    "associate",
+    "token",
+    "overview",
+    "troubleshoot",
+    "convert",
+    "guide",
+];
+const OS_IDS: &[&str] = &["windows", "macos", "linux"];
+const PRODUCT_IDS: &[&str] = &["eca", "digital-id"];
+const CERT_TYPES: &[&str] = &["identity", "encryption"];
+const KEYS: &[&str] = &[
+    "id",
+    "title",
+    "summary",
+    "kind",
+    "apps",
+    "os",
+    "products",
+    "cert_types",
+    "synonyms",
+    "errors",
+    "legacy",
+    "related",
+    "updated",
+];
+
+/// One article: its front matter and its Markdown body.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Article {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub kind: String,
+    pub apps: Vec<String>,
+    pub os: Vec<String>,
+    pub products: Vec<String>,
+    pub cert_types: Vec<String>,
+    pub synonyms: Vec<String>,
+    pub errors: Vec<String>,
+    pub legacy: bool,
+    pub related: Vec<String>,
+    pub updated: Option<String>,
+    /// Markdown after the front matter.
+    #[serde(skip)]
+    pub body: String,
+    /// Where the article came from: `built-in` or a file path.
+    pub source: String,
+}
+
+/// A problem in an article file, with the line it is on (1-based; 0 when it
+/// concerns the whole file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}
+
+/// Parses one article file. `file` names it in problems; the file name (when
+/// it ends in `.md`) must match the `id`.
+pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut problem = |line: usize, message: String| {
+        problems.push(Problem {
+            file: file.to_string(),
+            line,
+            message,
+        })
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, l)) if l.trim_end() == "---" => {}
+        _ => {
+            problem(1, "missing front matter: the file must start with a `---` line".into());
+            return Err(problems);
+        }
+    }
+    let mut article = Article::default();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut body_start = None;
+    for (idx, raw) in lines.by_ref() {
+        let lineno = idx + 1;
+        let line = raw.trim_end();
+        if line == "---" {
+            body_start = Some(idx + 1);
+            break;
+        }
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            problem(lineno, format!("expected `key: value`, found `{line}`"));
+            continue;
+        };
+        let key = key.trim();
+        let value = value.trim();
+        if !KEYS.contains(&key) {
+            problem(lineno, format!("unknown key `{key}` (known: {})", KEYS.join(", ")));
+            continue;
+        }
+        if let Some(first) = seen.insert(key.to_string(), lineno) {
+            problem(lineno, format!("key `{key}` repeats line {first}"));
+        }
+        let list = |problem: &mut dyn FnMut(usize, String)| match parse_list(value) {
+            Ok(v) => v,
+            Err(e) => {
+                problem(lineno, format!("`{key}`: {e}"));
+                Vec::new()
+            }
+        };
+        match key {
+            "id" => article.id = unquote(value),
+            "title" => article.title = unquote(value),
+            "summary" => article.summary = unquote(value),
+            "kind" => article.kind = unquote(value),
+            "updated" => article.updated = Some(unquote(value)).filter(|s| !s.is_empty()),
+            "legacy" => match value {
+                "true" => article.legacy = true,
+                "false" | "" => article.legacy = false,
+                other => problem(lineno, format!("`legacy` must be true or false, not `{other}`")),
+            },
+            "apps" => article.apps = list(&mut problem),
+            "os" => article.os = list(&mut problem),
+            "products" => article.products = list(&mut problem),
+            "cert_types" => article.cert_types = list(&mut problem),
+            "synonyms" => article.synonyms = list(&mut problem),
+            "errors" => article.errors = list(&mut problem),
+            "related" => article.related = list(&mut problem),
+            _ => unreachable!("KEYS lists every key"),
+        }
+    }
+    let Some(body_start) = body_start else {
+        problem(0, "front matter is not closed: add a `---` line after it".into());
+        return Err(problems);
+    };
+    let line_of = |key: &str| seen.get(key).copied().unwrap_or(1);
+    for key in ["id", "title", "summary", "kind"] {
+        let empty = match key {
+            "id" => article.id.is_empty(),
+            "title" => article.title.is_empty(),
+            "summary" => article.summary.is_empty(),
+            _ => article.kind.is_empty(),
+        };
+        if empty {
+            problem(line_of(key), format!("`{key}` is required"));
+        }
+    }
+    if !article.kind.is_empty() && !KINDS.contains(&article.kind.as_str()) {
+        problem(
+            line_of("kind"),
+            format!("unknown kind `{}` (one of: {})", article.kind, KINDS.join(", ")),
+        );
+    }
+    for (key, values, allowed) in [
+        ("os", &article.os, OS_IDS),
+        ("products", &article.products, PRODUCT_IDS),
+        ("cert_types", &article.cert_types, CERT_TYPES),
+    ] {
+        for v in values.iter().filter(|v| !allowed.contains(&v.as_str())) {
+            problem(
+                line_of(key),
+                format!("unknown {key} value `{v}` (one of: {})", allowed.join(", ")),
+            );
+        }
+    }
+    if let Some(stem) = Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".md"))
+    {
+        if !article.id.is_empty() && stem != article.id {
+            problem(
+                line_of("id"),
+                format!("id `{}` does not match the file name `{stem}.md`", article.id),
+            );
+        }
+    }
+    let body: Vec<&str> = text.lines().skip(body_start).collect();
+    article.body = body.join("\n").trim().to_string() + "\n";
+    if article.body.trim().is_empty() {
+        problem(body_start + 1, "the article has no body".into());
+    }
+    if problems.is_empty() {
+        Ok(article)
+    } else {
+        Err(problems)
+    }
+}
+
+fn unquote(s: &str) -> String {
+    let s = s.trim();
+    if s.len() >= 2 && ((s.starts_with('"') && s.ends_with('"')) || (s.starts_with('\'') && s.ends_with('\''))) {
+        s[1..s.len() - 1].replace("\\\"", "\"")
+    } else {
+        s.to_string()
+    }
+}
+
+/// Parses an inline list `[a, "b, c", d]`; a bare scalar is a list of one.
+fn parse_list(value: &str) -> std::result::Result<Vec<String>, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(inner) = value.strip_prefix('[') else {
+        return Ok(vec![unquote(value)]);
+    };
+    let Some(inner) = inner.strip_suffix(']') else {
+        return Err("a list must end with `]` on the same line".into());
+    };
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), '\\') if chars.peek() == Some(&q) => current.push(chars.next().unwrap()),
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.push(c),
+            (None, '"' | '\'') if current.trim().is_empty() => {
+                current.clear();
+                quote = Some(c);
+            }
+            (None, ',') => {
+                items.push(current.trim().to_string());
+                current.clear();
+            }
+            (None, c) => current.push(c),
+        }
+    }
+    if quote.is_some() {
+        return Err("unclosed quote".into());
+    }
+    if !current.trim().is_empty() {
+        items.push(current.trim().to_string());
+    }
+    items.retain(|i| !i.is_empty());
+    Ok(items)
+}
+
+/// The articles in effect: the shipped ones, with an organisation's
+/// directory laid over them.
+#[derive(Debug, Clone, Default)]
+pub struct Kb {
+    articles: Vec<Article>,
+    by_id: HashMap<String, usize>,
+    /// Directory laid over the shipped articles, if any.
+    pub overlay: Option<PathBuf>,
+}
+
+impl Kb {
+    /// The articles compiled into the binary.
+    pub fn builtin() -> Kb {
+        let mut kb = Kb::default();
+        for (name, text) in embedded::KB_FILES {
+            // Shipped articles are linted by the test suite; a broken one
+            // would be a build defect, so it is skipped rather than fatal.
+            if let Ok(mut a) = parse_article(name, text) {
+                a.source = "built-in".into();
+                kb.insert(a);
+            }
+        }
+        kb
+    }
+
+    /// The shipped articles overlaid by `dir` (when given, else by the
+    /// directory in `CERTHELP_KB`). Broken files in the directory are an
+    /// error naming file and line.
+    pub fn load(dir: Option<&Path>) -> Result<Kb> {
+        let mut kb = Kb::builtin();
+        let env_dir = std::env::var_os(KB_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let Some(dir) = dir.map(Path::to_path_buf).or(env_dir) else {
+            return Ok(kb);
+        };
+        let (articles, problems) = read_dir_articles(&dir)?;
+        if let Some(p) = problems.first() {
+            return Err(Error::new(
+                format!("knowledge base {}: {p}", dir.display()),
+                format!("run `certhelp kb lint {}` for every problem", dir.display()),
+            ));
+        }
+        for a in articles {
+            kb.insert(a);
+        }
+        kb.overlay = Some(dir);
+        Ok(kb)
+    }
+
+    fn insert(&mut self, a: Article) {
+        match self.by_id.get(&a.id) {
+            Some(&i) => self.articles[i] = a,
+            None => {
+                self.by_id.insert(a.id.clone(), self.articles.len());
+                self.articles.push(a);
+            }
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Article> {
+        self.by_id.get(id).map(|&i| &self.articles[i])
+    }
+
+    /// Looks an id up ignoring case (`so7079` finds `SO7079`).
+    pub fn find(&self, id: &str) -> Option<&Article> {
+        self.get(id).or_else(|| self.articles.iter().find(|a| a.id.eq_ignore_ascii_case(id)))
+    }
+
+    /// All articles, sorted by id.
+    pub fn articles(&self) -> Vec<&Article> {
+        let mut v: Vec<&Article> = self.articles.iter().collect();
+        v.sort_by(|a, b| id_order(&a.id, &b.id));
+        v
+    }
+
+    pub fn len(&self) -> usize {
+        self.articles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.articles.is_empty()
+    }
+
+    /// A fingerprint of the article set, to key caches on (changes whenever
+    /// any article's text does).
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = Fnv::new();
+        for a in self.articles() {
+            for part in [&a.id, &a.title, &a.summary, &a.kind, &a.body] {
+                h.write(part.as_bytes());
+                h.write(&[0]);
+            }
+            for list in [&a.apps, &a.os, &a.synonyms, &a.errors, &a.products, &a.cert_types] {
+                for v in list.iter() {
+                    h.write(v.as_bytes());
+                    h.write(&[1]);
+                }
+            }
+        }
+        h.finish()
+    }
+}
+
+/// Orders ids by prefix, then number (SO2139 before SO10186).
+fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn split(s: &str) -> (&str, u64) {
+        let i = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
+        (&s[..i], s[i..].parse().unwrap_or(0))
+    }
+    split(a).cmp(&split(b)).then_with(|| a.cmp(b))
+}
+
+/// FNV-1a: tiny, stable across Rust versions (unlike `DefaultHasher`), which
+/// matters because the value names a cache directory on disk.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Reads every `*.md` article (but README.md) of a directory.
+fn read_dir_articles(dir: &Path) -> Result<(Vec<Article>, Vec<Problem>)> {
+    let rd = fs::read_dir(dir).map_err(|e| {
+        Error::new(
+            format!("cannot read knowledge-base directory {}: {e}", dir.display()),
+            "give a directory of Markdown articles (see kb/README.md)",
+        )
+    })?;
+    let mut paths: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "md")
+                && p.file_name().is_some_and(|n| n != "README.md")
+        })
+        .collect();
+    paths.sort();
+    let mut articles = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let file = path.display().to_string();
+        match fs::read_to_string(&path) {
+            Ok(text) => match parse_article(&file, &text) {
+                Ok(mut a) => {
+                    a.source = file;
+                    articles.push(a)
+                }
+                Err(p) => problems.extend(p),
+            },
+            Err(e) => problems.push(Problem {
+                file,
+                line: 0,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    Ok((articles, problems))
+}
+
+/// What `kb lint` checks a directory as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LintMode {
+    /// The directory is a whole knowledge base: every article the planner
+    /// names must be in it.
+    Complete,
+    /// The directory is laid over the shipped articles.
+    Overlay,
+}
+
+/// Checks a knowledge-base directory (or, with `None`, the shipped one):
+/// every file parses, ids are unique, `related` and "see ID" references
+/// resolve, and every article the planner's tables name is present.
+///
+/// A directory that holds the overview article (SO6063) is taken as a whole
+/// knowledge base unless `mode` says otherwise; any other directory as an
+/// overlay, since that is how `--kb` uses it.
+pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Result<Vec<Problem>> {
+    let (articles, mut problems, mode, label) = match dir {
+        None => {
+            let mut problems = Vec::new();
+            let mut articles = Vec::new();
+            for (name, text) in embedded::KB_FILES {
+                match parse_article(&format!("kb/{name}"), text) {
+                    Ok(a) => articles.push(a),
+                    Err(p) => problems.extend(p),
+                }
+            }
+            (articles, problems, LintMode::Complete, "kb".to_string())
+        }
+        Some(dir) => {
+            let (articles, problems) = read_dir_articles(dir)?;
+            let has_overview = dir.join("SO6063.md").exists();
+            let mode = mode.unwrap_or(if has_overview { LintMode::Complete } else { LintMode::Overlay });
+            (articles, problems, mode, dir.display().to_string())
+        }
+    };
+    let mut ids: HashMap<&str, &str> = HashMap::new();
+    for a in &articles {
+        if let Some(prev) = ids.insert(&a.id, &a.source) {
+            problems.push(Problem {
+                file: a.source.clone(),
+                line: 2,
+                message: format!("id `{}` is also used by {prev}", a.id),
+            });
+        }
+    }
+    let builtin = Kb::builtin();
+    let known = |id: &str| ids.contains_key(id) || (mode == LintMode::Overlay && builtin.get(id).is_some());
+    for a in &articles {
+        let file = if a.source.is_empty() { format!("{label}/{}.md", a.id) } else { a.source.clone() };
+        for r in a.related.iter().filter(|r| !known(r)) {
+            problems.push(Problem {
+                file: file.clone(),
+                line: 0,
+                message: format!("`related` names `{r}`, which is not an article"),
+            });
+        }
+        for (n, line) in a.body.lines().enumerate() {
+            for id in referenced_ids(line).into_iter().filter(|id| !known(id)) {
+                problems.push(Problem {
+                    file: file.clone(),
+                    line: 0,
+                    message: format!("body line {} refers to `{id}`, which is not an article", n + 1),
+                });
+            }
+        }
+    }
+    for id in required.iter().filter(|id| !known(id)) {
+        problems.push(Problem {
+            file: format!("{label}/{id}.md"),
+            line: 0,
+            message: format!("article `{id}` is missing: the planner's tables name it"),
+        });
+    }
+    Ok(problems)
+}
+
+/// Article ids a line of text refers to (`SO7079`, `INFO646`, `TS2001`, ...).
+pub fn referenced_ids(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in line.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let prefix_len = word.find(|c: char| c.is_ascii_digit()).unwrap_or(word.len());
+        let (prefix, digits) = word.split_at(prefix_len);
+        if matches!(prefix, "SO" | "INFO" | "CH" | "TS")
+            && digits.len() >= 3
+            && digits.chars().all(|c| c.is_ascii_digit())
+        {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "---\nid: SO1\ntitle: A title\nsummary: Sum\nkind: export\napps: [chrome, \"a, b\"]\nlegacy: true\n---\nBody\n";
+
+    #[test]
+    fn parses_front_matter_and_body() {
+        let a = parse_article("SO1.md", GOOD).unwrap();
+        assert_eq!(a.id, "SO1");
+        assert_eq!(a.apps, vec!["chrome", "a, b"]);
+        assert!(a.legacy);
+        assert_eq!(a.body, "Body\n");
+    }
+
+    #[test]
+    fn problems_name_their_line() {
+        let bad = GOOD.replace("kind: export", "kind: exprot").replace("legacy: true", "colour: red");
+        let p = parse_article("SO1.md", &bad).unwrap_err();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p.iter().any(|p| p.line == 7 && p.message.contains("unknown key `colour`")));
+        assert!(p.iter().any(|p| p.line == 5 && p.message.contains("unknown kind")));
+    }
+
+    #[test]
+    fn id_must_match_file_name() {
+        let p = parse_article("SO2.md", GOOD).unwrap_err();
+        assert!(p[0].message.contains("does not match"));
+        assert_eq!(p[0].line, 2);
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_reported() {
+        let p = parse_article("x.md", "---\nid: X\n").unwrap_err();
+        assert!(p[0].message.contains("not closed"));
+    }
+
+    #[test]
+    fn lists_allow_quotes_and_escapes() {
+        assert_eq!(parse_list(r#"["a \"b\"", c]"#).unwrap(), vec!["a \"b\"", "c"]);
+        assert!(parse_list("[a, b").is_err());
+        assert_eq!(parse_list("single").unwrap(), vec!["single"]);
+    }
+
+    #[test]
+    fn ids_sort_by_number() {
+        let mut v = vec!["SO10186", "SO2139", "INFO646", "CH1001"];
+        v.sort_by(|a, b| id_order(a, b));
+        assert_eq!(v, vec!["CH1001", "INFO646", "SO2139", "SO10186"]);
+    }
+
+    #[test]
+    fn finds_referenced_ids() {
+        assert_eq!(referenced_ids("see TS2001 and SO7079, not SOX or SO1"), vec!["TS2001", "SO7079"]);
+    }
+}

@@ -1,0 +1,26 @@
+//! certhelp: a troubleshooting assistant for personal certificates.
+//!
+//! Data flows one way (see README, "Architecture"): the question is read by
+//! `intent`, planned by `plan` against the knowledge base (`kb`, `search`)
+//! and the machine (`probe` -> `env::Env`), and printed by `render`.
+//! `main.rs` is the only place that prints.
+
+pub mod answer;
+pub mod cert;
+pub mod cli;
+pub mod doctor;
+pub mod env;
+pub mod error;
+pub mod intent;
+pub mod kb;
+pub mod markdown;
+pub mod plan;
+pub mod probe;
+pub mod render;
+pub mod search;
+pub mod store;
+
+/// The knowledge base and templates compiled into the binary (build.rs).
+pub(crate) mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}

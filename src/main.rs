@@ -1,0 +1,356 @@
+//! certhelp's entry point: parse, run, print, exit status (SPEC §5).
+//!
+//! The only module that prints and reads the terminal. Errors end as
+//! `error: ...` and `hint: ...` on stderr with status 2.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use certhelp::cli::{self, ActivityArg, CertTypeArg, Cli, ColorChoice, Command, FormatArg, KbCommand, OsArg, PlanArgs, ProductArg};
+use certhelp::env::{Env, Os};
+use certhelp::error::{Error, Result};
+use certhelp::intent::{self, Activity, CertType, Product};
+use certhelp::kb::{self, Kb, LintMode};
+use certhelp::plan::{self, Context, Overrides, Plan};
+use certhelp::render::{self, Format, TextOptions};
+use certhelp::search::SearchIndex;
+use certhelp::{answer, probe};
+
+fn main() -> ExitCode {
+    let args = cli::with_implicit_plan(std::env::args().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            eprintln!("hint: {}", e.hint);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn text_options(choice: ColorChoice) -> TextOptions {
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true)
+        }
+    };
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(80)
+        .clamp(40, 100);
+    TextOptions { color, width }
+}
+
+fn print(s: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        // A closed pipe (`| head`) is not an error worth reporting.
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Error::new(format!("cannot write output: {e}"), "check where the output goes"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let opts = text_options(cli.color);
+    match cli.command {
+        Command::Plan(args) => {
+            let kb = Kb::load(cli.kb.as_deref())?;
+            run_plan(args, &kb, opts)
+        }
+        Command::Search { query, json, limit } => {
+            let kb = Kb::load(cli.kb.as_deref())?;
+            let query = query.join(" ");
+            let hits = SearchIndex::open(&kb)?.search(&kb, &query, limit.max(1));
+            if json {
+                print(&(serde_json::to_string_pretty(&hits).unwrap_or_default() + "\n"))?;
+            } else if hits.is_empty() {
+                eprintln!("No article matches \"{query}\". Try other words, or `certhelp list`.");
+            } else {
+                let style = certhelp::markdown::Style { color: opts.color };
+                let mut s = String::new();
+                for h in &hits {
+                    let legacy = if h.legacy { " (legacy)" } else { "" };
+                    s.push_str(&format!("{} {}{legacy}\n", style.cyan(&format!("{:<8}", h.id)), style.bold(&h.title)));
+                    s.push_str(&format!("         {}\n", h.snippet));
+                }
+                print(&s)?;
+            }
+            Ok(if hits.is_empty() { 1 } else { 0 })
+        }
+        Command::Show { id, format } => {
+            let kb = Kb::load(cli.kb.as_deref())?;
+            let a = kb.find(&id).ok_or_else(|| {
+                Error::new(format!("no article `{id}`"), "`certhelp list` shows the ids; `certhelp search WORDS` finds one")
+            })?;
+            print(&render::article(a, format_of(format), opts)?)?;
+            Ok(0)
+        }
+        Command::List => {
+            let kb = Kb::load(cli.kb.as_deref())?;
+            print(&render::list(&kb, opts))?;
+            Ok(0)
+        }
+        Command::Kb { command } => match command {
+            KbCommand::Lint { dir, complete, overlay } => {
+                let mode = if complete {
+                    Some(LintMode::Complete)
+                } else if overlay {
+                    Some(LintMode::Overlay)
+                } else {
+                    None
+                };
+                let problems = kb::lint(dir.as_deref(), mode, &plan::required_articles())?;
+                let label = dir.as_deref().map(|d| d.display().to_string()).unwrap_or_else(|| "built-in knowledge base".into());
+                if problems.is_empty() {
+                    print(&format!("{label}: ok\n"))?;
+                    Ok(0)
+                } else {
+                    let mut s = String::new();
+                    for p in &problems {
+                        s.push_str(&format!("{p}\n"));
+                    }
+                    print(&s)?;
+                    eprintln!("error: {} problem(s) in {label}", problems.len());
+                    eprintln!("hint: fix each file and line above (format: kb/README.md in the certhelp sources)");
+                    Ok(1)
+                }
+            }
+            KbCommand::Paths => {
+                let kb = Kb::load(cli.kb.as_deref())?;
+                let overlay = kb.overlay.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "none".into());
+                print(&format!(
+                    "articles: {} built-in, overlay: {overlay} (--kb or {})\nindex cache: {}\n",
+                    Kb::builtin().len(),
+                    kb::KB_ENV,
+                    cache_home().join("certhelp").display()
+                ))?;
+                Ok(0)
+            }
+        },
+        Command::Probe { json, redact } => Ok(exit_u8(probe::command(json, redact)?)),
+        Command::Doctor { json, env } => {
+            let env = env.as_deref().map(read_env).transpose()?;
+            Ok(exit_u8(certhelp::doctor::command(json, env)?))
+        }
+        Command::Export(_) => Err(next_release("export", "export my certificate")),
+        Command::Import(_) => Err(next_release("import", "import my certificate")),
+        Command::Convert { .. } => Err(next_release("convert", "convert pem to p12")),
+        Command::Chain { .. } => Err(next_release("chain install", "install the chain")),
+        Command::Token { .. } => Err(next_release("token", "use my smart card on another computer")),
+        Command::Associate { .. } => Err(next_release("associate", "set up thunderbird to sign")),
+        Command::Restore { .. } => Err(next_release("restore", "import my certificate")),
+        Command::Run { query, .. } => Err(next_release("run", &query.join(" "))),
+    }
+}
+
+fn exit_u8(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(2)
+}
+
+fn cache_home() -> std::path::PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
+        .unwrap_or_default()
+}
+
+fn next_release(verb: &str, question: &str) -> Error {
+    Error::new(
+        format!("`certhelp {verb}` does not change stores in this release yet"),
+        format!("follow the walkthrough instead: certhelp \"{question}\""),
+    )
+}
+
+fn format_of(f: FormatArg) -> Format {
+    match f {
+        FormatArg::Text => Format::Text,
+        FormatArg::Md => Format::Markdown,
+        FormatArg::Html => Format::Html,
+        FormatArg::Json => Format::Json,
+    }
+}
+
+fn os_of(o: OsArg) -> Os {
+    match o {
+        OsArg::Windows => Os::Windows,
+        OsArg::Macos => Os::Macos,
+        OsArg::Linux => Os::Linux,
+    }
+}
+
+fn read_env(path: &Path) -> Result<Env> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::new(
+            format!("cannot read probe file {}: {e}", path.display()),
+            "give the file that `certhelp probe --json` wrote",
+        )
+    })?;
+    serde_json::from_str::<Env>(&text).map_err(|e| {
+        Error::new(
+            format!("{} is not a certhelp probe file: {e}", path.display()),
+            "create one with `certhelp probe --json > probe.json` on the customer's computer",
+        )
+    })
+}
+
+fn app_arg(flag: &str, value: &Option<String>) -> Result<Option<&'static str>> {
+    match value {
+        None => Ok(None),
+        Some(v) => intent::app_id(v).map(Some).ok_or_else(|| {
+            Error::new(
+                format!("{flag}: unknown app `{v}`"),
+                format!("use one of: {}", intent::APPS.join(", ")),
+            )
+        }),
+    }
+}
+
+fn overrides(args: &PlanArgs) -> Result<Overrides> {
+    Ok(Overrides {
+        activity: args.activity.map(|a| match a {
+            ActivityArg::Backup => Activity::Backup,
+            ActivityArg::Export => Activity::Export,
+            ActivityArg::Import => Activity::Import,
+            ActivityArg::Chain => Activity::Chain,
+            ActivityArg::Move => Activity::Move,
+            ActivityArg::Mail => Activity::Mail,
+            ActivityArg::Associate => Activity::Associate,
+            ActivityArg::Token => Activity::Token,
+        }),
+        product: args.product.map(|p| match p {
+            ProductArg::Eca => Product::Eca,
+            ProductArg::DigitalId => Product::DigitalId,
+        }),
+        cert_type: args.cert_type.map(|c| match c {
+            CertTypeArg::Identity => CertType::Identity,
+            CertTypeArg::Encryption => CertType::Encryption,
+        }),
+        from_app: app_arg("--from", &args.from)?,
+        to_app: app_arg("--to", &args.to)?,
+        from_os: args.from_os.map(os_of),
+        to_os: args.to_os.map(os_of),
+        new_computer: if args.new_computer {
+            Some(true)
+        } else if args.same_computer {
+            Some(false)
+        } else {
+            None
+        },
+    })
+}
+
+fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
+    let query = args.query.join(" ");
+    if query.trim().is_empty() {
+        return Err(Error::new("the question is empty", "ask e.g. certhelp \"move identity cert to new pc\""));
+    }
+    let mut overrides = overrides(&args)?;
+    let env = match (&args.env, args.no_probe) {
+        (Some(path), _) => Some(read_env(path)?),
+        (None, true) => None,
+        (None, false) => Some(probe::collect(&probe::ProbeOptions {
+            // The plan needs the certificates, not the tokens' details.
+            load_modules: false,
+            ..Default::default()
+        })),
+    };
+    let default_os = args.os.map(os_of).unwrap_or_else(|| env.as_ref().map(|e| e.os.id).unwrap_or_else(Os::current));
+    let ctx = Context { default_os, env: env.as_ref() };
+    let format = format_of(args.format);
+    let interactive = !args.no_input && format != Format::Json && io::stdin().is_terminal() && io::stderr().is_terminal();
+    let mut p = answer::answer(&query, &overrides, ctx, kb)?;
+    if interactive {
+        if p.intent.activity.is_none() || p.steps.is_empty() && p.notes.is_empty() {
+            if let Some(a) = ask_activity()? {
+                overrides.activity = Some(a);
+                p = answer::answer(&query, &overrides, ctx, kb)?;
+            }
+        }
+        if p.has_choice() {
+            if let Some(prod) = ask_product()? {
+                overrides.product = Some(prod);
+                p = answer::answer(&query, &overrides, ctx, kb)?;
+            }
+        }
+    } else if p.has_choice() {
+        p.notes.push(
+            "The chain step depends on your certificate's issuer: SO10186 for ECA certificates, SO6395 for Digital ID for Secure Email (issued to \"Persona Not Validated\"). Add --product eca or --product digital-id to choose.".into(),
+        );
+    }
+    print(&render::plan(&p, kb, format, opts)?)?;
+    Ok(exit_status(&p))
+}
+
+/// 1 when nothing was found to answer with (SPEC §5).
+fn exit_status(p: &Plan) -> u8 {
+    if p.steps.is_empty() && p.notes.is_empty() {
+        1
+    } else if p.intent.activity.is_none() && p.steps.is_empty() {
+        1
+    } else {
+        0
+    }
+}
+
+fn prompt(question: &str, options: &[&str]) -> Result<Option<usize>> {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{question}");
+    for (i, o) in options.iter().enumerate() {
+        let _ = writeln!(err, "  {}) {o}", i + 1);
+    }
+    let _ = write!(err, "Choose 1-{} (Enter to skip): ", options.len());
+    let _ = err.flush();
+    let mut line = String::new();
+    io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::new(format!("cannot read the answer: {e}"), "use --no-input"))?;
+    Ok(line.trim().parse::<usize>().ok().filter(|n| (1..=options.len()).contains(n)).map(|n| n - 1))
+}
+
+fn ask_activity() -> Result<Option<Activity>> {
+    const CHOICES: [(&str, Activity); 7] = [
+        ("Back up or export a certificate to a file", Activity::Export),
+        ("Import a certificate file into an app", Activity::Import),
+        ("Move a certificate to another app or computer", Activity::Move),
+        ("Install the intermediate and root certificates", Activity::Chain),
+        ("Sign and encrypt mail with a certificate", Activity::Associate),
+        ("Use a USB token or smart card on another computer", Activity::Token),
+        ("None of these: show the closest article", Activity::Troubleshoot),
+    ];
+    let labels: Vec<&str> = CHOICES.iter().map(|c| c.0).collect();
+    Ok(prompt("What do you want to do?", &labels)?
+        .map(|i| CHOICES[i].1)
+        .filter(|a| *a != Activity::Troubleshoot))
+}
+
+fn ask_product() -> Result<Option<Product>> {
+    let labels = [
+        "An ECA certificate (identity and encryption pair, issuer name contains \"ECA\")",
+        "A Digital ID for Secure Email (issued to \"Persona Not Validated\")",
+        "Not sure: show both",
+    ];
+    Ok(match prompt("Which certificate do you have?", &labels)? {
+        Some(0) => Some(Product::Eca),
+        Some(1) => Some(Product::DigitalId),
+        _ => None,
+    })
+}

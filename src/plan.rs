@@ -1,0 +1,1078 @@
+//! Intent + machine + knowledge base -> the step sequence (SPEC §2-3).
+//!
+//! Pure: no file, process or clock. `resolve` fills what the question left
+//! open (OS, source and target app, product) from flags, from the probe's
+//! [`Env`] when there is one, and from SPEC's defaults; `build` turns the
+//! resolved [`Intent`] into a [`Plan`] through the tables below. The tables
+//! are data: a new app or article is a new row, not a new branch.
+
+use serde::Serialize;
+
+use crate::env::{CertUse, Certificate, Env, Os, ProductKind};
+use crate::intent::{self, Activity, CertType, Parsed, Product};
+use crate::kb::Kb;
+
+/// One app of the knowledge base and its articles per OS
+/// (index 0 Windows, 1 macOS, 2 Linux). `None`: the app does not run there.
+struct AppRow {
+    id: &'static str,
+    name: &'static str,
+    export: [Option<&'static str>; 3],
+    import: [Option<&'static str>; 3],
+    associate: [Option<&'static str>; 3],
+}
+
+const W: usize = 0;
+const M: usize = 1;
+const L: usize = 2;
+
+const fn all(a: &'static str) -> [Option<&'static str>; 3] {
+    [Some(a), Some(a), Some(a)]
+}
+const fn per(w: Option<&'static str>, m: Option<&'static str>, l: Option<&'static str>) -> [Option<&'static str>; 3] {
+    [w, m, l]
+}
+const NONE: [Option<&str>; 3] = [None, None, None];
+
+/// SPEC §3, plus the apps beyond it (CH articles).
+const APPS: &[AppRow] = &[
+    AppRow {
+        id: "chrome",
+        name: "Chrome",
+        export: per(Some("SO7079"), Some("SO28421"), Some("CH1001")),
+        import: per(Some("SO7085"), Some("SO5181"), Some("CH1002")),
+        associate: NONE,
+    },
+    AppRow {
+        id: "chromium",
+        name: "Chromium",
+        export: per(Some("SO7079"), Some("SO28421"), Some("CH1001")),
+        import: per(Some("SO7085"), Some("SO5181"), Some("CH1002")),
+        associate: NONE,
+    },
+    AppRow {
+        id: "edge",
+        name: "Edge",
+        export: per(Some("SO7079"), Some("CH1003"), Some("CH1001")),
+        import: per(Some("SO7085"), Some("CH1004"), Some("CH1002")),
+        associate: NONE,
+    },
+    AppRow {
+        id: "ie",
+        name: "Internet Explorer",
+        export: per(Some("SO7079"), None, None),
+        import: per(Some("SO7085"), None, None),
+        associate: NONE,
+    },
+    AppRow {
+        id: "firefox",
+        name: "Firefox",
+        export: all("SO4291"),
+        import: all("SO5437"),
+        associate: NONE,
+    },
+    AppRow {
+        id: "netscape",
+        name: "Netscape/SeaMonkey",
+        export: all("SO2139"),
+        import: all("SO2800"),
+        associate: NONE,
+    },
+    AppRow {
+        id: "keychain",
+        name: "Keychain",
+        export: per(None, Some("SO28421"), None),
+        import: per(None, Some("SO5181"), None),
+        associate: NONE,
+    },
+    AppRow {
+        id: "safari",
+        name: "Safari",
+        export: per(None, Some("SO28421"), None),
+        import: per(None, Some("SO5181"), None),
+        associate: NONE,
+    },
+    AppRow {
+        id: "outlook",
+        name: "Outlook",
+        export: per(Some("SO10780"), Some("SO28421"), None),
+        import: per(Some("SO7085"), Some("SO5181"), None),
+        associate: per(Some("SO10781"), Some("SO6722"), None),
+    },
+    AppRow {
+        id: "outlook-express",
+        name: "Outlook Express",
+        export: per(Some("SO7079"), None, None),
+        import: per(Some("SO7085"), None, None),
+        associate: per(Some("SO10781"), None, None),
+    },
+    AppRow {
+        id: "entourage",
+        name: "Entourage",
+        export: per(None, Some("SO28421"), None),
+        import: per(None, Some("SO5181"), None),
+        associate: per(None, Some("SO6722"), None),
+    },
+    AppRow {
+        id: "windows-mail",
+        name: "Windows Mail",
+        export: per(Some("SO7079"), None, None),
+        import: per(Some("SO7085"), None, None),
+        associate: per(Some("SO10732"), None, None),
+    },
+    AppRow {
+        id: "apple-mail",
+        name: "Apple Mail",
+        export: per(None, Some("SO28421"), None),
+        import: per(None, Some("SO5181"), None),
+        associate: per(None, Some("SO28425"), None),
+    },
+    AppRow {
+        id: "thunderbird",
+        name: "Thunderbird",
+        export: all("SO4291"),
+        import: all("SO5437"),
+        associate: all("SO4292"),
+    },
+    AppRow {
+        id: "lotus-notes",
+        name: "HCL Notes",
+        export: all("INFO646"),
+        import: all("INFO646"),
+        associate: all("INFO646"),
+    },
+    AppRow {
+        id: "evolution",
+        name: "Evolution",
+        export: per(None, None, Some("CH1005")),
+        import: per(None, None, Some("CH1006")),
+        associate: per(None, None, Some("CH1007")),
+    },
+];
+
+/// Chain articles (SPEC §3).
+const CHAIN_ECA: &str = "SO10186";
+const CHAIN_DIGITAL_ID: &str = "SO6395";
+/// Token or smart card on another computer.
+const TOKEN: &str = "SO28695";
+/// The overview every table comes from.
+pub const OVERVIEW: &str = "SO6063";
+
+/// Apps whose OS is implied by their name (SPEC §2 "OS"). `weak`: only when
+/// no OS is named at all ("edge with no OS named means Windows").
+const ONE_OS_APPS: &[(&str, Os, bool)] = &[
+    ("ie", Os::Windows, false),
+    ("outlook-express", Os::Windows, false),
+    ("windows-mail", Os::Windows, false),
+    ("edge", Os::Windows, true),
+    ("keychain", Os::Macos, false),
+    ("safari", Os::Macos, false),
+    ("entourage", Os::Macos, false),
+    ("apple-mail", Os::Macos, false),
+    ("evolution", Os::Linux, false),
+];
+
+fn os_index(os: Os) -> usize {
+    match os {
+        Os::Windows => W,
+        Os::Macos => M,
+        Os::Linux => L,
+    }
+}
+
+fn row(app: &str) -> Option<&'static AppRow> {
+    APPS.iter().find(|r| r.id == app)
+}
+
+/// The app that stands for an OS's main certificate store (SPEC §2).
+pub fn main_store_app(os: Os) -> &'static str {
+    match os {
+        Os::Windows => "chrome",
+        Os::Macos => "keychain",
+        Os::Linux => "firefox",
+    }
+}
+
+/// Whether an app runs on an OS, as far as the knowledge base goes.
+pub fn app_runs_on(app: &str, os: Os) -> bool {
+    row(app).is_some_and(|r| r.export[os_index(os)].is_some())
+}
+
+/// Which certificate store an app uses on an OS. Stores named alike are
+/// shared; Mozilla-family profiles are each a store of their own, so they
+/// never compare equal, even to themselves.
+fn shared_store(app: &str, os: Os) -> Option<&'static str> {
+    match (os, app) {
+        (Os::Windows, "chrome" | "chromium" | "edge" | "ie" | "outlook" | "outlook-express" | "windows-mail") => {
+            Some("the Windows certificate store")
+        }
+        (Os::Macos, "chrome" | "chromium" | "edge" | "keychain" | "safari" | "outlook" | "entourage" | "apple-mail") => {
+            Some("the macOS keychain")
+        }
+        (Os::Linux, "chrome" | "chromium" | "edge" | "evolution") => Some("the shared NSS database (~/.pki/nssdb)"),
+        _ => None,
+    }
+}
+
+/// Every article the tables name: `kb lint` requires them.
+pub fn required_articles() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = APPS
+        .iter()
+        .flat_map(|r| r.export.iter().chain(&r.import).chain(&r.associate))
+        .flatten()
+        .copied()
+        .collect();
+    v.extend([CHAIN_ECA, CHAIN_DIGITAL_ID, TOKEN, OVERVIEW]);
+    v.sort();
+    v.dedup();
+    v
+}
+
+pub fn app_name(app: &str) -> &str {
+    row(app).map(|r| r.name).unwrap_or(app)
+}
+
+/// What flags say, overriding the question (support agents' switches).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub activity: Option<Activity>,
+    pub product: Option<Product>,
+    pub cert_type: Option<CertType>,
+    pub from_app: Option<&'static str>,
+    pub to_app: Option<&'static str>,
+    pub from_os: Option<Os>,
+    pub to_os: Option<Os>,
+    pub new_computer: Option<bool>,
+}
+
+/// What the plan is resolved against.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// `--os`, else the OS the tool runs on: for ends the question leaves open.
+    pub default_os: Os,
+    /// The probe's findings (`None` with `--no-probe`).
+    pub env: Option<&'a Env>,
+}
+
+/// One end of the plan, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct End {
+    pub app: Option<String>,
+    pub os: Option<Os>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_computer: Option<bool>,
+}
+
+/// The question understood, with every default applied (SPEC §4 `intent`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Intent {
+    pub activity: Option<Activity>,
+    pub cert_type: Option<CertType>,
+    pub product: Option<Product>,
+    pub from: Option<End>,
+    pub to: Option<End>,
+    pub mail_client: Option<String>,
+}
+
+/// One certificate from the probe that the plan is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertRef {
+    pub store: String,
+    pub subject: String,
+    pub issuer: String,
+    pub usage: CertUse,
+    pub not_after: String,
+    pub days_left: i64,
+    pub expired: bool,
+    pub has_private_key: Option<bool>,
+    pub chain_complete: bool,
+    pub profile: Option<String>,
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub article: String,
+    pub when: String,
+    pub title: String,
+}
+
+/// One step: one article.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub article: Option<String>,
+    pub title: String,
+    pub action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<Os>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<Choice>>,
+    pub summary: String,
+    pub legacy: bool,
+    /// Where this step happens: "this computer", "the new computer".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computer: Option<String>,
+    /// What the probe found that this step is about.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub found: Vec<String>,
+}
+
+/// A doctor finding that matters to the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub status: String,
+    pub message: String,
+    pub fix: String,
+    pub article: Option<String>,
+}
+
+/// The answer (SPEC §4): the contract fields first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub query: String,
+    pub intent: Intent,
+    pub steps: Vec<Step>,
+    pub articles: Vec<String>,
+    pub notes: Vec<String>,
+    /// One sentence: what was understood.
+    pub understood: String,
+    /// Whether the plan was tailored to a probed machine.
+    pub probed: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<CertRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// Other readings of the question (shown when nothing could be asked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
+}
+
+impl Plan {
+    /// The plan holds a step that is a choice between articles.
+    pub fn has_choice(&self) -> bool {
+        self.steps.iter().any(|s| s.choices.is_some())
+    }
+}
+
+/// Working state of resolution.
+struct Resolved {
+    activity: Option<Activity>,
+    cert_type: Option<CertType>,
+    product: Option<Product>,
+    from_app: Option<&'static str>,
+    from_os: Option<Os>,
+    to_app: Option<&'static str>,
+    to_os: Option<Os>,
+    new_computer: bool,
+    mail_client: Option<&'static str>,
+    /// `mail` that came from an import: the certificate arrives as a file.
+    via_import: bool,
+    identity_words: bool,
+    notes: Vec<String>,
+    certs: Vec<CertRef>,
+    probed: bool,
+}
+
+fn implied_os(app: Option<&str>, weak: bool) -> Option<Os> {
+    let app = app?;
+    ONE_OS_APPS.iter().find(|(a, _, w)| *a == app && *w == weak).map(|(_, os, _)| *os)
+}
+
+/// Fills the gaps of a parsed question (SPEC §2 "Unknown source", "Unknown
+/// target", "OS", product inference) and builds the plan.
+pub fn plan(query: &str, parsed: &Parsed, overrides: &Overrides, ctx: Context, kb: &Kb) -> Plan {
+    let r = resolve(parsed, overrides, ctx);
+    build(query, r, kb)
+}
+
+fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
+    let activity = o.activity.or(p.activity);
+    let mut r = Resolved {
+        activity,
+        cert_type: o.cert_type.or(p.cert_type),
+        product: o.product.or(p.product),
+        from_app: o.from_app.or(p.from.app),
+        from_os: o.from_os.or(p.from.os),
+        to_app: o.to_app.or(p.to.app),
+        to_os: o.to_os.or(p.to.os),
+        new_computer: o.new_computer.unwrap_or(p.new_computer),
+        mail_client: p.mail_client,
+        via_import: p.activity == Some(Activity::Mail) && p.from.app.is_none() && !p.new_computer,
+        identity_words: p.identity_words && o.cert_type.is_none(),
+        notes: Vec::new(),
+        certs: Vec::new(),
+        probed: ctx.env.is_some(),
+    };
+    // A flag that changes the activity re-derives the mail client.
+    if o.activity.is_some() || o.to_app.is_some() {
+        r.mail_client = r.to_app.filter(|a| intent::is_mail_client(a)).or(r.mail_client);
+        if matches!(r.activity, Some(Activity::Move) | Some(Activity::Import))
+            && r.to_app.is_some_and(intent::is_mail_client)
+            && o.activity != Some(Activity::Move)
+            && o.activity != Some(Activity::Import)
+        {
+            r.activity = Some(Activity::Mail);
+        }
+        if o.activity == Some(Activity::Import) {
+            r.via_import = false;
+        }
+    }
+    if o.from_app.is_some() && r.activity == Some(Activity::Mail) {
+        r.via_import = false;
+    }
+    if r.activity == Some(Activity::Associate) && r.mail_client.is_none() {
+        r.mail_client = r.to_app.or(r.from_app).filter(|a| intent::is_mail_client(a));
+    }
+    resolve_os(&mut r, p, ctx);
+    resolve_apps(&mut r, ctx);
+    resolve_product(&mut r);
+    r
+}
+
+/// SPEC §2 "OS": an end's own OS, else the OS its app implies, else an OS
+/// named once for the whole question or for the other end, else `--os` or
+/// the machine's.
+fn resolve_os(r: &mut Resolved, p: &Parsed, ctx: Context) {
+    let strong_from = r.from_os.or(implied_os(r.from_app, false));
+    let strong_to = r.to_os.or(implied_os(r.to_app, false));
+    let anywhere = p.os_anywhere;
+    // With the probe on, this machine is the source unless the question
+    // names another source app or OS.
+    let probe_os = ctx
+        .env
+        .filter(|_| r.from_app.is_none() && strong_from.is_none())
+        .map(|e| e.os.id);
+    let from = strong_from
+        .or(anywhere.filter(|_| probe_os.is_none()))
+        .or(implied_os(r.from_app, true))
+        .or(probe_os)
+        .or(strong_to)
+        .or(anywhere)
+        .or(implied_os(r.to_app, true));
+    let to = strong_to
+        .or(anywhere)
+        .or(implied_os(r.to_app, true))
+        .or(from);
+    r.from_os = Some(from.unwrap_or(ctx.default_os));
+    r.to_os = Some(to.unwrap_or(ctx.default_os));
+    if r.from_os != r.to_os {
+        r.new_computer = true;
+    }
+}
+
+fn resolve_apps(r: &mut Resolved, ctx: Context) {
+    let from_os = r.from_os.unwrap_or(ctx.default_os);
+    let to_os = r.to_os.unwrap_or(ctx.default_os);
+    match r.activity {
+        Some(Activity::Backup | Activity::Export | Activity::Move) => {
+            if r.from_app.is_none() {
+                r.from_app = Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
+            } else {
+                attach_certs(r, ctx);
+            }
+            if r.activity == Some(Activity::Move) && r.to_app.is_none() {
+                // A move that names no target app goes to another computer.
+                r.new_computer = true;
+                let same = r.from_app.filter(|a| app_runs_on(a, to_os));
+                r.to_app = Some(same.unwrap_or(main_store_app(to_os)));
+                if r.to_app.is_some_and(intent::is_mail_client) {
+                    r.mail_client = r.to_app;
+                    r.activity = Some(Activity::Mail);
+                }
+            }
+        }
+        Some(Activity::Import) => {
+            if r.to_app.is_none() {
+                r.to_app = Some(main_store_app(to_os));
+            }
+        }
+        Some(Activity::Mail) => {
+            if r.mail_client.is_none() {
+                r.mail_client = r.to_app;
+            }
+            r.to_app = r.mail_client;
+            if r.from_app.is_none() && r.new_computer {
+                // The certificate lives in the client on the old computer.
+                r.from_app = r.mail_client.filter(|a| app_runs_on(a, from_os));
+                if r.from_app.is_none() {
+                    r.from_app = Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
+                }
+            } else if r.from_app.is_some() {
+                attach_certs(r, ctx);
+            }
+        }
+        Some(Activity::Associate) => {
+            r.to_app = r.mail_client;
+        }
+        _ => {}
+    }
+}
+
+/// The app whose store holds the user's personal certificate on this
+/// machine, when the probe ran on the source computer.
+fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Option<&'static str> {
+    let env = ctx.env?;
+    if env.os.id != from_os {
+        return None;
+    }
+    let mut candidates: Vec<(&'static str, &Certificate)> = Vec::new();
+    for c in env.personal_certificates() {
+        let Some(store) = env.store(&c.store) else { continue };
+        let Some(app) = store.app.as_deref().and_then(intent::app_id) else { continue };
+        if app_runs_on(app, from_os) {
+            candidates.push((app, c));
+        }
+    }
+    // Prefer a certificate that can be exported: key present, not expired.
+    candidates.sort_by_key(|(app, c)| {
+        (
+            c.has_private_key == Some(false),
+            c.expired,
+            *app != main_store_app(from_os),
+        )
+    });
+    let app = candidates.first()?.0;
+    let mut others: Vec<&str> = candidates.iter().map(|(a, _)| *a).filter(|a| *a != app).collect();
+    others.dedup();
+    if !others.is_empty() {
+        r.notes.push(format!(
+            "Personal certificates were also found in {}; the plan starts from {}.",
+            others.iter().map(|a| app_name(a)).collect::<Vec<_>>().join(", "),
+            app_name(app)
+        ));
+    }
+    r.from_app = Some(app);
+    attach_certs(r, ctx);
+    Some(app)
+}
+
+/// Records the probe's personal certificates in the source app's stores.
+fn attach_certs(r: &mut Resolved, ctx: Context) {
+    let (Some(env), Some(app)) = (ctx.env, r.from_app) else { return };
+    if env.os.id != r.from_os.unwrap_or(env.os.id) {
+        return;
+    }
+    for c in env.personal_certificates() {
+        let Some(store) = env.store(&c.store) else { continue };
+        let store_app = store.app.as_deref().and_then(intent::app_id);
+        let same_store = store_app == Some(app)
+            || store_app.is_some_and(|s| shared_store(s, env.os.id).is_some() && shared_store(s, env.os.id) == shared_store(app, env.os.id));
+        if !same_store || r.certs.iter().any(|x| x.store == c.store && x.subject == c.subject && x.not_after == c.not_after) {
+            continue;
+        }
+        r.certs.push(CertRef {
+            store: c.store.clone(),
+            subject: c.common_name.clone().unwrap_or_else(|| c.subject.clone()),
+            issuer: c.issuer.clone(),
+            usage: c.usage,
+            not_after: c.not_after.clone(),
+            days_left: c.days_left,
+            expired: c.expired,
+            has_private_key: c.has_private_key,
+            chain_complete: c.chain_complete,
+            profile: store.profile.clone(),
+            path: store.path.clone(),
+        });
+    }
+}
+
+/// SPEC §1: product words decide; identity implies ECA; the real
+/// certificate's issuer decides over the words (with a note).
+fn resolve_product(r: &mut Resolved) {
+    let words = r.product;
+    if r.product.is_none() && (r.cert_type == Some(CertType::Identity) || r.identity_words) {
+        r.product = Some(Product::Eca);
+    }
+    let mut found: Vec<Product> = Vec::new();
+    for c in &r.certs {
+        let kind = product_of_issuer(&c.issuer, &c.subject);
+        if let Some(k) = kind {
+            if !found.contains(&k) {
+                found.push(k);
+            }
+        }
+    }
+    if let [real] = found.as_slice() {
+        if words.is_some_and(|w| w != *real) {
+            r.notes.push(format!(
+                "The question says {}, but the certificate found is {}; the plan follows the certificate.",
+                product_name(words.unwrap()),
+                product_name(*real)
+            ));
+        }
+        r.product = Some(*real);
+    }
+}
+
+/// Product from issuer/subject names (SPEC §5), for plans made from a
+/// probe file whose `product` field may be missing.
+fn product_of_issuer(issuer: &str, subject: &str) -> Option<Product> {
+    let i = issuer.to_ascii_lowercase();
+    if i.contains("eca") && i.split(|c: char| !c.is_alphanumeric()).any(|w| w == "eca")
+        || i.contains("external certificate authority")
+    {
+        Some(Product::Eca)
+    } else if subject.to_ascii_lowercase().contains("persona not validated")
+        || (i.contains("class 1") && i.contains("individual subscriber"))
+    {
+        Some(Product::DigitalId)
+    } else {
+        None
+    }
+}
+
+impl From<ProductKind> for Option<Product> {
+    fn from(k: ProductKind) -> Self {
+        match k {
+            ProductKind::Eca => Some(Product::Eca),
+            ProductKind::DigitalId => Some(Product::DigitalId),
+            ProductKind::Other => None,
+        }
+    }
+}
+
+pub fn product_name(p: Product) -> &'static str {
+    match p {
+        Product::Eca => "ECA",
+        Product::DigitalId => "Digital ID for Secure Email",
+    }
+}
+
+/// Looks an article up for a step.
+fn step(kb: &Kb, article: &str, action: &'static str, app: Option<&str>, os: Option<Os>) -> Step {
+    let a = kb.get(article);
+    Step {
+        article: Some(article.to_string()),
+        title: a.map(|a| a.title.clone()).unwrap_or_else(|| article.to_string()),
+        action,
+        app: app.map(str::to_string),
+        os,
+        choices: None,
+        summary: a.map(|a| a.summary.clone()).unwrap_or_default(),
+        legacy: a.is_some_and(|a| a.legacy),
+        computer: None,
+        found: Vec::new(),
+    }
+}
+
+fn chain_step(kb: &Kb, product: Option<Product>) -> Step {
+    match product {
+        Some(Product::Eca) => step(kb, CHAIN_ECA, "chain", None, None),
+        Some(Product::DigitalId) => step(kb, CHAIN_DIGITAL_ID, "chain", None, None),
+        None => {
+            let choice = |id: &str, when: &str| Choice {
+                article: id.to_string(),
+                when: when.to_string(),
+                title: kb.get(id).map(|a| a.title.clone()).unwrap_or_default(),
+            };
+            Step {
+                article: None,
+                title: "Install the intermediate and root certificates of your certificate's issuer".into(),
+                action: "chain",
+                app: None,
+                os: None,
+                choices: Some(vec![
+                    choice(CHAIN_ECA, "ECA certificate"),
+                    choice(CHAIN_DIGITAL_ID, "Digital ID for Secure Email"),
+                ]),
+                summary: "Which chain depends on who issued your certificate: ECA, or Digital ID for Secure Email (issued to \"Persona Not Validated\").".into(),
+                legacy: false,
+                computer: None,
+                found: Vec::new(),
+            }
+        }
+    }
+}
+
+/// The article of an app's E, I or A step on an OS; an app that does not
+/// run there falls back to the OS's main store app (with a note).
+fn app_article(
+    table: fn(&AppRow) -> &[Option<&'static str>; 3],
+    app: &str,
+    os: Os,
+    notes: &mut Vec<String>,
+) -> Option<(&'static str, &'static str)> {
+    let found = row(app).and_then(|r| table(r)[os_index(os)]);
+    if let Some(a) = found {
+        return Some((a, row(app).map(|r| r.id).unwrap_or("")));
+    }
+    let fallback = main_store_app(os);
+    let a = row(fallback).and_then(|r| table(r)[os_index(os)])?;
+    if row(app).is_some_and(|r| r.export[os_index(os)].is_none()) {
+        notes.push(format!(
+            "{} does not run on {}; the plan uses {} there instead.",
+            app_name(app),
+            os.display(),
+            app_name(fallback)
+        ));
+    }
+    Some((a, fallback))
+}
+
+fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
+    let mut steps: Vec<Step> = Vec::new();
+    let from_os = r.from_os.unwrap_or(Os::current());
+    let to_os = r.to_os.unwrap_or(from_os);
+    let export = |r: &mut Resolved, app: &str| -> Option<Step> {
+        let (a, app) = app_article(|row| &row.export, app, from_os, &mut r.notes)?;
+        let mut s = step(kb, a, "export", Some(app), Some(from_os));
+        if r.new_computer {
+            s.computer = Some("this (old) computer".into());
+        }
+        Some(s)
+    };
+    let import = |r: &mut Resolved, app: &str| -> Option<Step> {
+        let (a, app) = app_article(|row| &row.import, app, to_os, &mut r.notes)?;
+        let mut s = step(kb, a, "import", Some(app), Some(to_os));
+        if r.new_computer {
+            s.computer = Some("the new computer".into());
+        }
+        Some(s)
+    };
+    let associate = |r: &mut Resolved, app: &str| -> Option<Step> {
+        match row(app).and_then(|row| row.associate[os_index(to_os)]) {
+            Some(a) => {
+                let mut s = step(kb, a, "associate", Some(app), Some(to_os));
+                if r.new_computer {
+                    s.computer = Some("the new computer".into());
+                }
+                Some(s)
+            }
+            None => {
+                r.notes.push(format!(
+                    "{} on {} is not a mail client the knowledge base covers.",
+                    app_name(app),
+                    to_os.display()
+                ));
+                None
+            }
+        }
+    };
+    let same_store = |r: &Resolved| -> Option<&'static str> {
+        let (f, t) = (r.from_app?, r.to_app?);
+        if r.new_computer || from_os != to_os {
+            return None;
+        }
+        let s = shared_store(f, from_os)?;
+        (shared_store(t, to_os) == Some(s)).then_some(s)
+    };
+
+    match r.activity {
+        Some(Activity::Backup | Activity::Export) => {
+            if let Some(app) = r.from_app {
+                steps.extend(export(&mut r, app));
+            }
+        }
+        Some(Activity::Import) => {
+            if let Some(app) = r.to_app {
+                steps.extend(import(&mut r, app));
+            }
+        }
+        Some(Activity::Chain) => steps.push(chain_step(kb, r.product)),
+        Some(Activity::Token) => steps.push(step(kb, TOKEN, "token", None, None)),
+        Some(Activity::Move) => {
+            if let Some(store) = same_store(&r) {
+                r.notes.push(shared_note(r.from_app.unwrap(), r.to_app.unwrap(), store));
+            } else if let (Some(f), Some(t)) = (r.from_app, r.to_app) {
+                steps.extend(export(&mut r, f));
+                steps.push(chain_step(kb, r.product));
+                steps.extend(import(&mut r, t));
+            }
+        }
+        Some(Activity::Mail) => {
+            let client = r.mail_client.or(r.to_app);
+            if let Some(client) = client {
+                if r.via_import {
+                    steps.extend(import(&mut r, client));
+                } else if let Some(store) = same_store(&r) {
+                    r.notes.push(shared_note(r.from_app.unwrap(), client, store));
+                } else if let Some(f) = r.from_app {
+                    if f == client && !r.new_computer {
+                        // Already in the client.
+                    } else {
+                        steps.extend(export(&mut r, f));
+                        steps.push(chain_step(kb, r.product));
+                        steps.extend(import(&mut r, client));
+                    }
+                }
+                steps.extend(associate(&mut r, client));
+            }
+        }
+        Some(Activity::Associate) => match r.mail_client {
+            Some(client) => steps.extend(associate(&mut r, client)),
+            None => r.notes.push(
+                "No mail client was named: say which one (Outlook, Thunderbird, Apple Mail, HCL Notes, ...).".into(),
+            ),
+        },
+        Some(Activity::Troubleshoot) | None => {}
+    }
+    // Two equal articles in a row are one step (HCL Notes: I and A).
+    steps.dedup_by(|b, a| a.article.is_some() && a.article == b.article);
+    for s in &steps {
+        if s.legacy {
+            let app = s.app.as_deref().map(app_name).unwrap_or("This app");
+            let note = format!(
+                "{app} is legacy software: {} keeps the historical steps; prefer a current app where you can.",
+                s.article.as_deref().unwrap_or("the article")
+            );
+            if !r.notes.contains(&note) {
+                r.notes.push(note);
+            }
+        }
+    }
+    tailor(&mut r, &mut steps);
+    finish(query, r, steps)
+}
+
+fn shared_note(from: &str, to: &str, store: &str) -> String {
+    format!(
+        "{} and {} on the same computer use one certificate store, {store}: there is nothing to move. A certificate installed for one is already available to the other.",
+        app_name(from),
+        app_name(to)
+    )
+}
+
+/// Adds what the probe found to the steps it concerns.
+fn tailor(r: &mut Resolved, steps: &mut [Step]) {
+    if r.certs.is_empty() {
+        return;
+    }
+    for s in steps.iter_mut() {
+        match s.action {
+            "export" => {
+                for c in &r.certs {
+                    let place = match (&c.profile, &c.path) {
+                        (Some(p), Some(path)) => format!(" in profile \"{p}\" ({path})"),
+                        (None, Some(path)) => format!(" in {path}"),
+                        _ => String::new(),
+                    };
+                    let key = match c.has_private_key {
+                        Some(true) => "private key present",
+                        Some(false) => "NO private key in this store",
+                        None => "private key not checked (the store needs its password)",
+                    };
+                    let when = if c.expired {
+                        format!("EXPIRED {}", date_of(&c.not_after))
+                    } else {
+                        format!("expires {} ({} days)", date_of(&c.not_after), c.days_left)
+                    };
+                    s.found.push(format!("{} ({}), {when}, {key}{place}", c.subject, usage_name(c.usage)));
+                }
+            }
+            "chain" => {
+                if r.certs.iter().all(|c| c.chain_complete) {
+                    s.found.push("The chain is complete in the source store; install it on the target as well.".into());
+                } else {
+                    s.found.push("The chain is incomplete in the source store too.".into());
+                }
+            }
+            _ => {}
+        }
+    }
+    if r.certs.iter().any(|c| c.has_private_key == Some(false)) {
+        r.notes.push(
+            "A certificate without its private key cannot be backed up or moved with its key: export it from the computer or token that holds the key (see TS2007, TS2006).".into(),
+        );
+    }
+    if r.certs.iter().any(|c| c.expired) {
+        r.notes.push("An expired certificate still decrypts old mail: keep it, but you need a new one to sign and sign in.".into());
+    }
+}
+
+fn date_of(rfc3339: &str) -> &str {
+    rfc3339.split('T').next().unwrap_or(rfc3339)
+}
+
+fn usage_name(u: CertUse) -> &'static str {
+    match u {
+        CertUse::Identity => "identity",
+        CertUse::Encryption => "encryption",
+        CertUse::Both => "identity and encryption",
+        CertUse::Other => "other use",
+    }
+}
+
+fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
+    let articles = steps
+        .iter()
+        .map(|s| match (&s.article, &s.choices) {
+            (Some(a), _) => a.clone(),
+            (None, Some(c)) => c.iter().map(|c| c.article.as_str()).collect::<Vec<_>>().join("|"),
+            (None, None) => String::new(),
+        })
+        .collect();
+    let needs_from = matches!(
+        r.activity,
+        Some(Activity::Backup | Activity::Export | Activity::Move | Activity::Mail)
+    );
+    let needs_to = matches!(
+        r.activity,
+        Some(Activity::Import | Activity::Move | Activity::Mail | Activity::Associate)
+    );
+    let intent = Intent {
+        activity: r.activity,
+        cert_type: r.cert_type,
+        product: r.product,
+        from: (needs_from && r.from_app.is_some()).then(|| End {
+            app: r.from_app.map(str::to_string),
+            os: r.from_os,
+            new_computer: None,
+        }),
+        to: needs_to.then(|| End {
+            app: r.to_app.map(str::to_string),
+            os: r.to_os,
+            new_computer: Some(r.new_computer),
+        }),
+        mail_client: r.mail_client.map(str::to_string),
+    };
+    let understood = understood(&intent);
+    Plan {
+        query: query.to_string(),
+        intent,
+        steps,
+        articles,
+        notes: r.notes,
+        understood,
+        probed: r.probed,
+        certificates: r.certs,
+        findings: Vec::new(),
+        alternatives: Vec::new(),
+    }
+}
+
+/// "Move an identity (ECA) certificate from Chrome on Windows to Chrome on a
+/// new Windows computer".
+fn understood(i: &Intent) -> String {
+    let what = match (i.cert_type, i.product) {
+        (Some(CertType::Identity), Some(p)) => format!("an identity ({}) certificate", product_name(p)),
+        (Some(CertType::Encryption), Some(p)) => format!("an encryption ({}) certificate", product_name(p)),
+        (Some(CertType::Identity), None) => "an identity certificate".into(),
+        (Some(CertType::Encryption), None) => "an encryption certificate".into(),
+        (None, Some(Product::Eca)) => "your ECA certificates".into(),
+        (None, Some(Product::DigitalId)) => "your Digital ID for Secure Email".into(),
+        (None, None) => "your personal certificate".into(),
+    };
+    let at = |e: &Option<End>| -> String {
+        match e {
+            Some(End { app: Some(a), os: Some(os), .. }) => format!("{} on {}", app_name(a), os.display()),
+            Some(End { app: Some(a), .. }) => app_name(a).to_string(),
+            _ => "your app".into(),
+        }
+    };
+    let to = |e: &Option<End>| -> String {
+        match e {
+            Some(End { app: Some(a), os: Some(os), new_computer: Some(true) }) => {
+                format!("{} on a new {} computer", app_name(a), os.display())
+            }
+            other => at(other),
+        }
+    };
+    match i.activity {
+        Some(Activity::Backup) => format!("Back up {what} with its private key from {}", at(&i.from)),
+        Some(Activity::Export) => format!("Export {what} with its private key from {}", at(&i.from)),
+        Some(Activity::Import) => format!("Import {what} into {}", to(&i.to)),
+        Some(Activity::Chain) => format!(
+            "Install the intermediate and root certificates for {}",
+            i.product.map(product_name).unwrap_or("your certificate (ECA or Digital ID)")
+        ),
+        Some(Activity::Move) => format!("Move {what} from {} to {}", at(&i.from), to(&i.to)),
+        Some(Activity::Mail) => format!(
+            "Use {what} for signed and encrypted mail in {}{}",
+            to(&i.to),
+            i.from.as_ref().map(|_| format!(", coming from {}", at(&i.from))).unwrap_or_default()
+        ),
+        Some(Activity::Associate) => format!("Set up {} to sign and encrypt mail with {what}", to(&i.to)),
+        Some(Activity::Token) => "Use a USB token or smart card on another computer".into(),
+        Some(Activity::Troubleshoot) => "Fix a problem".into(),
+        None => "Not sure what you want to do".into(),
+    }
+}
+
+/// A plan of one troubleshooting (or other) article found by search.
+pub fn single_article(query: &str, kb: &Kb, id: &str, activity: Option<Activity>, notes: Vec<String>) -> Plan {
+    let a = kb.get(id);
+    let action = match a.map(|a| a.kind.as_str()) {
+        Some(k @ ("export" | "import" | "chain" | "associate" | "token")) => match k {
+            "export" => "export",
+            "import" => "import",
+            "chain" => "chain",
+            "associate" => "associate",
+            _ => "token",
+        },
+        _ => "note",
+    };
+    let mut s = step(kb, id, action, None, None);
+    s.app = None;
+    let title = a.map(|a| a.title.clone()).unwrap_or_default();
+    Plan {
+        query: query.to_string(),
+        intent: Intent {
+            activity,
+            cert_type: None,
+            product: None,
+            from: None,
+            to: None,
+            mail_client: None,
+        },
+        steps: vec![s],
+        articles: vec![id.to_string()],
+        notes,
+        understood: match activity {
+            Some(Activity::Troubleshoot) => format!("Fix a problem: {title}"),
+            _ => format!("Closest article: {title}"),
+        },
+        probed: false,
+        certificates: Vec::new(),
+        findings: Vec::new(),
+        alternatives: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_for(q: &str, os: Os) -> Plan {
+        let kb = Kb::default();
+        let ctx = Context { default_os: os, env: None };
+        plan(q, &intent::parse(q), &Overrides::default(), ctx, &kb)
+    }
+
+    #[test]
+    fn spec_example() {
+        let p = plan_for("move identity cert to new pc", Os::Linux);
+        assert_eq!(p.articles, vec!["SO7079", "SO10186", "SO7085"]);
+        let from = p.intent.from.unwrap();
+        assert_eq!((from.app.as_deref(), from.os), (Some("chrome"), Some(Os::Windows)));
+    }
+
+    #[test]
+    fn shared_store_is_an_empty_plan_with_a_note() {
+        let p = plan_for("move my cert from chrome to edge", Os::Windows);
+        assert!(p.steps.is_empty());
+        assert_eq!(p.notes.len(), 1);
+    }
+
+    #[test]
+    fn unknown_product_is_a_choice() {
+        let p = plan_for("move my encryption cert from firefox to chrome", Os::Windows);
+        assert_eq!(p.articles, vec!["SO4291", "SO10186|SO6395", "SO7085"]);
+        assert!(p.has_choice());
+    }
+
+    #[test]
+    fn notes_collapse() {
+        let p = plan_for("import my cert into lotus notes", Os::Windows);
+        assert_eq!(p.articles, vec!["INFO646"]);
+    }
+
+    #[test]
+    fn every_table_article_is_listed_as_required() {
+        let req = required_articles();
+        for id in ["SO7079", "SO4291", "SO2139", "SO28421", "SO10780", "SO7085", "SO5437", "SO2800", "SO5181", "SO10781", "SO6722", "SO4292", "SO10732", "SO28425", "INFO646", "SO28695", "SO10186", "SO6395", "SO6063"] {
+            assert!(req.contains(&id), "{id}");
+        }
+    }
+}

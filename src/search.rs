@@ -1,0 +1,415 @@
+//! Full-text search over the articles: a tantivy index, typo tolerant, with
+//! a synonym layer.
+//!
+//! The index is built once per knowledge-base content and cached on disk
+//! (`$XDG_CACHE_HOME/certhelp/index-<fingerprint>`), built in a temporary
+//! directory and renamed into place, so a start-up only opens it (mmap). When
+//! the cache cannot be written the index is built in memory. This module
+//! never changes the knowledge base and never prints.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Schema, Value, STORED, STRING, TEXT};
+use tantivy::schema::{TextFieldIndexing, TextOptions};
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use crate::error::{Error, Result};
+use crate::kb::{Article, Kb};
+
+/// Words users type interchangeably; a query word pulls in its group.
+const SYNONYMS: &[&[&str]] = &[
+    &["pfx", "p12", "pkcs12", "pkcs"],
+    &["ie", "internet", "explorer"],
+    &["pc", "windows"],
+    &["mac", "macbook", "macos", "osx", "keychain"],
+    &["token", "smartcard", "smart", "cac", "piv", "yubikey"],
+    &["smime", "secure", "email", "mail"],
+    &["backup", "export", "save"],
+    &["move", "transfer", "migrate"],
+    &["cert", "certificate", "certs", "certificates"],
+    &["mozilla", "firefox"],
+    &["chain", "intermediate", "root"],
+    &["outlook", "office"],
+    &["notes", "lotus", "hcl"],
+    &["linux", "ubuntu", "nssdb"],
+];
+
+/// One search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub score: f32,
+    pub snippet: String,
+    pub legacy: bool,
+}
+
+struct Fields {
+    id: Field,
+    title: Field,
+    summary: Field,
+    body: Field,
+    synonyms: Field,
+    errors: Field,
+    apps: Field,
+    raw: Field,
+}
+
+/// An open index over one knowledge base.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let stem = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("en_stem")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        title: b.add_text_field("title", stem.clone()),
+        summary: b.add_text_field("summary", stem.clone()),
+        body: b.add_text_field("body", stem.clone()),
+        synonyms: b.add_text_field("synonyms", stem.clone()),
+        errors: b.add_text_field("errors", stem),
+        apps: b.add_text_field("apps", TEXT),
+        // Unstemmed words of everything, for typo-tolerant (fuzzy) matching.
+        raw: b.add_text_field("raw", TEXT),
+    };
+    (b.build(), fields)
+}
+
+/// Where the index for this knowledge base is cached.
+fn cache_dir(kb: &Kb) -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("certhelp").join(format!(
+        "index-{}-{:016x}",
+        env!("CARGO_PKG_VERSION"),
+        kb.fingerprint()
+    )))
+}
+
+impl SearchIndex {
+    /// Opens the cached index of `kb`, building it first when needed.
+    pub fn open(kb: &Kb) -> Result<SearchIndex> {
+        let (schema, fields) = schema();
+        let index = match cache_dir(kb) {
+            Some(dir) => match Index::open_in_dir(&dir) {
+                Ok(i) => i,
+                Err(_) => build_cached(kb, &dir, &schema, &fields).or_else(|_| build_in_ram(kb, &schema, &fields))?,
+            },
+            None => build_in_ram(kb, &schema, &fields)?,
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_error)?;
+        Ok(SearchIndex { index, reader, fields })
+    }
+
+    /// Builds the index in memory only (benchmarks, read-only homes).
+    pub fn in_memory(kb: &Kb) -> Result<SearchIndex> {
+        let (schema, fields) = schema();
+        let index = build_in_ram(kb, &schema, &fields)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_error)?;
+        Ok(SearchIndex { index, reader, fields })
+    }
+
+    /// The best `limit` articles for a question, best first.
+    pub fn search(&self, kb: &Kb, query: &str, limit: usize) -> Vec<Hit> {
+        let words = query_words(query);
+        if words.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let searcher = self.reader.searcher();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut expanded: Vec<String> = Vec::new();
+        for w in &words {
+            let known = searcher
+                .doc_freq(&Term::from_field_text(self.fields.raw, w))
+                .unwrap_or(0)
+                > 0;
+            if known || w.len() < 4 {
+                expanded.push(w.clone());
+                for group in SYNONYMS.iter().filter(|g| g.contains(&w.as_str())) {
+                    expanded.extend(group.iter().filter(|s| **s != w).map(|s| s.to_string()));
+                }
+            } else {
+                // Not a word of any article: probably a typo.
+                let distance = if w.len() >= 8 { 2 } else { 1 };
+                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.fields.raw, w), distance, true);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 2.0))));
+            }
+        }
+        if !expanded.is_empty() {
+            let mut parser = QueryParser::for_index(
+                &self.index,
+                vec![
+                    self.fields.title,
+                    self.fields.summary,
+                    self.fields.body,
+                    self.fields.synonyms,
+                    self.fields.errors,
+                    self.fields.apps,
+                ],
+            );
+            parser.set_field_boost(self.fields.title, 3.0);
+            parser.set_field_boost(self.fields.synonyms, 2.0);
+            parser.set_field_boost(self.fields.errors, 2.5);
+            parser.set_field_boost(self.fields.summary, 1.5);
+            parser.set_field_boost(self.fields.apps, 2.0);
+            let (q, _errors) = parser.parse_query_lenient(&expanded.join(" "));
+            clauses.push((Occur::Should, q));
+        }
+        // Each app id is a strong signal of its own.
+        for w in &words {
+            let t = Term::from_field_text(self.fields.apps, w);
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(TermQuery::new(t, IndexRecordOption::Basic)), 1.0)),
+            ));
+        }
+        let combined = BooleanQuery::new(clauses);
+        let top = searcher
+            .search(&combined, &TopDocs::with_limit(limit.max(10)).order_by_score())
+            .unwrap_or_default();
+        let mut hits: Vec<Hit> = top
+            .into_iter()
+            .filter_map(|(score, addr)| {
+                let d: TantivyDocument = searcher.doc(addr).ok()?;
+                let id = d.get_first(self.fields.id)?.as_str()?.to_string();
+                let a = kb.get(&id)?;
+                Some(hit(a, score, &words))
+            })
+            .collect();
+        // A pasted error text is the strongest match there is.
+        for a in error_matches(kb, query) {
+            match hits.iter().position(|h| h.id == a.id) {
+                Some(i) => {
+                    let mut h = hits.remove(i);
+                    h.score += 100.0;
+                    hits.insert(0, h);
+                }
+                None => hits.insert(0, hit(a, 100.0, &words)),
+            }
+        }
+        hits.truncate(limit);
+        hits
+    }
+}
+
+fn hit(a: &Article, score: f32, words: &[String]) -> Hit {
+    Hit {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        kind: a.kind.clone(),
+        score,
+        snippet: snippet(a, words),
+        legacy: a.legacy,
+    }
+}
+
+fn index_error(e: tantivy::TantivyError) -> Error {
+    Error::new(
+        format!("search index: {e}"),
+        "remove certhelp's cache directory (~/.cache/certhelp) and try again",
+    )
+}
+
+fn add_articles(kb: &Kb, index: &Index, f: &Fields) -> Result<()> {
+    let mut writer = index.writer_with_num_threads(1, 50_000_000).map_err(index_error)?;
+    for a in kb.articles() {
+        let raw = format!(
+            "{} {} {} {} {}",
+            a.title,
+            a.summary,
+            a.synonyms.join(" "),
+            a.errors.join(" "),
+            a.body
+        );
+        writer
+            .add_document(doc!(
+                f.id => a.id.clone(),
+                f.title => a.title.clone(),
+                f.summary => a.summary.clone(),
+                f.body => a.body.clone(),
+                f.synonyms => a.synonyms.join(" "),
+                f.errors => a.errors.join(" \n "),
+                f.apps => a.apps.join(" "),
+                f.raw => raw,
+            ))
+            .map_err(index_error)?;
+    }
+    writer.commit().map_err(index_error)?;
+    writer.wait_merging_threads().map_err(index_error)?;
+    Ok(())
+}
+
+fn build_in_ram(kb: &Kb, schema: &Schema, f: &Fields) -> Result<Index> {
+    let index = Index::create_in_ram(schema.clone());
+    add_articles(kb, &index, f)?;
+    Ok(index)
+}
+
+/// Builds into a sibling temporary directory and renames it into place, so
+/// a concurrent or interrupted build never leaves a half index behind.
+fn build_cached(kb: &Kb, dir: &Path, schema: &Schema, f: &Fields) -> Result<Index> {
+    let io = |e: std::io::Error| Error::new(format!("search cache: {e}"), "check that ~/.cache is writable");
+    let parent = dir.parent().ok_or_else(|| io(std::io::Error::other("no parent")))?;
+    std::fs::create_dir_all(parent).map_err(io)?;
+    let tmp = parent.join(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        dir.file_name().and_then(|n| n.to_str()).unwrap_or("index")
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(io)?;
+    let built = (|| {
+        let index = Index::create_in_dir(&tmp, schema.clone()).map_err(index_error)?;
+        add_articles(kb, &index, f)
+    })();
+    if let Err(e) = built {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if std::fs::rename(&tmp, dir).is_err() {
+        // Another process won the race: its index is as good as ours.
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    // Old indexes of other knowledge-base versions are dead weight.
+    if let Ok(rd) = std::fs::read_dir(parent) {
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if p != dir && name.starts_with("index-") && !name.starts_with(".tmp") {
+                let _ = std::fs::remove_dir_all(p);
+            }
+        }
+    }
+    Index::open_in_dir(dir).map_err(index_error)
+}
+
+/// Lower-case words of a query, without stop words.
+fn query_words(query: &str) -> Vec<String> {
+    const STOP: &[&str] = &[
+        "a", "an", "the", "my", "to", "of", "in", "on", "for", "and", "or", "i", "how", "do", "is", "it", "with", "from",
+        "into", "me", "can", "what", "pls", "please", "need", "want",
+    ];
+    let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
+    let mut words: Vec<String> = lowered
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !STOP.contains(w))
+        .map(str::to_string)
+        .collect();
+    words.dedup();
+    words
+}
+
+/// Words too common in certificate talk to show that an error was quoted.
+const GENERIC: &[&str] = &[
+    "cert", "certs", "certificate", "certificates", "key", "keys", "private", "file", "password", "this", "that",
+    "you", "your", "not", "be", "was", "are", "has", "have", "by", "as", "at", "or", "but", "no", "if", "will",
+];
+
+/// How much a word shows that a text was quoted: short tokens ("40",
+/// "cbc") count half.
+fn weight(w: &str) -> f32 {
+    if w.len() <= 3 {
+        0.5
+    } else {
+        1.0
+    }
+}
+
+/// Articles whose listed error texts the query quotes, best first. An
+/// error counts when the query holds most of its distinctive words; an
+/// article scores its best-quoted error, so the article that lists the
+/// whole pasted message beats one that lists a fragment. Troubleshooting
+/// articles win ties (they are about the error, others only mention it),
+/// then the article whose title shares most words with the query.
+pub fn error_matches<'a>(kb: &'a Kb, query: &str) -> Vec<&'a Article> {
+    use std::collections::BTreeSet;
+    let distinctive = |text: &str| -> BTreeSet<String> {
+        query_words(text).into_iter().filter(|w| !GENERIC.contains(&w.as_str())).collect()
+    };
+    let q = distinctive(query);
+    if q.len() < 2 {
+        return Vec::new();
+    }
+    let mut scored: Vec<(f32, &Article)> = Vec::new();
+    for a in kb.articles() {
+        let mut score = 0.0f32;
+        for e in &a.errors {
+            let ew = distinctive(e);
+            let total: f32 = ew.iter().map(|w| weight(w)).sum();
+            let common: f32 = ew.iter().filter(|w| q.contains(*w)).map(|w| weight(w)).sum();
+            if total >= 1.5 && common >= 2.0 && common / total >= 0.6 {
+                score = score.max(common * (common / total));
+            }
+        }
+        if score > 0.0 {
+            if a.kind == "troubleshoot" {
+                score += 0.5;
+            }
+            let title = distinctive(&a.title);
+            score += 0.1 * title.iter().filter(|w| q.contains(*w)).count() as f32;
+            scored.push((score, a));
+        }
+    }
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0));
+    scored.into_iter().map(|(_, a)| a).collect()
+}
+
+/// The body line that shares most words with the query, as plain text.
+fn snippet(a: &Article, words: &[String]) -> String {
+    let mut best = (0usize, a.summary.as_str());
+    for line in a.body.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with('|') {
+            continue;
+        }
+        let lower = l.to_lowercase();
+        let n = words.iter().filter(|w| w.len() > 2 && lower.contains(&**w)).count();
+        if n > best.0 {
+            best = (n, l);
+        }
+    }
+    let plain: String = best
+        .1
+        .trim_start_matches(|c: char| c == '-' || c == '*' || c == '>' || c.is_ascii_digit() || c == '.' || c == ' ')
+        .replace("**", "")
+        .replace('`', "");
+    if plain.chars().count() > 160 {
+        let cut: String = plain.chars().take(157).collect();
+        format!("{}...", cut.trim_end())
+    } else {
+        plain
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_words_drop_stop_words() {
+        assert_eq!(query_words("How do I export my cert?"), vec!["export", "cert"]);
+    }
+}

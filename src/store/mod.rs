@@ -1,0 +1,339 @@
+//! The store layer: one trait over every place a personal certificate can
+//! live (NSS databases, PKCS#11 tokens, the macOS keychain, the Windows
+//! store), typed errors, and the one bundle type that crosses store
+//! boundaries.
+//!
+//! Only this layer and `probe` touch the system. Back ends convert to and
+//! from [`Bundle`]; they never print, never prompt (a PIN arrives as a
+//! [`Pin`] from the caller) and never log secrets. Every back end compiles on
+//! every platform and answers [`StoreError::NotSupported`] where it cannot
+//! work.
+
+pub mod keychain;
+pub mod nss;
+pub mod pkcs11;
+pub mod windows;
+
+use std::fmt;
+
+/// A PIN or database password. Its `Debug` never shows the value, and the
+/// bytes are overwritten when it is dropped.
+pub struct Pin(String);
+
+impl Pin {
+    pub fn new(s: impl Into<String>) -> Pin {
+        Pin(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pin(***)")
+    }
+}
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        // Best effort: overwrite before the allocation is freed.
+        let v = unsafe { self.0.as_bytes_mut() };
+        v.iter_mut().for_each(|b| *b = 0);
+    }
+}
+
+/// A private key in PKCS#8 DER. Redacted in `Debug`, zeroed on drop.
+pub struct PrivateKey {
+    pkcs8_der: Vec<u8>,
+}
+
+impl PrivateKey {
+    pub fn from_pkcs8_der(der: Vec<u8>) -> PrivateKey {
+        PrivateKey { pkcs8_der: der }
+    }
+    pub fn pkcs8_der(&self) -> &[u8] {
+        &self.pkcs8_der
+    }
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PrivateKey({} bytes, redacted)", self.pkcs8_der.len())
+    }
+}
+
+impl Drop for PrivateKey {
+    fn drop(&mut self) {
+        self.pkcs8_der.iter_mut().for_each(|b| *b = 0);
+    }
+}
+
+/// The one type that crosses store boundaries: a certificate, its private
+/// key when it travels with it, and the chain (issuer first, root last).
+#[derive(Debug)]
+pub struct Bundle {
+    /// NSS nickname / PKCS#11 label / friendly name, when the source had one.
+    pub label: Option<String>,
+    pub cert_der: Vec<u8>,
+    pub key: Option<PrivateKey>,
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// One certificate as a store lists it (read side; no secrets).
+#[derive(Debug, Clone, Default)]
+pub struct StoredCert {
+    /// NSS nickname or PKCS#11 CKA_LABEL.
+    pub label: Option<String>,
+    /// CKA_ID: links a certificate to its private key.
+    pub id: Vec<u8>,
+    pub der: Vec<u8>,
+    /// A private key with the same CKA_ID is in the store. `None`: the store
+    /// hides keys until login and nobody logged in.
+    pub has_private_key: Option<bool>,
+    /// CKA_EXTRACTABLE of that key, when visible.
+    pub key_extractable: Option<bool>,
+    /// CKA_SENSITIVE of that key, when visible.
+    pub key_sensitive: Option<bool>,
+}
+
+/// What a store holds, as listed without writing.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub certs: Vec<StoredCert>,
+    /// Keys (and private objects) are visible only after login.
+    pub login_required: bool,
+    /// Login happened for this listing (a PIN was given).
+    pub logged_in: bool,
+}
+
+/// Which certificate an operation is about (SPEC §5 "SEL").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// Nickname or label, exact.
+    Label(String),
+    /// An e-mail address in the certificate.
+    Email(String),
+    /// Part of the subject CN.
+    CommonName(String),
+    /// A prefix of the lower-case hex SHA-256 fingerprint.
+    Sha256Prefix(String),
+}
+
+/// The store contract. Read operations never change a store; write
+/// operations (next round) are all-or-nothing and verified after writing.
+///
+/// Errors, for every method:
+/// - [`StoreError::NotFound`]: the store or the selected certificate does
+///   not exist.
+/// - [`StoreError::Ambiguous`]: a selector matched several certificates;
+///   the candidates are listed, nothing was done.
+/// - [`StoreError::AlreadyThere`]: an import found the same certificate
+///   (same DER) already present; the store was not changed.
+/// - [`StoreError::LoginRequired`]: the operation needs the PIN/password
+///   and none was given; [`StoreError::WrongPin`] / [`StoreError::Locked`]
+///   when one was given and refused, or the token is locked.
+/// - [`StoreError::NotSupported`]: this back end cannot do it on this
+///   platform or for this kind of store.
+pub trait CertStore {
+    /// The store id as in `Env.stores[].id`.
+    fn id(&self) -> &str;
+
+    /// List certificates with what can be told about their keys. With
+    /// `pin`, log in first so private keys are visible; without, never
+    /// prompt and report keys as unknown where the store hides them.
+    fn list(&mut self, pin: Option<&Pin>) -> Result<Listing, StoreError>;
+
+    /// Copy one certificate out with its key (when extractable) and the
+    /// chain found in the store. Non-extractable keys give
+    /// [`StoreError::KeyNotExtractable`], never a bundle without its key
+    /// silently.
+    fn export(&mut self, _sel: &Selector, _pin: Option<&Pin>) -> Result<Bundle, StoreError> {
+        Err(StoreError::NotSupported {
+            what: format!("export from {}", self.id()),
+        })
+    }
+
+    /// Add the bundle (key, certificate, then chain certificates that are
+    /// missing) under `label`. Idempotent: the same bundle twice gives
+    /// exactly one copy ([`StoreError::AlreadyThere`] when nothing was
+    /// missing). On failure nothing new remains in the store. The
+    /// implementation re-lists the store afterwards and fails if the
+    /// certificate or key is not there (verify after write).
+    fn import(
+        &mut self,
+        _bundle: &Bundle,
+        _label: &str,
+        _pin: Option<&Pin>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::NotSupported {
+            what: format!("import into {}", self.id()),
+        })
+    }
+
+    /// Remove the selected certificate (and its key with `with_key`),
+    /// verified by listing again.
+    fn delete(
+        &mut self,
+        _sel: &Selector,
+        _with_key: bool,
+        _pin: Option<&Pin>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::NotSupported {
+            what: format!("delete from {}", self.id()),
+        })
+    }
+}
+
+/// Meaning-level store errors. Match on the meaning, not on texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreError {
+    NotFound { what: String },
+    Ambiguous { candidates: Vec<String> },
+    AlreadyThere { what: String },
+    LoginRequired { store: String },
+    WrongPin { store: String },
+    Locked { store: String },
+    KeyNotExtractable { what: String },
+    NotSupported { what: String },
+    /// The PKCS#11 module could not be loaded or initialised.
+    Module { module: String, message: String },
+    /// A PKCS#11 call failed for another reason.
+    Pkcs11 { call: String, message: String },
+    Io { path: String, message: String },
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::NotFound { what } => write!(f, "not found: {what}"),
+            StoreError::Ambiguous { candidates } => {
+                write!(f, "several certificates match: {}", candidates.join("; "))
+            }
+            StoreError::AlreadyThere { what } => write!(f, "already there: {what}"),
+            StoreError::LoginRequired { store } => {
+                write!(f, "{store} needs its password or PIN")
+            }
+            StoreError::WrongPin { store } => write!(f, "wrong password or PIN for {store}"),
+            StoreError::Locked { store } => write!(f, "{store} is locked"),
+            StoreError::KeyNotExtractable { what } => {
+                write!(f, "the private key of {what} cannot leave its store")
+            }
+            StoreError::NotSupported { what } => write!(f, "not supported here: {what}"),
+            StoreError::Module { module, message } => {
+                write!(f, "cannot load PKCS#11 module {module}: {message}")
+            }
+            StoreError::Pkcs11 { call, message } => write!(f, "{call} failed: {message}"),
+            StoreError::Io { path, message } => write!(f, "{path}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<StoreError> for crate::error::Error {
+    fn from(e: StoreError) -> Self {
+        let hint = match &e {
+            StoreError::NotFound { .. } => "run `certhelp probe` to see the stores and certificates found",
+            StoreError::Ambiguous { .. } => "name one certificate (nickname, e-mail or sha256:PREFIX), or use --all",
+            StoreError::AlreadyThere { .. } => "nothing to do: the store already has it",
+            StoreError::LoginRequired { .. } => "give the PIN or password with --pin-file or --pin-env",
+            StoreError::WrongPin { .. } => "check the PIN or password; tokens lock after a few wrong tries",
+            StoreError::Locked { .. } => "unlock the token with its SO PIN or the vendor's tool (see TS2016)",
+            StoreError::KeyNotExtractable { .. } => "use the token itself on the other computer (see SO28695)",
+            StoreError::NotSupported { .. } => "run certhelp on the computer that has this store",
+            StoreError::Module { .. } => "check the module path and that the token software is installed (see TS2016)",
+            StoreError::Pkcs11 { .. } | StoreError::Io { .. } => "run `certhelp doctor` for the store's state",
+        };
+        crate::error::Error::new(e.to_string(), hint)
+    }
+}
+
+/// Pick exactly one certificate: the only one when `sel` is `None`.
+pub fn select<'a>(
+    certs: &'a [StoredCert],
+    sel: Option<&Selector>,
+) -> Result<&'a StoredCert, StoreError> {
+    let matches: Vec<&StoredCert> = certs
+        .iter()
+        .filter(|c| match sel {
+            None => true,
+            Some(s) => matches(c, s),
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(StoreError::NotFound {
+            what: match sel {
+                Some(s) => format!("certificate {s:?}"),
+                None => "a certificate".into(),
+            },
+        }),
+        many => Err(StoreError::Ambiguous {
+            candidates: many
+                .iter()
+                .map(|c| c.label.clone().unwrap_or_else(|| "(no label)".into()))
+                .collect(),
+        }),
+    }
+}
+
+fn matches(c: &StoredCert, s: &Selector) -> bool {
+    match s {
+        Selector::Label(l) => c.label.as_deref() == Some(l.as_str()),
+        _ => match crate::cert::parse(&c.der) {
+            Ok(i) => match s {
+                Selector::Email(e) => i.emails.iter().any(|x| x.eq_ignore_ascii_case(e)),
+                Selector::CommonName(n) => i
+                    .common_name
+                    .is_some_and(|cn| cn.to_lowercase().contains(&n.to_lowercase())),
+                Selector::Sha256Prefix(p) => i.sha256.starts_with(&p.to_ascii_lowercase()),
+                Selector::Label(_) => unreachable!(),
+            },
+            Err(_) => false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_show() {
+        let p = Pin::new("123456");
+        assert_eq!(format!("{p:?}"), "Pin(***)");
+        let k = PrivateKey::from_pkcs8_der(vec![1, 2, 3]);
+        assert!(!format!("{k:?}").contains('1'));
+    }
+
+    #[test]
+    fn select_by_label() {
+        let certs = vec![
+            StoredCert {
+                label: Some("a".into()),
+                ..Default::default()
+            },
+            StoredCert {
+                label: Some("b".into()),
+                ..Default::default()
+            },
+        ];
+        assert!(matches!(
+            select(&certs, None),
+            Err(StoreError::Ambiguous { .. })
+        ));
+        assert_eq!(
+            select(&certs, Some(&Selector::Label("b".into())))
+                .unwrap()
+                .label
+                .as_deref(),
+            Some("b")
+        );
+        assert!(matches!(
+            select(&certs, Some(&Selector::Label("c".into()))),
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+}

@@ -1,0 +1,163 @@
+//! NSS databases (Firefox, Thunderbird, SeaMonkey profiles; Chrome/Chromium's
+//! `~/.pki/nssdb`) opened through NSS's own soft token, `libsoftokn3.so`, as a
+//! PKCS#11 module: no `certutil` at run time.
+//!
+//! The database directory travels in C_Initialize's reserved field as NSS's
+//! parameter string (NOTES-pkcs11). Softoken is one instance per process, so
+//! databases are opened one at a time under a lock. The probe opens them
+//! `readOnly` (which also stops NSS from creating a database where none is).
+//! This module must not prompt or print.
+
+use super::pkcs11::Module;
+use super::{CertStore, Listing, Pin, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Where distributions put NSS's soft token. `CERTHELP_SOFTOKN` overrides.
+pub const SOFTOKN_PATHS: &[&str] = &[
+    "/usr/lib/x86_64-linux-gnu/libsoftokn3.so",
+    "/usr/lib/aarch64-linux-gnu/libsoftokn3.so",
+    "/usr/lib/i386-linux-gnu/libsoftokn3.so",
+    "/usr/lib64/libsoftokn3.so",
+    "/usr/lib/libsoftokn3.so",
+    "/usr/lib/nss/libsoftokn3.so",
+    "/usr/lib64/nss/libsoftokn3.so",
+    "/usr/lib/firefox/libsoftokn3.so",
+    "/usr/lib/firefox-esr/libsoftokn3.so",
+    "/usr/lib/thunderbird/libsoftokn3.so",
+    "/opt/homebrew/lib/libsoftokn3.dylib",
+    "/usr/local/lib/libsoftokn3.dylib",
+];
+
+/// The token in softoken's second slot that holds the database.
+const DB_TOKEN_LABEL: &str = "NSS Certificate DB";
+
+/// Softoken keeps one global state per process.
+static SOFTOKN: Mutex<()> = Mutex::new(());
+
+/// The soft token library to use, if any.
+pub fn softokn_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CERTHELP_SOFTOKN") {
+        return Some(PathBuf::from(p));
+    }
+    SOFTOKN_PATHS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Database format of an NSS directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFormat {
+    /// cert9.db / key4.db
+    Sql,
+    /// cert8.db / key3.db (legacy Berkeley DB)
+    Dbm,
+}
+
+/// Which format a directory holds; `None` when it holds no database.
+pub fn db_format(dir: &Path) -> Option<DbFormat> {
+    if dir.join("cert9.db").exists() {
+        Some(DbFormat::Sql)
+    } else if dir.join("cert8.db").exists() {
+        Some(DbFormat::Dbm)
+    } else {
+        None
+    }
+}
+
+/// Escape a value for NSS's parameter syntax inside single quotes.
+pub fn escape_param(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\\' || c == '\'' {
+            o.push('\\');
+        }
+        o.push(c);
+    }
+    o
+}
+
+/// The string softoken's C_Initialize takes.
+pub fn init_params(dir: &Path, format: DbFormat, read_only: bool) -> String {
+    let prefix = match format {
+        DbFormat::Sql => "sql",
+        DbFormat::Dbm => "dbm",
+    };
+    format!(
+        "configdir='{prefix}:{}' certPrefix='' keyPrefix='' secmod='secmod.db' flags={}",
+        escape_param(&dir.to_string_lossy()),
+        if read_only { "readOnly" } else { "" }
+    )
+    .trim_end()
+    .to_string()
+}
+
+/// One NSS database directory.
+pub struct NssStore {
+    pub id: String,
+    pub dir: PathBuf,
+}
+
+impl NssStore {
+    pub fn new(id: impl Into<String>, dir: impl Into<PathBuf>) -> NssStore {
+        NssStore {
+            id: id.into(),
+            dir: dir.into(),
+        }
+    }
+
+    /// Open read-only and list. Fails with NotFound when the directory has
+    /// no database (NSS would otherwise create one).
+    pub fn list_read_only(&self, pin: Option<&Pin>) -> Result<Listing, StoreError> {
+        let format = db_format(&self.dir).ok_or_else(|| StoreError::NotFound {
+            what: format!("NSS database in {}", self.dir.display()),
+        })?;
+        let lib = softokn_path().ok_or_else(|| StoreError::NotSupported {
+            what: "NSS soft token (libsoftokn3) is not installed; install libnss3".into(),
+        })?;
+        let lib = lib.to_string_lossy().to_string();
+        let params = init_params(&self.dir, format, true);
+        let _guard = SOFTOKN.lock().unwrap_or_else(|p| p.into_inner());
+        let module = Module::load_with_params(&lib, &params)?;
+        let tokens = module.tokens()?;
+        let slot = tokens
+            .iter()
+            .find(|(_, t)| t.label().trim() == DB_TOKEN_LABEL)
+            .or_else(|| tokens.iter().find(|(s, _)| s.id() == 2))
+            .map(|(s, _)| *s)
+            .ok_or_else(|| StoreError::Pkcs11 {
+                call: "C_GetSlotList".into(),
+                message: "softoken shows no certificate database slot".into(),
+            })?;
+        let listing = module.list(slot, pin);
+        drop(module);
+        listing
+    }
+}
+
+impl CertStore for NssStore {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn list(&mut self, pin: Option<&Pin>) -> Result<Listing, StoreError> {
+        self.list_read_only(pin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_escape_quotes_and_backslashes() {
+        let p = init_params(Path::new("/home/o'neil/a\\b"), DbFormat::Sql, true);
+        assert_eq!(
+            p,
+            "configdir='sql:/home/o\\'neil/a\\\\b' certPrefix='' keyPrefix='' secmod='secmod.db' flags=readOnly"
+        );
+        let p = init_params(Path::new("/x"), DbFormat::Dbm, false);
+        assert!(p.starts_with("configdir='dbm:/x'"));
+        assert!(p.ends_with("flags="));
+    }
+}

@@ -1,0 +1,529 @@
+//! A whole fake home directory made from real parts, once per test binary:
+//! openssl-made CA chains with realistic names, NSS databases made and
+//! filled by certutil/pk12util (Firefox profiles with profiles.ini, a
+//! Thunderbird profile with mail identities, Chromium's ~/.pki/nssdb with a
+//! password) and a SoftHSM token holding a key and certificate.
+//!
+//! Tests only read the fixture; anything that must change a store makes its
+//! own copy.
+
+use openssl::asn1::{Asn1Integer, Asn1Time};
+use openssl::bn::BigNum;
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkcs12::Pkcs12;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::x509::extension::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+    SubjectKeyIdentifier,
+};
+use openssl::x509::{X509Name, X509};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+pub const TOKEN_LABEL: &str = "certhelp-test";
+pub const EMAIL: &str = "jane.doe@example.com";
+pub const CHROMIUM_DB_PASSWORD: &str = "fixture-db-pw";
+/// A module file registered twice in the default Firefox profile.
+pub const DUP_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+
+/// What the fixture made, for the tests to compare against.
+pub struct Fixture {
+    pub home: PathBuf,
+    pub softhsm_conf: PathBuf,
+    pub ff_default: PathBuf,
+    pub ff_other: PathBuf,
+    pub ff_decoy: PathBuf,
+    pub tb: PathBuf,
+    pub chromium_db: PathBuf,
+    pub id_sha256: String,
+    pub enc_serial: String,
+    pub enc_dbkey: String,
+    pub expired_serial: String,
+}
+
+static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+
+pub fn get() -> &'static Fixture {
+    FIXTURE.get_or_init(build)
+}
+
+pub struct Made {
+    pub cert: X509,
+    pub key: PKey<Private>,
+}
+
+impl Made {
+    pub fn pem(&self) -> Vec<u8> {
+        self.cert.to_pem().unwrap()
+    }
+}
+
+fn name(entries: &[(&str, &str)]) -> X509Name {
+    let mut b = X509Name::builder().unwrap();
+    for (k, v) in entries {
+        if *k == "emailAddress" {
+            b.append_entry_by_nid(Nid::PKCS9_EMAILADDRESS, v).unwrap();
+        } else {
+            b.append_entry_by_text(k, v).unwrap();
+        }
+    }
+    b.build()
+}
+
+pub struct Spec<'a> {
+    pub subject: &'a [(&'a str, &'a str)],
+    pub issuer: Option<&'a Made>,
+    pub ca: bool,
+    pub ku: &'a [&'a str],
+    pub eku: &'a [&'a str],
+    pub san_email: Option<&'a str>,
+    /// Unix seconds.
+    pub not_before: i64,
+    pub not_after: i64,
+    pub serial: u32,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+const DAY: i64 = 86_400;
+
+pub fn make(s: Spec) -> Made {
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut b = X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    b.set_serial_number(&Asn1Integer::from_bn(&BigNum::from_u32(s.serial).unwrap()).unwrap())
+        .unwrap();
+    let subj = name(s.subject);
+    b.set_subject_name(&subj).unwrap();
+    b.set_issuer_name(s.issuer.map(|i| i.cert.subject_name()).unwrap_or(&subj))
+        .unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::from_unix(s.not_before).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::from_unix(s.not_after).unwrap())
+        .unwrap();
+    if s.ca {
+        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+            .unwrap();
+    }
+    let ski = SubjectKeyIdentifier::new()
+        .build(&b.x509v3_context(None, None))
+        .unwrap();
+    b.append_extension(ski).unwrap();
+    if let Some(i) = s.issuer {
+        let aki = AuthorityKeyIdentifier::new()
+            .keyid(true)
+            .build(&b.x509v3_context(Some(&i.cert), None))
+            .unwrap();
+        b.append_extension(aki).unwrap();
+    }
+    if !s.ku.is_empty() {
+        let mut ku = KeyUsage::new();
+        ku.critical();
+        for u in s.ku {
+            match *u {
+                "digitalSignature" => ku.digital_signature(),
+                "nonRepudiation" => ku.non_repudiation(),
+                "keyEncipherment" => ku.key_encipherment(),
+                "keyCertSign" => ku.key_cert_sign(),
+                "cRLSign" => ku.crl_sign(),
+                other => panic!("{other}"),
+            };
+        }
+        b.append_extension(ku.build().unwrap()).unwrap();
+    }
+    if !s.eku.is_empty() {
+        let mut e = ExtendedKeyUsage::new();
+        for u in s.eku {
+            match *u {
+                "clientAuth" => e.client_auth(),
+                "emailProtection" => e.email_protection(),
+                other => panic!("{other}"),
+            };
+        }
+        b.append_extension(e.build().unwrap()).unwrap();
+    }
+    if let Some(m) = s.san_email {
+        let san = SubjectAlternativeName::new()
+            .email(m)
+            .build(&b.x509v3_context(s.issuer.map(|i| i.cert.as_ref()), None))
+            .unwrap();
+        b.append_extension(san).unwrap();
+    }
+    b.sign(s.issuer.map(|i| &i.key).unwrap_or(&key), MessageDigest::sha256())
+        .unwrap();
+    Made {
+        cert: b.build(),
+        key,
+    }
+}
+
+fn ca(cn: &str, o: &str, issuer: Option<&Made>, serial: u32) -> Made {
+    make(Spec {
+        subject: &[("C", "US"), ("O", o), ("CN", cn)],
+        issuer,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: now() - 400 * DAY,
+        not_after: now() + 3000 * DAY,
+        serial,
+    })
+}
+
+pub fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A unique empty directory under the system temp dir.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "certhelp-{tag}-{}-{}-{}",
+        std::process::id(),
+        now(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn db(dir: &Path) -> String {
+    format!("sql:{}", dir.display())
+}
+
+/// A new NSS database; `password` None: no password (as Firefox makes it).
+pub fn new_db(dir: &Path, password: Option<&str>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut c = Command::new("certutil");
+    c.args(["-N", "-d", &db(dir)]);
+    match password {
+        None => {
+            c.arg("--empty-password");
+        }
+        Some(p) => {
+            let f = dir.join(".pw");
+            std::fs::write(&f, p).unwrap();
+            c.arg("-f").arg(&f);
+        }
+    }
+    run(&mut c);
+    let _ = std::fs::remove_file(dir.join(".pw"));
+}
+
+pub fn add_ca(dir: &Path, nick: &str, m: &Made, work: &Path) {
+    add_ca_pw(dir, nick, m, work, None)
+}
+
+/// A CA certificate (trusted for TLS clients and e-mail), as a chain install
+/// does; `db_password` for a database that has one.
+pub fn add_ca_pw(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Option<&str>) {
+    let f = work.join(format!("{}.pem", nick.replace(' ', "_")));
+    std::fs::write(&f, m.pem()).unwrap();
+    let mut c = Command::new("certutil");
+    c.args(["-A", "-d", &db(dir), "-n", nick, "-t", "CT,C,C", "-i"])
+        .arg(&f);
+    if let Some(p) = db_password {
+        let pw = work.join("dbpw");
+        std::fs::write(&pw, p).unwrap();
+        c.arg("-f").arg(pw);
+    }
+    run(&mut c);
+}
+
+/// A certificate without its key (as importing a .cer does).
+pub fn add_cert_only(dir: &Path, nick: &str, m: &Made, work: &Path) {
+    let f = work.join(format!("{}.pem", nick.replace(' ', "_")));
+    std::fs::write(&f, m.pem()).unwrap();
+    run(Command::new("certutil")
+        .args(["-A", "-d", &db(dir), "-n", nick, "-t", ",,", "-i"])
+        .arg(&f));
+}
+
+/// Key and certificate through a PKCS#12 file and pk12util.
+pub fn add_p12(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Option<&str>) {
+    let p12 = Pkcs12::builder()
+        .name(nick)
+        .pkey(&m.key)
+        .cert(&m.cert)
+        .build2("p12pass")
+        .unwrap();
+    let f = work.join(format!("{}.p12", nick.replace(' ', "_")));
+    std::fs::write(&f, p12.to_der().unwrap()).unwrap();
+    let mut c = Command::new("pk12util");
+    c.args(["-i"]).arg(&f).args(["-d", &db(dir), "-W", "p12pass"]);
+    match db_password {
+        Some(p) => {
+            let pw = work.join("dbpw");
+            std::fs::write(&pw, p).unwrap();
+            c.arg("-k").arg(pw);
+        }
+        None => {
+            c.args(["-K", ""]);
+        }
+    }
+    run(&mut c);
+}
+
+/// NSS's dbKey for a certificate: module and slot ids (0), serial and
+/// issuer lengths, serial contents, issuer DER; base64.
+pub fn dbkey(c: &X509) -> String {
+    let serial = c.serial_number().to_bn().unwrap().to_vec();
+    let issuer = c.issuer_name().to_der().unwrap();
+    let mut raw = vec![0u8; 8];
+    raw.extend((serial.len() as u32).to_be_bytes());
+    raw.extend((issuer.len() as u32).to_be_bytes());
+    raw.extend(&serial);
+    raw.extend(&issuer);
+    openssl::base64::encode_block(&raw)
+}
+
+fn write(p: &Path, s: &str) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, s).unwrap();
+}
+
+fn build() -> Fixture {
+    let home = temp_dir("home");
+    let work = home.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let t = now();
+
+    // ECA: root -> issuing CA -> identity + encryption pair (+ older
+    // encryption cert whose key is gone, + an expired identity cert).
+    let eca_root = ca("ECA Root CA 4", "U.S. Government", None, 1);
+    let orc = ca("ORC ECA 6", "ORC PKI", Some(&eca_root), 2);
+    let jane = [
+        ("C", "US"),
+        ("O", "U.S. Government"),
+        ("OU", "ECA"),
+        ("OU", "ORC"),
+        ("CN", "Jane Q. Doe"),
+    ];
+    let id = make(Spec {
+        subject: &jane,
+        issuer: Some(&orc),
+        ca: false,
+        ku: &["digitalSignature", "nonRepudiation"],
+        eku: &["clientAuth", "emailProtection"],
+        san_email: Some(EMAIL),
+        not_before: t - 10 * DAY,
+        not_after: t + 700 * DAY,
+        serial: 0x1001,
+    });
+    let enc = make(Spec {
+        subject: &jane,
+        issuer: Some(&orc),
+        ca: false,
+        ku: &["keyEncipherment"],
+        eku: &["emailProtection"],
+        san_email: Some(EMAIL),
+        not_before: t - 10 * DAY,
+        not_after: t + 700 * DAY,
+        serial: 0x1002,
+    });
+    let old_enc = make(Spec {
+        subject: &jane,
+        issuer: Some(&orc),
+        ca: false,
+        ku: &["keyEncipherment"],
+        eku: &["emailProtection"],
+        san_email: Some(EMAIL),
+        not_before: t - 600 * DAY,
+        not_after: t + 100 * DAY,
+        serial: 0x1003,
+    });
+    let expired = make(Spec {
+        subject: &jane,
+        issuer: Some(&orc),
+        ca: false,
+        ku: &["digitalSignature"],
+        eku: &["emailProtection"],
+        san_email: Some(EMAIL),
+        not_before: t - 900 * DAY,
+        not_after: t - 5 * DAY,
+        serial: 0x1004,
+    });
+
+    // Digital ID: Class 1 root -> Individual Subscriber CA -> PNV.
+    let c1_root = ca(
+        "Class 1 Public Primary Certification Authority",
+        "VeriSign, Inc.",
+        None,
+        3,
+    );
+    let c1_sub = ca(
+        "Symantec Class 1 Individual Subscriber CA - G5",
+        "Symantec Corporation",
+        Some(&c1_root),
+        4,
+    );
+    let pnv = make(Spec {
+        subject: &[
+            ("O", "Symantec Corporation"),
+            ("OU", "Persona Not Validated"),
+            ("CN", "Persona Not Validated"),
+            ("emailAddress", "pnv.user@example.org"),
+        ],
+        issuer: Some(&c1_sub),
+        ca: false,
+        ku: &["keyEncipherment"],
+        eku: &["emailProtection"],
+        san_email: Some("pnv.user@example.org"),
+        not_before: t - 10 * DAY,
+        not_after: t + 300 * DAY,
+        serial: 0x2001,
+    });
+
+    // Firefox: two profiles; the [Install] section names the second as
+    // default although the first says Default=1. A decoy directory with a
+    // database that profiles.ini does not list must not be found.
+    let ffroot = home.join(".mozilla/firefox");
+    let ff_other = ffroot.join("Profiles/aaaa.default");
+    let ff_default = ffroot.join("Profiles/bbbb.default-release");
+    let ff_decoy = ffroot.join("Profiles/zzzz.decoy");
+    write(
+        &ffroot.join("profiles.ini"),
+        "[Install4F96D1932A9F858E]\nDefault=Profiles/bbbb.default-release\nLocked=1\n\n\
+         [Profile1]\nName=default\nIsRelative=1\nPath=Profiles/aaaa.default\nDefault=1\n\n\
+         [Profile0]\nName=default-release\nIsRelative=1\nPath=Profiles/bbbb.default-release\n\n\
+         [General]\nStartWithLastProfile=1\nVersion=2\n",
+    );
+    new_db(&ff_default, None);
+    add_ca(&ff_default, "ECA Root CA 4", &eca_root, &work);
+    add_ca(&ff_default, "ORC ECA 6", &orc, &work);
+    add_p12(&ff_default, "Jane ECA ID", &id, &work, None);
+    add_p12(&ff_default, "Jane ECA Enc", &enc, &work, None);
+    add_cert_only(&ff_default, "Jane old ECA Enc", &old_enc, &work);
+    write(
+        &ff_default.join("compatibility.ini"),
+        "[Compatibility]\nLastVersion=140.5.0_20251101000000/20251101000000\n",
+    );
+    write(
+        &ff_default.join("prefs.js"),
+        "user_pref(\"browser.startup.page\", 3);\n",
+    );
+    let mut p11 = std::fs::read_to_string(ff_default.join("pkcs11.txt")).unwrap();
+    p11.push_str(&format!(
+        "\nlibrary={DUP_MODULE}\nname=OpenSC\n\nlibrary={DUP_MODULE}\nname=OpenSC smartcard\n"
+    ));
+    std::fs::write(ff_default.join("pkcs11.txt"), p11).unwrap();
+
+    new_db(&ff_other, None);
+    add_ca(&ff_other, "Class 1 root", &c1_root, &work);
+    add_p12(&ff_other, "PNV Digital ID", &pnv, &work, None);
+    write(&ff_other.join("user.js"), "user_pref(\"security.nocertdb\", true);\n");
+    // pkcs11.txt left behind by a root-run command (owner differs).
+    run(Command::new("chown").arg("65534:65534").arg(ff_other.join("pkcs11.txt")));
+
+    new_db(&ff_decoy, None);
+    add_p12(&ff_decoy, "Decoy", &pnv, &work, None);
+
+    // Thunderbird: identity 1 signs with the expired certificate (by
+    // nickname, which NSS shares between certificates of one subject) and
+    // encrypts with the current one (by dbKey, as Thunderbird 102+ writes).
+    let enc_dbkey = dbkey(&enc.cert);
+    let tbroot = home.join(".thunderbird");
+    let tb = tbroot.join("tb01.default-release");
+    write(
+        &tbroot.join("profiles.ini"),
+        "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb01.default-release\nDefault=1\n",
+    );
+    new_db(&tb, None);
+    add_ca(&tb, "ECA Root CA 4", &eca_root, &work);
+    add_ca(&tb, "ORC ECA 6", &orc, &work);
+    add_p12(&tb, "Jane expired", &expired, &work, None);
+    add_p12(&tb, "Jane ECA Enc", &enc, &work, None);
+    write(
+        &tb.join("prefs.js"),
+        &format!(
+            "// Mozilla User Preferences\n\
+             user_pref(\"mail.identity.id1.fullName\", \"Jane Q. Doe\");\n\
+             user_pref(\"mail.identity.id1.useremail\", \"{EMAIL}\");\n\
+             user_pref(\"mail.identity.id1.signing_cert_name\", \"Jane expired\");\n\
+             user_pref(\"mail.identity.id1.encryption_cert_dbkey\", \"{enc_dbkey}\");\n\
+             user_pref(\"mail.identity.id2.useremail\", \"jane.private@example.net\");\n"
+        ),
+    );
+
+    // Chromium's shared DB, with a password: keys hidden without login.
+    let chromium_db = home.join(".pki/nssdb");
+    new_db(&chromium_db, Some(CHROMIUM_DB_PASSWORD));
+    let pw = Some(CHROMIUM_DB_PASSWORD);
+    add_ca_pw(&chromium_db, "ECA Root CA 4", &eca_root, &work, pw);
+    add_ca_pw(&chromium_db, "ORC ECA 6", &orc, &work, pw);
+    add_p12(&chromium_db, "Jane ECA ID", &id, &work, Some(CHROMIUM_DB_PASSWORD));
+    write(&home.join(".config/chromium/Last Version"), "146.0.7000.1\n");
+
+    // SoftHSM token with a key and its certificate.
+    let tokdir = home.join("softhsm/tokens");
+    std::fs::create_dir_all(&tokdir).unwrap();
+    let softhsm_conf = home.join("softhsm/softhsm2.conf");
+    write(
+        &softhsm_conf,
+        &format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokdir.display()
+        ),
+    );
+    run(Command::new("softhsm2-util")
+        .env("SOFTHSM2_CONF", &softhsm_conf)
+        .args(["--init-token", "--free", "--label", TOKEN_LABEL])
+        .args(["--so-pin", "12345678", "--pin", "123456"]));
+    let tok_user = make(Spec {
+        subject: &[("C", "US"), ("O", "ORC PKI"), ("CN", "Jane Q. Doe (token)")],
+        issuer: Some(&orc),
+        ca: false,
+        ku: &["digitalSignature"],
+        eku: &["clientAuth"],
+        san_email: Some(EMAIL),
+        not_before: t - DAY,
+        not_after: t + 365 * DAY,
+        serial: 0x3001,
+    });
+    let kder = work.join("tok.key.der");
+    let cder = work.join("tok.crt.der");
+    std::fs::write(&kder, tok_user.key.private_key_to_pkcs8().unwrap()).unwrap();
+    std::fs::write(&cder, tok_user.cert.to_der().unwrap()).unwrap();
+    for (f, ty) in [(&kder, "privkey"), (&cder, "cert")] {
+        run(Command::new("pkcs11-tool")
+            .env("SOFTHSM2_CONF", &softhsm_conf)
+            .args(["--module", SOFTHSM, "--login", "--pin", "123456"])
+            .arg("--write-object")
+            .arg(f)
+            .args(["--type", ty, "--id", "01", "--label", "Jane token"]));
+    }
+    // Nothing secret stays around.
+    let _ = std::fs::remove_file(&kder);
+
+    Fixture {
+        id_sha256: certhelp::cert::hex(&id.cert.digest(MessageDigest::sha256()).unwrap()),
+        enc_serial: "1002".into(),
+        enc_dbkey,
+        expired_serial: "1004".into(),
+        home,
+        softhsm_conf,
+        ff_default,
+        ff_other,
+        ff_decoy,
+        tb,
+        chromium_db,
+    }
+}
