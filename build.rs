@@ -12,7 +12,10 @@ fn main() {
     let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let mut code = String::new();
-    for (name, dir, ext) in [("KB_FILES", "kb", ".md"), ("TEMPLATE_FILES", "templates", ".j2")] {
+    for (name, dir, ext) in [
+        ("KB_FILES", "kb", ".md"),
+        ("TEMPLATE_FILES", "templates", ".j2"),
+    ] {
         let dir = Path::new(&root).join(dir);
         println!("cargo:rerun-if-changed={}", dir.display());
         let mut files: Vec<_> = fs::read_dir(&dir)
@@ -27,7 +30,10 @@ fn main() {
         for p in files {
             println!("cargo:rerun-if-changed={}", p.display());
             let file = p.file_name().unwrap().to_str().unwrap();
-            code.push_str(&format!("    ({file:?}, include_str!({:?})),\n", p.display().to_string()));
+            code.push_str(&format!(
+                "    ({file:?}, include_str!({:?})),\n",
+                p.display().to_string()
+            ));
         }
         code.push_str("];\n");
     }

@@ -24,7 +24,11 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         if parsed.symptom {
             let index = SearchIndex::open(kb)?;
             let hits = index.search(kb, query, 5);
-            if let Some((rank, top)) = hits.iter().enumerate().find(|(_, h)| h.kind == "troubleshoot") {
+            if let Some((rank, top)) = hits
+                .iter()
+                .enumerate()
+                .find(|(_, h)| h.kind == "troubleshoot")
+            {
                 // A symptom beats the activity reading when search is
                 // confident, when the words name no activity verb, or when
                 // they say something failed.
@@ -69,7 +73,11 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         activity,
         vec!["certhelp could not tell what you want to do; this is the closest article.".into()],
     );
-    best.alternatives = hits.iter().skip(1).map(|h| format!("{} {}", h.id, h.title)).collect();
+    best.alternatives = hits
+        .iter()
+        .skip(1)
+        .map(|h| format!("{} {}", h.id, h.title))
+        .collect();
     Ok(best)
 }
 

@@ -257,7 +257,11 @@ pub fn product(subject: &str, issuer: &str) -> ProductKind {
     let class1 = il
         .find("class 1")
         .is_some_and(|i| il[i..].contains("individual subscriber ca"));
-    if subject.to_ascii_lowercase().contains("persona not validated") || class1 {
+    if subject
+        .to_ascii_lowercase()
+        .contains("persona not validated")
+        || class1
+    {
         return ProductKind::DigitalId;
     }
     ProductKind::Other
@@ -467,10 +471,10 @@ mod tests {
                 .unwrap();
             b.append_extension(aki).unwrap();
         }
-        if let Some(mut ku) = ku {
+        if let Some(ku) = ku {
             b.append_extension(ku.build().unwrap()).unwrap();
         }
-        if let Some(mut e) = eku {
+        if let Some(e) = eku {
             b.append_extension(e.build().unwrap()).unwrap();
         }
         if let Some(e) = san_email {
@@ -594,8 +598,14 @@ mod tests {
     fn use_rules() {
         use X509ExtendedKeyUsage as E;
         use X509KeyUsage as K;
-        assert_eq!(classify_use(Some(K::DIGITAL_SIGNATURE), None), CertUse::Identity);
-        assert_eq!(classify_use(Some(K::KEY_ENCIPHERMENT), None), CertUse::Encryption);
+        assert_eq!(
+            classify_use(Some(K::DIGITAL_SIGNATURE), None),
+            CertUse::Identity
+        );
+        assert_eq!(
+            classify_use(Some(K::KEY_ENCIPHERMENT), None),
+            CertUse::Encryption
+        );
         assert_eq!(
             classify_use(Some(K::DIGITAL_SIGNATURE | K::KEY_ENCIPHERMENT), None),
             CertUse::Both

@@ -328,8 +328,22 @@ pub enum TokenCommand {
 
 /// Names of the subcommands: a first word that is one of these is a verb.
 pub const VERBS: &[&str] = &[
-    "plan", "search", "show", "list", "kb", "probe", "doctor", "export", "import", "convert", "chain", "token",
-    "associate", "restore", "run", "help",
+    "plan",
+    "search",
+    "show",
+    "list",
+    "kb",
+    "probe",
+    "doctor",
+    "export",
+    "import",
+    "convert",
+    "chain",
+    "token",
+    "associate",
+    "restore",
+    "run",
+    "help",
 ];
 
 /// Options before the subcommand that take a value.
@@ -340,26 +354,40 @@ const GLOBAL_VALUE_OPTIONS: &[&str] = &["--kb", "--color"];
 /// other first word starts a question. Returns argv with `plan` inserted
 /// where a question starts.
 pub fn with_implicit_plan(args: Vec<String>) -> Vec<String> {
-    let mut i = 1;
-    while i < args.len() {
-        let a = &args[i];
-        if GLOBAL_VALUE_OPTIONS.contains(&a.as_str()) {
-            i += 2;
-            continue;
-        }
-        if a.starts_with('-') {
-            i += 1;
-            continue;
-        }
-        break;
+    let is_global = |a: &str| {
+        GLOBAL_VALUE_OPTIONS.contains(&a)
+            || GLOBAL_VALUE_OPTIONS
+                .iter()
+                .any(|g| a.starts_with(&format!("{g}=")))
+    };
+    // Where `plan` would go: after the global options.
+    let mut insert_at = 1;
+    while insert_at < args.len() && is_global(&args[insert_at]) {
+        insert_at += if args[insert_at].contains('=') { 1 } else { 2 };
     }
-    let Some(first) = args.get(i) else { return args };
-    if first.contains(char::is_whitespace) || !VERBS.contains(&first.as_str()) {
-        let mut out = args.clone();
-        out.insert(i, "plan".to_string());
-        return out;
+    // The first word that is not an option or an option's value.
+    let mut i = insert_at;
+    while i < args.len() && args[i].starts_with('-') {
+        i += if is_global(&args[i]) && !args[i].contains('=') {
+            2
+        } else {
+            1
+        };
     }
-    args
+    let Some(first) = args.get(i) else {
+        return args;
+    };
+    let is_question = first.contains(char::is_whitespace) || !VERBS.contains(&first.as_str());
+    if !is_question
+        || args[insert_at..i]
+            .iter()
+            .any(|a| a == "--help" || a == "-h" || a == "--version" || a == "-V")
+    {
+        return args;
+    }
+    let mut out = args;
+    out.insert(insert_at.min(out.len()), "plan".to_string());
+    out
 }
 
 #[cfg(test)]
@@ -380,7 +408,10 @@ mod tests {
 
     #[test]
     fn a_verb_is_a_verb() {
-        assert_eq!(with_implicit_plan(argv(&["certhelp", "list"])), argv(&["certhelp", "list"]));
+        assert_eq!(
+            with_implicit_plan(argv(&["certhelp", "list"])),
+            argv(&["certhelp", "list"])
+        );
     }
 
     #[test]
@@ -388,6 +419,18 @@ mod tests {
         assert_eq!(
             with_implicit_plan(argv(&["certhelp", "--kb", "d", "move", "my", "cert"])),
             argv(&["certhelp", "--kb", "d", "plan", "move", "my", "cert"])
+        );
+    }
+
+    #[test]
+    fn plan_flags_may_come_before_the_question() {
+        assert_eq!(
+            with_implicit_plan(argv(&["certhelp", "--no-probe", "backup firefox"])),
+            argv(&["certhelp", "plan", "--no-probe", "backup firefox"])
+        );
+        assert_eq!(
+            with_implicit_plan(argv(&["certhelp", "--help"])),
+            argv(&["certhelp", "--help"])
         );
     }
 

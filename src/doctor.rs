@@ -82,7 +82,12 @@ fn use_word(u: CertUse) -> &'static str {
 /// The certificate a mail identity's setting names in its store. Several
 /// certificates can share a nickname: prefer one fit for the purpose, then
 /// one not expired (as the mail client does).
-fn configured_cert<'a>(env: &'a Env, i: &MailIdentity, cfg: &str, signing: bool) -> Option<&'a Certificate> {
+fn configured_cert<'a>(
+    env: &'a Env,
+    i: &MailIdentity,
+    cfg: &str,
+    signing: bool,
+) -> Option<&'a Certificate> {
     let fit = |c: &Certificate| match (signing, c.usage) {
         (_, CertUse::Both) => true,
         (true, u) => u == CertUse::Identity,
@@ -227,7 +232,14 @@ fn stores(env: &Env, out: &mut Vec<Check>) {
             .any(|m| m.present && is_token_module(&m.path));
         if running {
             if in_app || configured {
-                out.push(check("pcscd", Status::Ok, "smart-card service (pcscd) is running".into(), None, None, None));
+                out.push(check(
+                    "pcscd",
+                    Status::Ok,
+                    "smart-card service (pcscd) is running".into(),
+                    None,
+                    None,
+                    None,
+                ));
             }
         } else if in_app || configured {
             out.push(check(
@@ -265,7 +277,10 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             out.push(check(
                 "expiry",
                 Status::Warn,
-                format!("{name} in {sname} expires in {} days ({})", c.days_left, c.not_after),
+                format!(
+                    "{name} in {sname} expires in {} days ({})",
+                    c.days_left, c.not_after
+                ),
                 Some("renew it with your certificate authority before it expires"),
                 Some("TS2012"),
                 Some(&c.store),
@@ -274,7 +289,10 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             out.push(check(
                 "expiry",
                 Status::Ok,
-                format!("{name} in {sname} valid until {} ({} days)", c.not_after, c.days_left),
+                format!(
+                    "{name} in {sname} valid until {} ({} days)",
+                    c.not_after, c.days_left
+                ),
                 None,
                 None,
                 Some(&c.store),
@@ -290,14 +308,25 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
                 Some(import_article(store)),
                 Some(&c.store),
             )),
-            None => out.push(check(
-                "private-key",
-                Status::Warn,
-                format!("{name} in {sname}: cannot tell whether the private key is there without the store's password"),
-                Some("open the app's certificate manager (it asks for the password) and check that the certificate shows under Your Certificates"),
-                Some(import_article(store)),
-                Some(&c.store),
-            )),
+            None => {
+                let token = store.is_some_and(|s| s.kind == StoreKind::Pkcs11);
+                out.push(check(
+                    "private-key",
+                    Status::Warn,
+                    if token {
+                        format!("{name} on token {sname}: the token shows its keys only after the PIN, so the key was not checked")
+                    } else {
+                        format!("{name} in {sname}: cannot tell whether the private key is there without the store's password")
+                    },
+                    Some(if token {
+                        "list the token's objects with the PIN (`pkcs11-tool --login --list-objects`) and look for a private key with the certificate's ID"
+                    } else {
+                        "open the app's certificate manager (it asks for the password) and check that the certificate shows under Your Certificates"
+                    }),
+                    Some(import_article(store)),
+                    Some(&c.store),
+                ))
+            }
             Some(true) => out.push(check(
                 "private-key",
                 Status::Ok,
@@ -317,7 +346,14 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             ProductKind::Other => None,
         };
         if c.chain_complete {
-            out.push(check("chain", Status::Ok, format!("{name} in {sname}: chain complete"), None, None, Some(&c.store)));
+            out.push(check(
+                "chain",
+                Status::Ok,
+                format!("{name} in {sname}: chain complete"),
+                None,
+                None,
+                Some(&c.store),
+            ));
         } else {
             out.push(check(
                 "chain",
@@ -362,21 +398,27 @@ fn names(i: &MailIdentity, c: &Certificate) -> bool {
 
 fn identities(env: &Env, out: &mut Vec<Check>) {
     for i in &env.mail_identities {
-        let Some(email) = i.email.as_deref() else { continue };
+        let Some(email) = i.email.as_deref() else {
+            continue;
+        };
         let sname = store_name(env, &i.store);
         let who = format!("{} identity {email}", i.app);
-        let configured: Vec<(&str, &str)> = [("signing", &i.signing_cert), ("encryption", &i.encryption_cert)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-            .collect();
+        let configured: Vec<(&str, &str)> = [
+            ("signing", &i.signing_cert),
+            ("encryption", &i.encryption_cert),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect();
         if configured.is_empty() {
-            let here = env
-                .certificates
-                .iter()
-                .any(|c| c.personal && c.store == i.store && c.emails.iter().any(|e| e.eq_ignore_ascii_case(email)));
-            let elsewhere = env
-                .personal_certificates()
-                .any(|c| c.store != i.store && c.emails.iter().any(|e| e.eq_ignore_ascii_case(email)));
+            let here = env.certificates.iter().any(|c| {
+                c.personal
+                    && c.store == i.store
+                    && c.emails.iter().any(|e| e.eq_ignore_ascii_case(email))
+            });
+            let elsewhere = env.personal_certificates().any(|c| {
+                c.store != i.store && c.emails.iter().any(|e| e.eq_ignore_ascii_case(email))
+            });
             if here {
                 out.push(check(
                     "mail-identity",
@@ -421,7 +463,11 @@ fn identities(env: &Env, out: &mut Vec<Check>) {
             if !c.emails.iter().any(|e| e.eq_ignore_ascii_case(email)) {
                 problems.push(format!(
                     "its e-mail ({}) does not match the identity",
-                    if c.emails.is_empty() { "none".to_string() } else { c.emails.join(", ") }
+                    if c.emails.is_empty() {
+                        "none".to_string()
+                    } else {
+                        c.emails.join(", ")
+                    }
                 ));
             }
             problems.extend(smime_problems(c).into_iter().map(str::to_string));
@@ -514,13 +560,20 @@ pub fn command(json: bool, env: Option<Env>) -> Result<i32, crate::error::Error>
     let checks = run(&env);
     if json {
         let s = serde_json::to_string_pretty(&checks).map_err(|e| {
-            crate::error::Error::new(format!("cannot write doctor's JSON: {e}"), "report this as a bug")
+            crate::error::Error::new(
+                format!("cannot write doctor's JSON: {e}"),
+                "report this as a bug",
+            )
         })?;
         println!("{s}");
     } else {
         print!("{}", render(&checks));
     }
-    Ok(if checks.iter().any(|c| c.status == Status::Fail) { 1 } else { 0 })
+    Ok(if checks.iter().any(|c| c.status == Status::Fail) {
+        1
+    } else {
+        0
+    })
 }
 
 #[cfg(test)]
@@ -583,13 +636,28 @@ mod tests {
         e.certificates[0].chain_complete = false;
         e.certificates[0].missing_issuer = Some("CN=ORC ECA 6".into());
         let c = run(&e);
-        assert_eq!(find(&c, "expiry", Status::Fail).unwrap().article.as_deref(), Some("TS2012"));
-        assert_eq!(find(&c, "private-key", Status::Fail).unwrap().article.as_deref(), Some("SO5437"));
+        assert_eq!(
+            find(&c, "expiry", Status::Fail).unwrap().article.as_deref(),
+            Some("TS2012")
+        );
+        assert_eq!(
+            find(&c, "private-key", Status::Fail)
+                .unwrap()
+                .article
+                .as_deref(),
+            Some("SO5437")
+        );
         let ch = find(&c, "chain", Status::Fail).unwrap();
         assert_eq!(ch.article.as_deref(), Some("SO10186"));
         assert!(ch.message.contains("ORC ECA 6"));
         e.certificates[0].product = ProductKind::DigitalId;
-        assert_eq!(find(&run(&e), "chain", Status::Fail).unwrap().article.as_deref(), Some("SO6395"));
+        assert_eq!(
+            find(&run(&e), "chain", Status::Fail)
+                .unwrap()
+                .article
+                .as_deref(),
+            Some("SO6395")
+        );
         e.certificates[0].expired = false;
         e.certificates[0].days_left = 10;
         assert!(find(&run(&e), "expiry", Status::Warn).is_some());
@@ -600,13 +668,34 @@ mod tests {
         let mut e = env();
         e.stores[0].issues = vec![
             StoreIssue::NoCertDb,
-            StoreIssue::DuplicateModule { module: "/x/opensc-pkcs11.so".into(), count: 2 },
-            StoreIssue::NotWritable { file: "/p/pkcs11.txt".into(), owner_uid: Some(0) },
-            StoreIssue::NotWritable { file: "/p/cert9.db".into(), owner_uid: Some(0) },
+            StoreIssue::DuplicateModule {
+                module: "/x/opensc-pkcs11.so".into(),
+                count: 2,
+            },
+            StoreIssue::NotWritable {
+                file: "/p/pkcs11.txt".into(),
+                owner_uid: Some(0),
+            },
+            StoreIssue::NotWritable {
+                file: "/p/cert9.db".into(),
+                owner_uid: Some(0),
+            },
         ];
         let c = run(&e);
-        assert_eq!(find(&c, "nocertdb", Status::Fail).unwrap().article.as_deref(), Some("TS2003"));
-        assert_eq!(find(&c, "duplicate-module", Status::Fail).unwrap().article.as_deref(), Some("TS2016"));
+        assert_eq!(
+            find(&c, "nocertdb", Status::Fail)
+                .unwrap()
+                .article
+                .as_deref(),
+            Some("TS2003")
+        );
+        assert_eq!(
+            find(&c, "duplicate-module", Status::Fail)
+                .unwrap()
+                .article
+                .as_deref(),
+            Some("TS2016")
+        );
         let w: Vec<_> = c.iter().filter(|c| c.id == "store-writable").collect();
         assert_eq!(w[0].article.as_deref(), Some("TS2016"));
         assert_eq!(w[1].article.as_deref(), Some("TS2003"));
@@ -624,13 +713,25 @@ mod tests {
         });
         // Not configured, certificate present: warn SO4292.
         let c = run(&e);
-        assert_eq!(find(&c, "mail-identity", Status::Warn).unwrap().article.as_deref(), Some("SO4292"));
+        assert_eq!(
+            find(&c, "mail-identity", Status::Warn)
+                .unwrap()
+                .article
+                .as_deref(),
+            Some("SO4292")
+        );
         // Configured by nickname: ok.
         e.mail_identities[0].signing_cert = Some("Jane's ECA ID".into());
         assert!(find(&run(&e), "mail-identity", Status::Ok).is_some());
         // Configured but missing from the store: fail SO4292.
         e.mail_identities[0].signing_cert = Some("gone".into());
-        assert_eq!(find(&run(&e), "mail-identity", Status::Fail).unwrap().article.as_deref(), Some("SO4292"));
+        assert_eq!(
+            find(&run(&e), "mail-identity", Status::Fail)
+                .unwrap()
+                .article
+                .as_deref(),
+            Some("SO4292")
+        );
         // Wrong address and no emailProtection: fail TS2012.
         e.mail_identities[0].signing_cert = Some("Jane's ECA ID".into());
         e.mail_identities[0].email = Some("other@example.com".into());
@@ -647,7 +748,10 @@ mod tests {
         e.pcscd_running = Some(false);
         e.stores[0].modules = vec!["/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so".into()];
         let c = run(&e);
-        assert_eq!(find(&c, "pcscd", Status::Fail).unwrap().article.as_deref(), Some("TS2016"));
+        assert_eq!(
+            find(&c, "pcscd", Status::Fail).unwrap().article.as_deref(),
+            Some("TS2016")
+        );
         let text = render(&c);
         assert!(text.contains("[fail] a token module is registered"));
         assert!(text.contains("(see TS2016)"));

@@ -54,7 +54,9 @@ impl Activity {
     }
 
     pub fn parse(s: &str) -> Option<Activity> {
-        Activity::ALL.into_iter().find(|a| a.id() == s.to_ascii_lowercase())
+        Activity::ALL
+            .into_iter()
+            .find(|a| a.id() == s.to_ascii_lowercase())
     }
 }
 
@@ -520,17 +522,64 @@ const PHRASES: &[(&str, Cue)] = &[
 
 /// Words skipped when looking for what a preposition governs.
 const FILLER: &[&str] = &[
-    "my", "the", "a", "an", "our", "his", "her", "their", "your", "this", "that", "me", "it", "its", "all", "both",
-    "certs", "cert", "certificate", "certificates", "certificat", "certifcate", "certficate", "certs", "id",
-    "ids", "profile", "store", "account", "browser", "client", "app", "program", "version", "brand", "shiny",
-    "work", "home", "office", "personal", "user", "users", "private", "key", "keys", "and", "of", "s",
+    "my",
+    "the",
+    "a",
+    "an",
+    "our",
+    "his",
+    "her",
+    "their",
+    "your",
+    "this",
+    "that",
+    "me",
+    "it",
+    "its",
+    "all",
+    "both",
+    "certs",
+    "cert",
+    "certificate",
+    "certificates",
+    "certificat",
+    "certifcate",
+    "certficate",
+    "certs",
+    "id",
+    "ids",
+    "profile",
+    "store",
+    "account",
+    "browser",
+    "client",
+    "app",
+    "program",
+    "version",
+    "brand",
+    "shiny",
+    "work",
+    "home",
+    "office",
+    "personal",
+    "user",
+    "users",
+    "private",
+    "key",
+    "keys",
+    "and",
+    "of",
+    "s",
 ];
 
 /// Lower-cases, drops apostrophes, splits on anything not a letter or digit,
 /// and corrects typos against the cue vocabulary.
 pub fn normalise(query: &str) -> Vec<String> {
     let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
-    let raw: Vec<&str> = lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let raw: Vec<&str> = lowered
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     raw.iter().map(|w| correct(w)).collect()
 }
 
@@ -542,22 +591,33 @@ fn vocabulary() -> impl Iterator<Item = &'static str> {
 /// Words that look like typos of vocabulary words but are English words of
 /// their own: never corrected.
 const KEEP: &[&str] = &[
-    "expert", "window", "notes", "note", "taken", "start", "smart", "signs", "mails", "sing", "singing", "rooted",
-    "moves", "copied", "saved", "from", "form", "fore", "into", "onto", "want", "went", "need", "needs", "files",
-    "filed", "adds", "added", "loads", "loaded", "settings", "setting", "using", "used", "uses", "user", "users",
-    "exports", "imports", "later", "cart", "card", "cards", "chains", "certs", "cert",
+    "expert", "window", "notes", "note", "taken", "start", "smart", "signs", "mails", "sing",
+    "singing", "rooted", "moves", "copied", "saved", "from", "form", "fore", "into", "onto",
+    "want", "went", "need", "needs", "files", "filed", "adds", "added", "loads", "loaded",
+    "settings", "setting", "using", "used", "uses", "user", "users", "exports", "imports", "later",
+    "cart", "card", "cards", "chains", "certs", "cert",
 ];
 
 /// The vocabulary word a typo stands for, or the word itself.
 fn correct(word: &str) -> String {
-    if word.len() < 5 || KEEP.contains(&word) || FILLER.contains(&word) || vocabulary().any(|v| v == word) {
+    if word.len() < 5
+        || KEEP.contains(&word)
+        || FILLER.contains(&word)
+        || vocabulary().any(|v| v == word)
+    {
         return word.to_string();
     }
     let mut best: Option<(&str, usize)> = None;
     let mut tie = false;
     for v in vocabulary() {
         // Short words have too many neighbours to correct safely.
-        let allowed = if v.len() >= 9 { 2 } else if v.len() >= 6 { 1 } else { 0 };
+        let allowed = if v.len() >= 9 {
+            2
+        } else if v.len() >= 6 {
+            1
+        } else {
+            0
+        };
         if allowed == 0 || v.len().abs_diff(word.len()) > allowed {
             continue;
         }
@@ -594,7 +654,9 @@ fn damerau(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -660,7 +722,10 @@ pub fn parse(query: &str) -> Parsed {
                 return Role::None;
             }
             let between = &words[role_at..at];
-            if between.iter().all(|w| FILLER.contains(&w.as_str()) || is_new_word(w)) {
+            if between
+                .iter()
+                .all(|w| FILLER.contains(&w.as_str()) || is_new_word(w))
+            {
                 role
             } else {
                 Role::None
@@ -684,7 +749,15 @@ pub fn parse(query: &str) -> Parsed {
                 }
                 // "new windows 11 pc": one OS, not two.
                 if !oses.iter().any(|&(o, _, oat)| o == os && at - oat <= 2) {
-                    oses.push((os, if after_new && r == Role::None { Role::To } else { r }, at));
+                    oses.push((
+                        os,
+                        if after_new && r == Role::None {
+                            Role::To
+                        } else {
+                            r
+                        },
+                        at,
+                    ));
                 }
             }
             Cue::NewWord => new_at = Some(at),
@@ -737,7 +810,10 @@ pub fn parse(query: &str) -> Parsed {
     if p.from.os.is_some() && p.to.os.is_some() && p.from.os != p.to.os {
         p.new_computer = true;
     }
-    if p.new_computer && matches!(p.activity, None | Some(Activity::Import)) && p.chain_words == false {
+    if p.new_computer
+        && matches!(p.activity, None | Some(Activity::Import))
+        && p.chain_words == false
+    {
         if p.activity.is_none() || apps.iter().any(|a| a.1 == Role::From) {
             p.activity = Some(Activity::Move);
         }
@@ -747,10 +823,18 @@ pub fn parse(query: &str) -> Parsed {
 }
 
 fn is_new_word(w: &str) -> bool {
-    matches!(w, "new" | "another" | "other" | "different" | "second" | "replacement" | "old")
+    matches!(
+        w,
+        "new" | "another" | "other" | "different" | "second" | "replacement" | "old"
+    )
 }
 
-fn decide_activity(p: &Parsed, verbs: &[Verb], apps: &[(&'static str, Role, usize)], mail_words: bool) -> Option<Activity> {
+fn decide_activity(
+    p: &Parsed,
+    verbs: &[Verb],
+    apps: &[(&'static str, Role, usize)],
+    mail_words: bool,
+) -> Option<Activity> {
     if p.token {
         return Some(Activity::Token);
     }
@@ -767,19 +851,31 @@ fn decide_activity(p: &Parsed, verbs: &[Verb], apps: &[(&'static str, Role, usiz
         return Some(Activity::Move);
     }
     if has(Verb::Copy) {
-        return Some(if somewhere_else { Activity::Move } else { Activity::Backup });
+        return Some(if somewhere_else {
+            Activity::Move
+        } else {
+            Activity::Backup
+        });
     }
     if p.chain_words && !has(Verb::Export) && !has(Verb::Backup) {
         return Some(Activity::Chain);
     }
     if has(Verb::Import) {
-        return Some(if from_app && distinct_apps >= 2 { Activity::Move } else { Activity::Import });
+        return Some(if from_app && distinct_apps >= 2 {
+            Activity::Move
+        } else {
+            Activity::Import
+        });
     }
     if has(Verb::Export) || has(Verb::Backup) {
         if to_app && distinct_apps >= 2 {
             return Some(Activity::Move);
         }
-        return Some(if has(Verb::Export) { Activity::Export } else { Activity::Backup });
+        return Some(if has(Verb::Export) {
+            Activity::Export
+        } else {
+            Activity::Backup
+        });
     }
     if distinct_apps >= 2 && (from_app || to_app || !apps.iter().all(|a| is_mail_client(a.0))) {
         return Some(Activity::Move);
@@ -817,7 +913,10 @@ fn assign_apps(p: &mut Parsed, apps: &[(&'static str, Role, usize)]) {
             p.mail_client = client;
             to = client;
             if from.is_none() {
-                from = loose.iter().copied().find(|a| Some(*a) != client && !is_mail_client(a));
+                from = loose
+                    .iter()
+                    .copied()
+                    .find(|a| Some(*a) != client && !is_mail_client(a));
             }
         }
         _ => {
@@ -902,7 +1001,10 @@ mod tests {
 
     #[test]
     fn corrects_typos_against_the_vocabulary() {
-        assert_eq!(normalise("firfox exprot certificat"), vec!["firefox", "export", "certificat"]);
+        assert_eq!(
+            normalise("firfox exprot certificat"),
+            vec!["firefox", "export", "certificat"]
+        );
         assert_eq!(normalise("Thunderbrid"), vec!["thunderbird"]);
         assert_eq!(normalise("expert"), vec!["expert"]);
     }
@@ -940,6 +1042,9 @@ mod tests {
 
     #[test]
     fn tokens_win_over_verbs() {
-        assert_eq!(parse("move my smart card certs to a new mac").activity, Some(Activity::Token));
+        assert_eq!(
+            parse("move my smart card certs to a new mac").activity,
+            Some(Activity::Token)
+        );
     }
 }

@@ -108,7 +108,10 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
     match lines.next() {
         Some((_, l)) if l.trim_end() == "---" => {}
         _ => {
-            problem(1, "missing front matter: the file must start with a `---` line".into());
+            problem(
+                1,
+                "missing front matter: the file must start with a `---` line".into(),
+            );
             return Err(problems);
         }
     }
@@ -133,7 +136,10 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
         let key = key.trim();
         let value = value.trim();
         if !KEYS.contains(&key) {
-            problem(lineno, format!("unknown key `{key}` (known: {})", KEYS.join(", ")));
+            problem(
+                lineno,
+                format!("unknown key `{key}` (known: {})", KEYS.join(", ")),
+            );
             continue;
         }
         if let Some(first) = seen.insert(key.to_string(), lineno) {
@@ -155,7 +161,10 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
             "legacy" => match value {
                 "true" => article.legacy = true,
                 "false" | "" => article.legacy = false,
-                other => problem(lineno, format!("`legacy` must be true or false, not `{other}`")),
+                other => problem(
+                    lineno,
+                    format!("`legacy` must be true or false, not `{other}`"),
+                ),
             },
             "apps" => article.apps = list(&mut problem),
             "os" => article.os = list(&mut problem),
@@ -168,7 +177,10 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
         }
     }
     let Some(body_start) = body_start else {
-        problem(0, "front matter is not closed: add a `---` line after it".into());
+        problem(
+            0,
+            "front matter is not closed: add a `---` line after it".into(),
+        );
         return Err(problems);
     };
     let line_of = |key: &str| seen.get(key).copied().unwrap_or(1);
@@ -186,7 +198,11 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
     if !article.kind.is_empty() && !KINDS.contains(&article.kind.as_str()) {
         problem(
             line_of("kind"),
-            format!("unknown kind `{}` (one of: {})", article.kind, KINDS.join(", ")),
+            format!(
+                "unknown kind `{}` (one of: {})",
+                article.kind,
+                KINDS.join(", ")
+            ),
         );
     }
     for (key, values, allowed) in [
@@ -209,7 +225,10 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
         if !article.id.is_empty() && stem != article.id {
             problem(
                 line_of("id"),
-                format!("id `{}` does not match the file name `{stem}.md`", article.id),
+                format!(
+                    "id `{}` does not match the file name `{stem}.md`",
+                    article.id
+                ),
             );
         }
     }
@@ -227,7 +246,9 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
 
 fn unquote(s: &str) -> String {
     let s = s.trim();
-    if s.len() >= 2 && ((s.starts_with('"') && s.ends_with('"')) || (s.starts_with('\'') && s.ends_with('\''))) {
+    if s.len() >= 2
+        && ((s.starts_with('"') && s.ends_with('"')) || (s.starts_with('\'') && s.ends_with('\'')))
+    {
         s[1..s.len() - 1].replace("\\\"", "\"")
     } else {
         s.to_string()
@@ -306,7 +327,9 @@ impl Kb {
     /// error naming file and line.
     pub fn load(dir: Option<&Path>) -> Result<Kb> {
         let mut kb = Kb::builtin();
-        let env_dir = std::env::var_os(KB_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let env_dir = std::env::var_os(KB_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         let Some(dir) = dir.map(Path::to_path_buf).or(env_dir) else {
             return Ok(kb);
         };
@@ -340,7 +363,8 @@ impl Kb {
 
     /// Looks an id up ignoring case (`so7079` finds `SO7079`).
     pub fn find(&self, id: &str) -> Option<&Article> {
-        self.get(id).or_else(|| self.articles.iter().find(|a| a.id.eq_ignore_ascii_case(id)))
+        self.get(id)
+            .or_else(|| self.articles.iter().find(|a| a.id.eq_ignore_ascii_case(id)))
     }
 
     /// All articles, sorted by id.
@@ -367,7 +391,14 @@ impl Kb {
                 h.write(part.as_bytes());
                 h.write(&[0]);
             }
-            for list in [&a.apps, &a.os, &a.synonyms, &a.errors, &a.products, &a.cert_types] {
+            for list in [
+                &a.apps,
+                &a.os,
+                &a.synonyms,
+                &a.errors,
+                &a.products,
+                &a.cert_types,
+            ] {
                 for v in list.iter() {
                     h.write(v.as_bytes());
                     h.write(&[1]);
@@ -410,7 +441,10 @@ impl Fnv {
 fn read_dir_articles(dir: &Path) -> Result<(Vec<Article>, Vec<Problem>)> {
     let rd = fs::read_dir(dir).map_err(|e| {
         Error::new(
-            format!("cannot read knowledge-base directory {}: {e}", dir.display()),
+            format!(
+                "cannot read knowledge-base directory {}: {e}",
+                dir.display()
+            ),
             "give a directory of Markdown articles (see kb/README.md)",
         )
     })?;
@@ -477,7 +511,11 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
         Some(dir) => {
             let (articles, problems) = read_dir_articles(dir)?;
             let has_overview = dir.join("SO6063.md").exists();
-            let mode = mode.unwrap_or(if has_overview { LintMode::Complete } else { LintMode::Overlay });
+            let mode = mode.unwrap_or(if has_overview {
+                LintMode::Complete
+            } else {
+                LintMode::Overlay
+            });
             (articles, problems, mode, dir.display().to_string())
         }
     };
@@ -492,9 +530,14 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
         }
     }
     let builtin = Kb::builtin();
-    let known = |id: &str| ids.contains_key(id) || (mode == LintMode::Overlay && builtin.get(id).is_some());
+    let known =
+        |id: &str| ids.contains_key(id) || (mode == LintMode::Overlay && builtin.get(id).is_some());
     for a in &articles {
-        let file = if a.source.is_empty() { format!("{label}/{}.md", a.id) } else { a.source.clone() };
+        let file = if a.source.is_empty() {
+            format!("{label}/{}.md", a.id)
+        } else {
+            a.source.clone()
+        };
         for r in a.related.iter().filter(|r| !known(r)) {
             problems.push(Problem {
                 file: file.clone(),
@@ -507,7 +550,10 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
                 problems.push(Problem {
                     file: file.clone(),
                     line: 0,
-                    message: format!("body line {} refers to `{id}`, which is not an article", n + 1),
+                    message: format!(
+                        "body line {} refers to `{id}`, which is not an article",
+                        n + 1
+                    ),
                 });
             }
         }
@@ -526,7 +572,9 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
 pub fn referenced_ids(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     for word in line.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let prefix_len = word.find(|c: char| c.is_ascii_digit()).unwrap_or(word.len());
+        let prefix_len = word
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(word.len());
         let (prefix, digits) = word.split_at(prefix_len);
         if matches!(prefix, "SO" | "INFO" | "CH" | "TS")
             && digits.len() >= 3
@@ -555,11 +603,17 @@ mod tests {
 
     #[test]
     fn problems_name_their_line() {
-        let bad = GOOD.replace("kind: export", "kind: exprot").replace("legacy: true", "colour: red");
+        let bad = GOOD
+            .replace("kind: export", "kind: exprot")
+            .replace("legacy: true", "colour: red");
         let p = parse_article("SO1.md", &bad).unwrap_err();
         assert_eq!(p.len(), 2, "{p:?}");
-        assert!(p.iter().any(|p| p.line == 7 && p.message.contains("unknown key `colour`")));
-        assert!(p.iter().any(|p| p.line == 5 && p.message.contains("unknown kind")));
+        assert!(p
+            .iter()
+            .any(|p| p.line == 7 && p.message.contains("unknown key `colour`")));
+        assert!(p
+            .iter()
+            .any(|p| p.line == 5 && p.message.contains("unknown kind")));
     }
 
     #[test]
@@ -577,7 +631,10 @@ mod tests {
 
     #[test]
     fn lists_allow_quotes_and_escapes() {
-        assert_eq!(parse_list(r#"["a \"b\"", c]"#).unwrap(), vec!["a \"b\"", "c"]);
+        assert_eq!(
+            parse_list(r#"["a \"b\"", c]"#).unwrap(),
+            vec!["a \"b\"", "c"]
+        );
         assert!(parse_list("[a, b").is_err());
         assert_eq!(parse_list("single").unwrap(), vec!["single"]);
     }
@@ -591,6 +648,9 @@ mod tests {
 
     #[test]
     fn finds_referenced_ids() {
-        assert_eq!(referenced_ids("see TS2001 and SO7079, not SOX or SO1"), vec!["TS2001", "SO7079"]);
+        assert_eq!(
+            referenced_ids("see TS2001 and SO7079, not SOX or SO1"),
+            vec!["TS2001", "SO7079"]
+        );
     }
 }

@@ -9,7 +9,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use certhelp::cli::{self, ActivityArg, CertTypeArg, Cli, ColorChoice, Command, FormatArg, KbCommand, OsArg, PlanArgs, ProductArg};
+use certhelp::cli::{
+    self, ActivityArg, CertTypeArg, Cli, ColorChoice, Command, FormatArg, KbCommand, OsArg,
+    PlanArgs, ProductArg,
+};
 use certhelp::env::{Env, Os};
 use certhelp::error::{Error, Result};
 use certhelp::intent::{self, Activity, CertType, Product};
@@ -60,9 +63,10 @@ fn print(s: &str) -> Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
         // A closed pipe (`| head`) is not an error worth reporting.
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            Err(Error::new(format!("cannot write output: {e}"), "check where the output goes"))
-        }
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::new(
+            format!("cannot write output: {e}"),
+            "check where the output goes",
+        )),
         _ => Ok(()),
     }
 }
@@ -87,7 +91,11 @@ fn run(cli: Cli) -> Result<u8> {
                 let mut s = String::new();
                 for h in &hits {
                     let legacy = if h.legacy { " (legacy)" } else { "" };
-                    s.push_str(&format!("{} {}{legacy}\n", style.cyan(&format!("{:<8}", h.id)), style.bold(&h.title)));
+                    s.push_str(&format!(
+                        "{} {}{legacy}\n",
+                        style.cyan(&format!("{:<8}", h.id)),
+                        style.bold(&h.title)
+                    ));
                     s.push_str(&format!("         {}\n", h.snippet));
                 }
                 print(&s)?;
@@ -97,7 +105,10 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Show { id, format } => {
             let kb = Kb::load(cli.kb.as_deref())?;
             let a = kb.find(&id).ok_or_else(|| {
-                Error::new(format!("no article `{id}`"), "`certhelp list` shows the ids; `certhelp search WORDS` finds one")
+                Error::new(
+                    format!("no article `{id}`"),
+                    "`certhelp list` shows the ids; `certhelp search WORDS` finds one",
+                )
             })?;
             print(&render::article(a, format_of(format), opts)?)?;
             Ok(0)
@@ -108,7 +119,11 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Kb { command } => match command {
-            KbCommand::Lint { dir, complete, overlay } => {
+            KbCommand::Lint {
+                dir,
+                complete,
+                overlay,
+            } => {
                 let mode = if complete {
                     Some(LintMode::Complete)
                 } else if overlay {
@@ -117,7 +132,10 @@ fn run(cli: Cli) -> Result<u8> {
                     None
                 };
                 let problems = kb::lint(dir.as_deref(), mode, &plan::required_articles())?;
-                let label = dir.as_deref().map(|d| d.display().to_string()).unwrap_or_else(|| "built-in knowledge base".into());
+                let label = dir
+                    .as_deref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_else(|| "built-in knowledge base".into());
                 if problems.is_empty() {
                     print(&format!("{label}: ok\n"))?;
                     Ok(0)
@@ -134,7 +152,11 @@ fn run(cli: Cli) -> Result<u8> {
             }
             KbCommand::Paths => {
                 let kb = Kb::load(cli.kb.as_deref())?;
-                let overlay = kb.overlay.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "none".into());
+                let overlay = kb
+                    .overlay
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "none".into());
                 print(&format!(
                     "articles: {} built-in, overlay: {overlay} (--kb or {})\nindex cache: {}\n",
                     Kb::builtin().len(),
@@ -153,7 +175,10 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Import(_) => Err(next_release("import", "import my certificate")),
         Command::Convert { .. } => Err(next_release("convert", "convert pem to p12")),
         Command::Chain { .. } => Err(next_release("chain install", "install the chain")),
-        Command::Token { .. } => Err(next_release("token", "use my smart card on another computer")),
+        Command::Token { .. } => Err(next_release(
+            "token",
+            "use my smart card on another computer",
+        )),
         Command::Associate { .. } => Err(next_release("associate", "set up thunderbird to sign")),
         Command::Restore { .. } => Err(next_release("restore", "import my certificate")),
         Command::Run { query, .. } => Err(next_release("run", &query.join(" "))),
@@ -260,7 +285,10 @@ fn overrides(args: &PlanArgs) -> Result<Overrides> {
 fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
     let query = args.query.join(" ");
     if query.trim().is_empty() {
-        return Err(Error::new("the question is empty", "ask e.g. certhelp \"move identity cert to new pc\""));
+        return Err(Error::new(
+            "the question is empty",
+            "ask e.g. certhelp \"move identity cert to new pc\"",
+        ));
     }
     let mut overrides = overrides(&args)?;
     let env = match (&args.env, args.no_probe) {
@@ -272,10 +300,19 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
             ..Default::default()
         })),
     };
-    let default_os = args.os.map(os_of).unwrap_or_else(|| env.as_ref().map(|e| e.os.id).unwrap_or_else(Os::current));
-    let ctx = Context { default_os, env: env.as_ref() };
+    let default_os = args
+        .os
+        .map(os_of)
+        .unwrap_or_else(|| env.as_ref().map(|e| e.os.id).unwrap_or_else(Os::current));
+    let ctx = Context {
+        default_os,
+        env: env.as_ref(),
+    };
     let format = format_of(args.format);
-    let interactive = !args.no_input && format != Format::Json && io::stdin().is_terminal() && io::stderr().is_terminal();
+    let interactive = !args.no_input
+        && format != Format::Json
+        && io::stdin().is_terminal()
+        && io::stderr().is_terminal();
     let mut p = answer::answer(&query, &overrides, ctx, kb)?;
     if interactive {
         if p.intent.activity.is_none() || p.steps.is_empty() && p.notes.is_empty() {
@@ -323,18 +360,41 @@ fn prompt(question: &str, options: &[&str]) -> Result<Option<usize>> {
         .lock()
         .read_line(&mut line)
         .map_err(|e| Error::new(format!("cannot read the answer: {e}"), "use --no-input"))?;
-    Ok(line.trim().parse::<usize>().ok().filter(|n| (1..=options.len()).contains(n)).map(|n| n - 1))
+    Ok(line
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=options.len()).contains(n))
+        .map(|n| n - 1))
 }
 
 fn ask_activity() -> Result<Option<Activity>> {
     const CHOICES: [(&str, Activity); 7] = [
-        ("Back up or export a certificate to a file", Activity::Export),
+        (
+            "Back up or export a certificate to a file",
+            Activity::Export,
+        ),
         ("Import a certificate file into an app", Activity::Import),
-        ("Move a certificate to another app or computer", Activity::Move),
-        ("Install the intermediate and root certificates", Activity::Chain),
-        ("Sign and encrypt mail with a certificate", Activity::Associate),
-        ("Use a USB token or smart card on another computer", Activity::Token),
-        ("None of these: show the closest article", Activity::Troubleshoot),
+        (
+            "Move a certificate to another app or computer",
+            Activity::Move,
+        ),
+        (
+            "Install the intermediate and root certificates",
+            Activity::Chain,
+        ),
+        (
+            "Sign and encrypt mail with a certificate",
+            Activity::Associate,
+        ),
+        (
+            "Use a USB token or smart card on another computer",
+            Activity::Token,
+        ),
+        (
+            "None of these: show the closest article",
+            Activity::Troubleshoot,
+        ),
     ];
     let labels: Vec<&str> = CHOICES.iter().map(|c| c.0).collect();
     Ok(prompt("What do you want to do?", &labels)?

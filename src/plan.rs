@@ -29,7 +29,11 @@ const L: usize = 2;
 const fn all(a: &'static str) -> [Option<&'static str>; 3] {
     [Some(a), Some(a), Some(a)]
 }
-const fn per(w: Option<&'static str>, m: Option<&'static str>, l: Option<&'static str>) -> [Option<&'static str>; 3] {
+const fn per(
+    w: Option<&'static str>,
+    m: Option<&'static str>,
+    l: Option<&'static str>,
+) -> [Option<&'static str>; 3] {
     [w, m, l]
 }
 const NONE: [Option<&str>; 3] = [None, None, None];
@@ -203,13 +207,18 @@ pub fn app_runs_on(app: &str, os: Os) -> bool {
 /// never compare equal, even to themselves.
 fn shared_store(app: &str, os: Os) -> Option<&'static str> {
     match (os, app) {
-        (Os::Windows, "chrome" | "chromium" | "edge" | "ie" | "outlook" | "outlook-express" | "windows-mail") => {
-            Some("the Windows certificate store")
+        (
+            Os::Windows,
+            "chrome" | "chromium" | "edge" | "ie" | "outlook" | "outlook-express" | "windows-mail",
+        ) => Some("the Windows certificate store"),
+        (
+            Os::Macos,
+            "chrome" | "chromium" | "edge" | "keychain" | "safari" | "outlook" | "entourage"
+            | "apple-mail",
+        ) => Some("the macOS keychain"),
+        (Os::Linux, "chrome" | "chromium" | "edge" | "evolution") => {
+            Some("the shared NSS database (~/.pki/nssdb)")
         }
-        (Os::Macos, "chrome" | "chromium" | "edge" | "keychain" | "safari" | "outlook" | "entourage" | "apple-mail") => {
-            Some("the macOS keychain")
-        }
-        (Os::Linux, "chrome" | "chromium" | "edge" | "evolution") => Some("the shared NSS database (~/.pki/nssdb)"),
         _ => None,
     }
 }
@@ -377,7 +386,10 @@ struct Resolved {
 
 fn implied_os(app: Option<&str>, weak: bool) -> Option<Os> {
     let app = app?;
-    ONE_OS_APPS.iter().find(|(a, _, w)| *a == app && *w == weak).map(|(_, os, _)| *os)
+    ONE_OS_APPS
+        .iter()
+        .find(|(a, _, w)| *a == app && *w == weak)
+        .map(|(_, os, _)| *os)
 }
 
 /// Fills the gaps of a parsed question (SPEC §2 "Unknown source", "Unknown
@@ -407,7 +419,10 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
     };
     // A flag that changes the activity re-derives the mail client.
     if o.activity.is_some() || o.to_app.is_some() {
-        r.mail_client = r.to_app.filter(|a| intent::is_mail_client(a)).or(r.mail_client);
+        r.mail_client = r
+            .to_app
+            .filter(|a| intent::is_mail_client(a))
+            .or(r.mail_client);
         if matches!(r.activity, Some(Activity::Move) | Some(Activity::Import))
             && r.to_app.is_some_and(intent::is_mail_client)
             && o.activity != Some(Activity::Move)
@@ -423,7 +438,10 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         r.via_import = false;
     }
     if r.activity == Some(Activity::Associate) && r.mail_client.is_none() {
-        r.mail_client = r.to_app.or(r.from_app).filter(|a| intent::is_mail_client(a));
+        r.mail_client = r
+            .to_app
+            .or(r.from_app)
+            .filter(|a| intent::is_mail_client(a));
     }
     resolve_os(&mut r, p, ctx);
     resolve_apps(&mut r, ctx);
@@ -468,7 +486,8 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
     match r.activity {
         Some(Activity::Backup | Activity::Export | Activity::Move) => {
             if r.from_app.is_none() {
-                r.from_app = Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
+                r.from_app =
+                    Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
             } else {
                 attach_certs(r, ctx);
             }
@@ -497,7 +516,8 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
                 // The certificate lives in the client on the old computer.
                 r.from_app = r.mail_client.filter(|a| app_runs_on(a, from_os));
                 if r.from_app.is_none() {
-                    r.from_app = Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
+                    r.from_app =
+                        Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
                 }
             } else if r.from_app.is_some() {
                 attach_certs(r, ctx);
@@ -519,8 +539,12 @@ fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Option<&'static
     }
     let mut candidates: Vec<(&'static str, &Certificate)> = Vec::new();
     for c in env.personal_certificates() {
-        let Some(store) = env.store(&c.store) else { continue };
-        let Some(app) = store.app.as_deref().and_then(intent::app_id) else { continue };
+        let Some(store) = env.store(&c.store) else {
+            continue;
+        };
+        let Some(app) = store.app.as_deref().and_then(intent::app_id) else {
+            continue;
+        };
         if app_runs_on(app, from_os) {
             candidates.push((app, c));
         }
@@ -534,12 +558,20 @@ fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Option<&'static
         )
     });
     let app = candidates.first()?.0;
-    let mut others: Vec<&str> = candidates.iter().map(|(a, _)| *a).filter(|a| *a != app).collect();
+    let mut others: Vec<&str> = candidates
+        .iter()
+        .map(|(a, _)| *a)
+        .filter(|a| *a != app)
+        .collect();
     others.dedup();
     if !others.is_empty() {
         r.notes.push(format!(
             "Personal certificates were also found in {}; the plan starts from {}.",
-            others.iter().map(|a| app_name(a)).collect::<Vec<_>>().join(", "),
+            others
+                .iter()
+                .map(|a| app_name(a))
+                .collect::<Vec<_>>()
+                .join(", "),
             app_name(app)
         ));
     }
@@ -550,16 +582,27 @@ fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Option<&'static
 
 /// Records the probe's personal certificates in the source app's stores.
 fn attach_certs(r: &mut Resolved, ctx: Context) {
-    let (Some(env), Some(app)) = (ctx.env, r.from_app) else { return };
+    let (Some(env), Some(app)) = (ctx.env, r.from_app) else {
+        return;
+    };
     if env.os.id != r.from_os.unwrap_or(env.os.id) {
         return;
     }
     for c in env.personal_certificates() {
-        let Some(store) = env.store(&c.store) else { continue };
+        let Some(store) = env.store(&c.store) else {
+            continue;
+        };
         let store_app = store.app.as_deref().and_then(intent::app_id);
         let same_store = store_app == Some(app)
-            || store_app.is_some_and(|s| shared_store(s, env.os.id).is_some() && shared_store(s, env.os.id) == shared_store(app, env.os.id));
-        if !same_store || r.certs.iter().any(|x| x.store == c.store && x.subject == c.subject && x.not_after == c.not_after) {
+            || store_app.is_some_and(|s| {
+                shared_store(s, env.os.id).is_some()
+                    && shared_store(s, env.os.id) == shared_store(app, env.os.id)
+            });
+        if !same_store
+            || r.certs
+                .iter()
+                .any(|x| x.store == c.store && x.subject == c.subject && x.not_after == c.not_after)
+        {
             continue;
         }
         r.certs.push(CertRef {
@@ -614,7 +657,9 @@ fn product_of_issuer(issuer: &str, subject: &str) -> Option<Product> {
         || i.contains("external certificate authority")
     {
         Some(Product::Eca)
-    } else if subject.to_ascii_lowercase().contains("persona not validated")
+    } else if subject
+        .to_ascii_lowercase()
+        .contains("persona not validated")
         || (i.contains("class 1") && i.contains("individual subscriber"))
     {
         Some(Product::DigitalId)
@@ -645,7 +690,9 @@ fn step(kb: &Kb, article: &str, action: &'static str, app: Option<&str>, os: Opt
     let a = kb.get(article);
     Step {
         article: Some(article.to_string()),
-        title: a.map(|a| a.title.clone()).unwrap_or_else(|| article.to_string()),
+        title: a
+            .map(|a| a.title.clone())
+            .unwrap_or_else(|| article.to_string()),
         action,
         app: app.map(str::to_string),
         os,
@@ -858,14 +905,19 @@ fn tailor(r: &mut Resolved, steps: &mut [Step]) {
                     } else {
                         format!("expires {} ({} days)", date_of(&c.not_after), c.days_left)
                     };
-                    s.found.push(format!("{} ({}), {when}, {key}{place}", c.subject, usage_name(c.usage)));
+                    s.found.push(format!(
+                        "{} ({}), {when}, {key}{place}",
+                        c.subject,
+                        usage_name(c.usage)
+                    ));
                 }
             }
             "chain" => {
                 if r.certs.iter().all(|c| c.chain_complete) {
                     s.found.push("The chain is complete in the source store; install it on the target as well.".into());
                 } else {
-                    s.found.push("The chain is incomplete in the source store too.".into());
+                    s.found
+                        .push("The chain is incomplete in the source store too.".into());
                 }
             }
             _ => {}
@@ -899,7 +951,11 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
         .iter()
         .map(|s| match (&s.article, &s.choices) {
             (Some(a), _) => a.clone(),
-            (None, Some(c)) => c.iter().map(|c| c.article.as_str()).collect::<Vec<_>>().join("|"),
+            (None, Some(c)) => c
+                .iter()
+                .map(|c| c.article.as_str())
+                .collect::<Vec<_>>()
+                .join("|"),
             (None, None) => String::new(),
         })
         .collect();
@@ -946,8 +1002,12 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
 /// new Windows computer".
 fn understood(i: &Intent) -> String {
     let what = match (i.cert_type, i.product) {
-        (Some(CertType::Identity), Some(p)) => format!("an identity ({}) certificate", product_name(p)),
-        (Some(CertType::Encryption), Some(p)) => format!("an encryption ({}) certificate", product_name(p)),
+        (Some(CertType::Identity), Some(p)) => {
+            format!("an identity ({}) certificate", product_name(p))
+        }
+        (Some(CertType::Encryption), Some(p)) => {
+            format!("an encryption ({}) certificate", product_name(p))
+        }
         (Some(CertType::Identity), None) => "an identity certificate".into(),
         (Some(CertType::Encryption), None) => "an encryption certificate".into(),
         (None, Some(Product::Eca)) => "your ECA certificates".into(),
@@ -956,34 +1016,53 @@ fn understood(i: &Intent) -> String {
     };
     let at = |e: &Option<End>| -> String {
         match e {
-            Some(End { app: Some(a), os: Some(os), .. }) => format!("{} on {}", app_name(a), os.display()),
+            Some(End {
+                app: Some(a),
+                os: Some(os),
+                ..
+            }) => format!("{} on {}", app_name(a), os.display()),
             Some(End { app: Some(a), .. }) => app_name(a).to_string(),
             _ => "your app".into(),
         }
     };
     let to = |e: &Option<End>| -> String {
         match e {
-            Some(End { app: Some(a), os: Some(os), new_computer: Some(true) }) => {
+            Some(End {
+                app: Some(a),
+                os: Some(os),
+                new_computer: Some(true),
+            }) => {
                 format!("{} on a new {} computer", app_name(a), os.display())
             }
             other => at(other),
         }
     };
     match i.activity {
-        Some(Activity::Backup) => format!("Back up {what} with its private key from {}", at(&i.from)),
-        Some(Activity::Export) => format!("Export {what} with its private key from {}", at(&i.from)),
+        Some(Activity::Backup) => {
+            format!("Back up {what} with its private key from {}", at(&i.from))
+        }
+        Some(Activity::Export) => {
+            format!("Export {what} with its private key from {}", at(&i.from))
+        }
         Some(Activity::Import) => format!("Import {what} into {}", to(&i.to)),
         Some(Activity::Chain) => format!(
             "Install the intermediate and root certificates for {}",
-            i.product.map(product_name).unwrap_or("your certificate (ECA or Digital ID)")
+            i.product
+                .map(product_name)
+                .unwrap_or("your certificate (ECA or Digital ID)")
         ),
         Some(Activity::Move) => format!("Move {what} from {} to {}", at(&i.from), to(&i.to)),
         Some(Activity::Mail) => format!(
             "Use {what} for signed and encrypted mail in {}{}",
             to(&i.to),
-            i.from.as_ref().map(|_| format!(", coming from {}", at(&i.from))).unwrap_or_default()
+            i.from
+                .as_ref()
+                .map(|_| format!(", coming from {}", at(&i.from)))
+                .unwrap_or_default()
         ),
-        Some(Activity::Associate) => format!("Set up {} to sign and encrypt mail with {what}", to(&i.to)),
+        Some(Activity::Associate) => {
+            format!("Set up {} to sign and encrypt mail with {what}", to(&i.to))
+        }
         Some(Activity::Token) => "Use a USB token or smart card on another computer".into(),
         Some(Activity::Troubleshoot) => "Fix a problem".into(),
         None => "Not sure what you want to do".into(),
@@ -991,7 +1070,13 @@ fn understood(i: &Intent) -> String {
 }
 
 /// A plan of one troubleshooting (or other) article found by search.
-pub fn single_article(query: &str, kb: &Kb, id: &str, activity: Option<Activity>, notes: Vec<String>) -> Plan {
+pub fn single_article(
+    query: &str,
+    kb: &Kb,
+    id: &str,
+    activity: Option<Activity>,
+    notes: Vec<String>,
+) -> Plan {
     let a = kb.get(id);
     let action = match a.map(|a| a.kind.as_str()) {
         Some(k @ ("export" | "import" | "chain" | "associate" | "token")) => match k {
@@ -1036,7 +1121,10 @@ mod tests {
 
     fn plan_for(q: &str, os: Os) -> Plan {
         let kb = Kb::default();
-        let ctx = Context { default_os: os, env: None };
+        let ctx = Context {
+            default_os: os,
+            env: None,
+        };
         plan(q, &intent::parse(q), &Overrides::default(), ctx, &kb)
     }
 
@@ -1045,7 +1133,10 @@ mod tests {
         let p = plan_for("move identity cert to new pc", Os::Linux);
         assert_eq!(p.articles, vec!["SO7079", "SO10186", "SO7085"]);
         let from = p.intent.from.unwrap();
-        assert_eq!((from.app.as_deref(), from.os), (Some("chrome"), Some(Os::Windows)));
+        assert_eq!(
+            (from.app.as_deref(), from.os),
+            (Some("chrome"), Some(Os::Windows))
+        );
     }
 
     #[test]
@@ -1057,7 +1148,10 @@ mod tests {
 
     #[test]
     fn unknown_product_is_a_choice() {
-        let p = plan_for("move my encryption cert from firefox to chrome", Os::Windows);
+        let p = plan_for(
+            "move my encryption cert from firefox to chrome",
+            Os::Windows,
+        );
         assert_eq!(p.articles, vec!["SO4291", "SO10186|SO6395", "SO7085"]);
         assert!(p.has_choice());
     }
@@ -1071,7 +1165,11 @@ mod tests {
     #[test]
     fn every_table_article_is_listed_as_required() {
         let req = required_articles();
-        for id in ["SO7079", "SO4291", "SO2139", "SO28421", "SO10780", "SO7085", "SO5437", "SO2800", "SO5181", "SO10781", "SO6722", "SO4292", "SO10732", "SO28425", "INFO646", "SO28695", "SO10186", "SO6395", "SO6063"] {
+        for id in [
+            "SO7079", "SO4291", "SO2139", "SO28421", "SO10780", "SO7085", "SO5437", "SO2800",
+            "SO5181", "SO10781", "SO6722", "SO4292", "SO10732", "SO28425", "INFO646", "SO28695",
+            "SO10186", "SO6395", "SO6063",
+        ] {
             assert!(req.contains(&id), "{id}");
         }
     }

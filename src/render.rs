@@ -52,7 +52,10 @@ pub struct TextOptions {
 
 impl Default for TextOptions {
     fn default() -> Self {
-        TextOptions { color: false, width: 80 }
+        TextOptions {
+            color: false,
+            width: 80,
+        }
     }
 }
 
@@ -67,7 +70,11 @@ fn environment(opts: TextOptions) -> Environment<'static> {
     });
     for (name, source) in embedded::TEMPLATE_FILES {
         let name = name.strip_suffix(".j2").unwrap_or(name);
-        let name = if name.starts_with('_') { format!("{name}.j2") } else { name.to_string() };
+        let name = if name.starts_with('_') {
+            format!("{name}.j2")
+        } else {
+            name.to_string()
+        };
         env.add_template_owned(name, *source)
             .expect("shipped templates are checked by the test suite");
     }
@@ -113,7 +120,8 @@ struct ChoiceBody {
 /// Renders a plan.
 pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<String> {
     if format == Format::Json {
-        let mut s = serde_json::to_string_pretty(plan).map_err(|e| Error::new(format!("json: {e}"), "report this bug"))?;
+        let mut s = serde_json::to_string_pretty(plan)
+            .map_err(|e| Error::new(format!("json: {e}"), "report this bug"))?;
         s.push('\n');
         return Ok(s);
     }
@@ -146,7 +154,10 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
             if let Some(o) = v.as_object_mut() {
                 o.insert("number".into(), (i + 1).into());
                 o.insert("body".into(), article_body.into());
-                o.insert("choice_bodies".into(), serde_json::to_value(choice_bodies).unwrap_or_default());
+                o.insert(
+                    "choice_bodies".into(),
+                    serde_json::to_value(choice_bodies).unwrap_or_default(),
+                );
             }
             v
         })
@@ -171,7 +182,8 @@ pub fn article(a: &Article, format: Format, opts: TextOptions) -> Result<String>
         if let Some(o) = v.as_object_mut() {
             o.insert("body".into(), a.body.clone().into());
         }
-        let mut s = serde_json::to_string_pretty(&v).map_err(|e| Error::new(format!("json: {e}"), "report this bug"))?;
+        let mut s = serde_json::to_string_pretty(&v)
+            .map_err(|e| Error::new(format!("json: {e}"), "report this bug"))?;
         s.push('\n');
         return Ok(s);
     }
@@ -204,8 +216,16 @@ pub fn list(kb: &Kb, opts: TextOptions) -> String {
     let style = Style { color: opts.color };
     let mut out = String::new();
     for a in kb.articles() {
-        let legacy = if a.legacy { format!(" {}", style.yellow("(legacy)")) } else { String::new() };
-        let origin = if a.source != "built-in" { format!(" {}", style.dim("(organisation)")) } else { String::new() };
+        let legacy = if a.legacy {
+            format!(" {}", style.yellow("(legacy)"))
+        } else {
+            String::new()
+        };
+        let origin = if a.source != "built-in" {
+            format!(" {}", style.dim("(organisation)"))
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
             "{:<8} {:<12} {}{legacy}{origin}\n",
             style.cyan(&format!("{:<8}", a.id)),

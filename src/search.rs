@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Schema, Value, STORED, STRING, TEXT};
 use tantivy::schema::{TextFieldIndexing, TextOptions};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
@@ -107,7 +109,8 @@ impl SearchIndex {
         let index = match cache_dir(kb) {
             Some(dir) => match Index::open_in_dir(&dir) {
                 Ok(i) => i,
-                Err(_) => build_cached(kb, &dir, &schema, &fields).or_else(|_| build_in_ram(kb, &schema, &fields))?,
+                Err(_) => build_cached(kb, &dir, &schema, &fields)
+                    .or_else(|_| build_in_ram(kb, &schema, &fields))?,
             },
             None => build_in_ram(kb, &schema, &fields)?,
         };
@@ -116,7 +119,11 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(index_error)?;
-        Ok(SearchIndex { index, reader, fields })
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+        })
     }
 
     /// Builds the index in memory only (benchmarks, read-only homes).
@@ -128,12 +135,18 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(index_error)?;
-        Ok(SearchIndex { index, reader, fields })
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+        })
     }
 
     /// The best `limit` articles for a question, best first.
     pub fn search(&self, kb: &Kb, query: &str, limit: usize) -> Vec<Hit> {
-        let words = query_words(query);
+        // Typos of the words certhelp knows (apps, verbs) are corrected
+        // first, so they rank by BM25 like any word; the rest go fuzzy.
+        let words = query_words(&crate::intent::normalise(query).join(" "));
         if words.is_empty() || limit == 0 {
             return Vec::new();
         }
@@ -153,8 +166,12 @@ impl SearchIndex {
             } else {
                 // Not a word of any article: probably a typo.
                 let distance = if w.len() >= 8 { 2 } else { 1 };
-                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.fields.raw, w), distance, true);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 2.0))));
+                let fuzzy =
+                    FuzzyTermQuery::new(Term::from_field_text(self.fields.raw, w), distance, true);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(fuzzy), 2.0)),
+                ));
             }
         }
         if !expanded.is_empty() {
@@ -182,12 +199,18 @@ impl SearchIndex {
             let t = Term::from_field_text(self.fields.apps, w);
             clauses.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(Box::new(TermQuery::new(t, IndexRecordOption::Basic)), 1.0)),
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(t, IndexRecordOption::Basic)),
+                    1.0,
+                )),
             ));
         }
         let combined = BooleanQuery::new(clauses);
         let top = searcher
-            .search(&combined, &TopDocs::with_limit(limit.max(10)).order_by_score())
+            .search(
+                &combined,
+                &TopDocs::with_limit(limit.max(10)).order_by_score(),
+            )
             .unwrap_or_default();
         let mut hits: Vec<Hit> = top
             .into_iter()
@@ -199,7 +222,7 @@ impl SearchIndex {
             })
             .collect();
         // A pasted error text is the strongest match there is.
-        for a in error_matches(kb, query) {
+        for a in error_matches(kb, query).into_iter().rev() {
             match hits.iter().position(|h| h.id == a.id) {
                 Some(i) => {
                     let mut h = hits.remove(i);
@@ -233,7 +256,9 @@ fn index_error(e: tantivy::TantivyError) -> Error {
 }
 
 fn add_articles(kb: &Kb, index: &Index, f: &Fields) -> Result<()> {
-    let mut writer = index.writer_with_num_threads(1, 50_000_000).map_err(index_error)?;
+    let mut writer = index
+        .writer_with_num_threads(1, 50_000_000)
+        .map_err(index_error)?;
     for a in kb.articles() {
         let raw = format!(
             "{} {} {} {} {}",
@@ -270,8 +295,15 @@ fn build_in_ram(kb: &Kb, schema: &Schema, f: &Fields) -> Result<Index> {
 /// Builds into a sibling temporary directory and renames it into place, so
 /// a concurrent or interrupted build never leaves a half index behind.
 fn build_cached(kb: &Kb, dir: &Path, schema: &Schema, f: &Fields) -> Result<Index> {
-    let io = |e: std::io::Error| Error::new(format!("search cache: {e}"), "check that ~/.cache is writable");
-    let parent = dir.parent().ok_or_else(|| io(std::io::Error::other("no parent")))?;
+    let io = |e: std::io::Error| {
+        Error::new(
+            format!("search cache: {e}"),
+            "check that ~/.cache is writable",
+        )
+    };
+    let parent = dir
+        .parent()
+        .ok_or_else(|| io(std::io::Error::other("no parent")))?;
     std::fs::create_dir_all(parent).map_err(io)?;
     let tmp = parent.join(format!(
         ".tmp-{}-{}",
@@ -309,8 +341,8 @@ fn build_cached(kb: &Kb, dir: &Path, schema: &Schema, f: &Fields) -> Result<Inde
 /// Lower-case words of a query, without stop words.
 fn query_words(query: &str) -> Vec<String> {
     const STOP: &[&str] = &[
-        "a", "an", "the", "my", "to", "of", "in", "on", "for", "and", "or", "i", "how", "do", "is", "it", "with", "from",
-        "into", "me", "can", "what", "pls", "please", "need", "want",
+        "a", "an", "the", "my", "to", "of", "in", "on", "for", "and", "or", "i", "how", "do", "is",
+        "it", "with", "from", "into", "me", "can", "what", "pls", "please", "need", "want",
     ];
     let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
     let mut words: Vec<String> = lowered
@@ -324,8 +356,33 @@ fn query_words(query: &str) -> Vec<String> {
 
 /// Words too common in certificate talk to show that an error was quoted.
 const GENERIC: &[&str] = &[
-    "cert", "certs", "certificate", "certificates", "key", "keys", "private", "file", "password", "this", "that",
-    "you", "your", "not", "be", "was", "are", "has", "have", "by", "as", "at", "or", "but", "no", "if", "will",
+    "cert",
+    "certs",
+    "certificate",
+    "certificates",
+    "key",
+    "keys",
+    "private",
+    "file",
+    "password",
+    "this",
+    "that",
+    "you",
+    "your",
+    "not",
+    "be",
+    "was",
+    "are",
+    "has",
+    "have",
+    "by",
+    "as",
+    "at",
+    "or",
+    "but",
+    "no",
+    "if",
+    "will",
 ];
 
 /// How much a word shows that a text was quoted: short tokens ("40",
@@ -347,7 +404,10 @@ fn weight(w: &str) -> f32 {
 pub fn error_matches<'a>(kb: &'a Kb, query: &str) -> Vec<&'a Article> {
     use std::collections::BTreeSet;
     let distinctive = |text: &str| -> BTreeSet<String> {
-        query_words(text).into_iter().filter(|w| !GENERIC.contains(&w.as_str())).collect()
+        query_words(text)
+            .into_iter()
+            .filter(|w| !GENERIC.contains(&w.as_str()))
+            .collect()
     };
     let q = distinctive(query);
     if q.len() < 2 {
@@ -359,7 +419,11 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str) -> Vec<&'a Article> {
         for e in &a.errors {
             let ew = distinctive(e);
             let total: f32 = ew.iter().map(|w| weight(w)).sum();
-            let common: f32 = ew.iter().filter(|w| q.contains(*w)).map(|w| weight(w)).sum();
+            let common: f32 = ew
+                .iter()
+                .filter(|w| q.contains(*w))
+                .map(|w| weight(w))
+                .sum();
             if total >= 1.5 && common >= 2.0 && common / total >= 0.6 {
                 score = score.max(common * (common / total));
             }
@@ -386,14 +450,19 @@ fn snippet(a: &Article, words: &[String]) -> String {
             continue;
         }
         let lower = l.to_lowercase();
-        let n = words.iter().filter(|w| w.len() > 2 && lower.contains(&**w)).count();
+        let n = words
+            .iter()
+            .filter(|w| w.len() > 2 && lower.contains(&**w))
+            .count();
         if n > best.0 {
             best = (n, l);
         }
     }
     let plain: String = best
         .1
-        .trim_start_matches(|c: char| c == '-' || c == '*' || c == '>' || c.is_ascii_digit() || c == '.' || c == ' ')
+        .trim_start_matches(|c: char| {
+            c == '-' || c == '*' || c == '>' || c.is_ascii_digit() || c == '.' || c == ' '
+        })
         .replace("**", "")
         .replace('`', "");
     if plain.chars().count() > 160 {
@@ -410,6 +479,9 @@ mod tests {
 
     #[test]
     fn query_words_drop_stop_words() {
-        assert_eq!(query_words("How do I export my cert?"), vec!["export", "cert"]);
+        assert_eq!(
+            query_words("How do I export my cert?"),
+            vec!["export", "cert"]
+        );
     }
 }

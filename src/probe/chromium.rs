@@ -41,7 +41,11 @@ pub const LINUX_APPS: &[NssDbApp] = &[
         name: "Chromium",
         variant: None,
         config_dirs: &[".config/chromium"],
-        binaries: &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium"],
+        binaries: &[
+            "/usr/bin/chromium",
+            "/usr/bin/chromium-browser",
+            "/usr/lib/chromium/chromium",
+        ],
         version_file: Some(".config/chromium/Last Version"),
         nssdb: SHARED_DB,
     },

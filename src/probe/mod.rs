@@ -70,8 +70,35 @@ pub fn nss_store_id(dir: &Path) -> String {
     format!("nss:{}", dir.display())
 }
 
+/// Phase timings on stderr when `CERTHELP_PROBE_TIMINGS` is set (for
+/// benches/probe.sh); silent otherwise.
+struct Timer {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Timer {
+    fn new() -> Timer {
+        Timer {
+            on: std::env::var_os("CERTHELP_PROBE_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+    fn lap(&mut self, phase: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "probe-timing {phase}: {:.2} ms",
+                (now - self.last).as_secs_f64() * 1000.0
+            );
+            self.last = now;
+        }
+    }
+}
+
 /// Look at the machine.
 pub fn collect(opts: &ProbeOptions) -> Env {
+    let mut timer = Timer::new();
     let home = opts
         .home
         .clone()
@@ -89,6 +116,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
         os: os::collect(),
         ..Default::default()
     };
+    timer.lap("os (sysinfo)");
     let mut modset = modules::ModuleSet::default();
     // Directories to open, by store index.
     let mut nss_dirs: Vec<(usize, PathBuf, DbFormat)> = Vec::new();
@@ -178,6 +206,8 @@ pub fn collect(opts: &ProbeOptions) -> Env {
         platform::collect(&home, &mut env);
     }
 
+    timer.lap("apps, profiles, prefs");
+
     // Duplicate module through p11-kit-proxy (pitfall 20): the proxy loads
     // every p11-kit module, so one also registered directly appears twice.
     modules::configured(&home, &mut modset);
@@ -199,6 +229,8 @@ pub fn collect(opts: &ProbeOptions) -> Env {
             }
         }
     }
+
+    timer.lap("module configs");
 
     // Certificates in the NSS databases.
     if opts.read_stores {
@@ -222,6 +254,8 @@ pub fn collect(opts: &ProbeOptions) -> Env {
             .push("certificate databases not opened (quick probe)".into());
     }
 
+    timer.lap("NSS databases (softoken)");
+
     // Tokens behind the modules.
     env.modules = modset.modules;
     if opts.load_modules {
@@ -239,7 +273,8 @@ pub fn collect(opts: &ProbeOptions) -> Env {
             match ft.certs {
                 Ok(certs) => {
                     store.readable = true;
-                    env.certificates.extend(certificates(&store.id, &certs, now));
+                    env.certificates
+                        .extend(certificates(&store.id, &certs, now));
                 }
                 Err(e) => store.error = Some(e),
             }
@@ -250,6 +285,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
         }
     }
 
+    timer.lap("PKCS#11 modules and tokens");
     mark_personal(&mut env);
     env
 }

@@ -39,7 +39,10 @@ pub const WELL_KNOWN: &[(&str, &str)] = &[
     ("ActivClient", "/usr/lib/libacpkcs211.so"),
     ("ActivClient", "/usr/lib64/libacpkcs211.so"),
     ("SoftHSM", "/usr/lib/softhsm/libsofthsm2.so"),
-    ("SoftHSM", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"),
+    (
+        "SoftHSM",
+        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    ),
     ("SoftHSM", "/usr/lib64/pkcs11/libsofthsm2.so"),
 ];
 
@@ -163,6 +166,7 @@ pub fn load_tokens(modules: &mut [Module]) -> Vec<FoundToken> {
         if !m.present || !is_token_module(&m.path) {
             continue;
         }
+        let t0 = std::time::Instant::now();
         let loaded = match Loaded::load(&m.path) {
             Ok(l) => l,
             Err(e) => {
@@ -172,6 +176,13 @@ pub fn load_tokens(modules: &mut [Module]) -> Vec<FoundToken> {
             }
         };
         m.loaded = Some(true);
+        if std::env::var_os("CERTHELP_PROBE_TIMINGS").is_some() {
+            eprintln!(
+                "probe-timing   load+C_Initialize {}: {:.2} ms",
+                m.path,
+                t0.elapsed().as_secs_f64() * 1000.0
+            );
+        }
         let tokens = match loaded.tokens() {
             Ok(t) => t,
             Err(e) => {

@@ -69,8 +69,18 @@ pub const LINUX_ROOTS: &[ProfileRoot] = &[
 ];
 
 pub const MACOS_ROOTS: &[ProfileRoot] = &[
-    root("firefox", "Firefox", "release", "Library/Application Support/Firefox"),
-    root("thunderbird", "Thunderbird", "release", "Library/Thunderbird"),
+    root(
+        "firefox",
+        "Firefox",
+        "release",
+        "Library/Application Support/Firefox",
+    ),
+    root(
+        "thunderbird",
+        "Thunderbird",
+        "release",
+        "Library/Thunderbird",
+    ),
     root(
         "netscape",
         "SeaMonkey",
@@ -80,8 +90,18 @@ pub const MACOS_ROOTS: &[ProfileRoot] = &[
 ];
 
 pub const WINDOWS_ROOTS: &[ProfileRoot] = &[
-    root("firefox", "Firefox", "release", "AppData/Roaming/Mozilla/Firefox"),
-    root("thunderbird", "Thunderbird", "release", "AppData/Roaming/Thunderbird"),
+    root(
+        "firefox",
+        "Firefox",
+        "release",
+        "AppData/Roaming/Mozilla/Firefox",
+    ),
+    root(
+        "thunderbird",
+        "Thunderbird",
+        "release",
+        "AppData/Roaming/Thunderbird",
+    ),
     root(
         "netscape",
         "SeaMonkey",
@@ -154,7 +174,7 @@ pub fn parse_profiles_ini(text: &str, base: &Path) -> Vec<ProfileEntry> {
         let default = if install_defaults.is_empty() {
             get(s, "Default").as_deref() == Some("1")
         } else {
-            install_defaults.iter().any(|d| *d == path)
+            install_defaults.contains(&path)
         };
         out.push(ProfileEntry {
             name: get(s, "Name").unwrap_or_else(|| path.clone()),
@@ -312,12 +332,13 @@ pub fn parse_compat_version(text: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// (key `idN`, e-mail, signing certificate, encryption certificate).
+pub type IdentityPrefs = (String, Option<String>, Option<String>, Option<String>);
+
 /// Thunderbird identities from prefs: (key `idN`, email, signing cert,
 /// encryption cert). A `*_cert_name` (nickname) is used when set, else the
 /// newer `*_cert_dbkey` as `dbkey:<base64>`.
-pub fn mail_identities(
-    prefs: &[(String, PrefValue)],
-) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+pub fn mail_identities(prefs: &[(String, PrefValue)]) -> Vec<IdentityPrefs> {
     let mut keys: Vec<String> = Vec::new();
     for (n, _) in prefs {
         if let Some(rest) = n.strip_prefix("mail.identity.") {
@@ -494,7 +515,10 @@ user_pref("security.nocertdb", false);
             ids[1].3.as_deref(),
             Some("dbkey:AAAAAAAAAAAAAAACAAAAAxI0MAEA")
         );
-        assert_eq!(dbkey_serial("AAAAAAAAAAAAAAACAAAAAxI0MAEA").as_deref(), Some("1234"));
+        assert_eq!(
+            dbkey_serial("AAAAAAAAAAAAAAACAAAAAxI0MAEA").as_deref(),
+            Some("1234")
+        );
     }
 
     #[test]
@@ -510,8 +534,10 @@ user_pref("security.nocertdb", false);
     #[test]
     fn compat() {
         assert_eq!(
-            parse_compat_version("[Compatibility]\nLastVersion=128.5.0_20241119000000/20241119000000\n")
-                .as_deref(),
+            parse_compat_version(
+                "[Compatibility]\nLastVersion=128.5.0_20241119000000/20241119000000\n"
+            )
+            .as_deref(),
             Some("128.5.0")
         );
     }

@@ -12,29 +12,65 @@ use std::path::Path;
 /// (app id, name, install paths; `~` = the home directory).
 pub const MACOS_APPS: &[(&str, &str, &[&str])] = &[
     ("safari", "Safari", &["/Applications/Safari.app"]),
-    ("chrome", "Google Chrome", &["/Applications/Google Chrome.app"]),
-    ("edge", "Microsoft Edge", &["/Applications/Microsoft Edge.app"]),
-    ("outlook", "Microsoft Outlook", &["/Applications/Microsoft Outlook.app"]),
-    ("apple-mail", "Apple Mail", &["/System/Applications/Mail.app", "/Applications/Mail.app"]),
+    (
+        "chrome",
+        "Google Chrome",
+        &["/Applications/Google Chrome.app"],
+    ),
+    (
+        "edge",
+        "Microsoft Edge",
+        &["/Applications/Microsoft Edge.app"],
+    ),
+    (
+        "outlook",
+        "Microsoft Outlook",
+        &["/Applications/Microsoft Outlook.app"],
+    ),
+    (
+        "apple-mail",
+        "Apple Mail",
+        &["/System/Applications/Mail.app", "/Applications/Mail.app"],
+    ),
 ];
 
 pub const WINDOWS_APPS: &[(&str, &str, &[&str])] = &[
-    ("chrome", "Google Chrome", &[
-        "C:/Program Files/Google/Chrome/Application/chrome.exe",
-        "~/AppData/Local/Google/Chrome/Application/chrome.exe",
-    ]),
-    ("edge", "Microsoft Edge", &["C:/Program Files (x86)/Microsoft/Edge/Application/msedge.exe"]),
-    ("outlook", "Microsoft Outlook", &[
-        "C:/Program Files/Microsoft Office/root/Office16/OUTLOOK.EXE",
-        "C:/Program Files (x86)/Microsoft Office/root/Office16/OUTLOOK.EXE",
-    ]),
+    (
+        "chrome",
+        "Google Chrome",
+        &[
+            "C:/Program Files/Google/Chrome/Application/chrome.exe",
+            "~/AppData/Local/Google/Chrome/Application/chrome.exe",
+        ],
+    ),
+    (
+        "edge",
+        "Microsoft Edge",
+        &["C:/Program Files (x86)/Microsoft/Edge/Application/msedge.exe"],
+    ),
+    (
+        "outlook",
+        "Microsoft Outlook",
+        &[
+            "C:/Program Files/Microsoft Office/root/Office16/OUTLOOK.EXE",
+            "C:/Program Files (x86)/Microsoft Office/root/Office16/OUTLOOK.EXE",
+        ],
+    ),
 ];
 
 /// Add the OS store and the apps that use it.
 pub fn collect(home: &Path, env: &mut Env) {
     let (os_store, kind, table) = match env.os.id {
-        Os::Macos => (crate::store::keychain::STORE_ID, StoreKind::Keychain, MACOS_APPS),
-        Os::Windows => (crate::store::windows::STORE_ID, StoreKind::Windows, WINDOWS_APPS),
+        Os::Macos => (
+            crate::store::keychain::STORE_ID,
+            StoreKind::Keychain,
+            MACOS_APPS,
+        ),
+        Os::Windows => (
+            crate::store::windows::STORE_ID,
+            StoreKind::Windows,
+            WINDOWS_APPS,
+        ),
         Os::Linux => return,
     };
     env.stores.push(Store {

@@ -28,7 +28,10 @@ pub fn render(env: &Env) -> String {
             o,
             "  {}{}  [{}]",
             a.name,
-            a.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default(),
+            a.version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default(),
             a.id
         );
     }
@@ -48,7 +51,10 @@ pub fn render(env: &Env) -> String {
         let _ = writeln!(
             o,
             "  {}{} {}{}",
-            s.app.as_deref().map(|a| format!("{a}: ")).unwrap_or_default(),
+            s.app
+                .as_deref()
+                .map(|a| format!("{a}: "))
+                .unwrap_or_default(),
             s.profile.as_deref().unwrap_or(""),
             s.path.as_deref().unwrap_or(&s.id),
             if flags.is_empty() {
@@ -104,7 +110,11 @@ pub fn render(env: &Env) -> String {
         }
     }
     if let Some(p) = env.pcscd_running {
-        let _ = writeln!(o, "\nSmart-card service (pcscd): {}", if p { "running" } else { "not running" });
+        let _ = writeln!(
+            o,
+            "\nSmart-card service (pcscd): {}",
+            if p { "running" } else { "not running" }
+        );
     }
 
     let personal: Vec<_> = env.personal_certificates().collect();

@@ -189,19 +189,44 @@ pub trait CertStore {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
-    NotFound { what: String },
-    Ambiguous { candidates: Vec<String> },
-    AlreadyThere { what: String },
-    LoginRequired { store: String },
-    WrongPin { store: String },
-    Locked { store: String },
-    KeyNotExtractable { what: String },
-    NotSupported { what: String },
+    NotFound {
+        what: String,
+    },
+    Ambiguous {
+        candidates: Vec<String>,
+    },
+    AlreadyThere {
+        what: String,
+    },
+    LoginRequired {
+        store: String,
+    },
+    WrongPin {
+        store: String,
+    },
+    Locked {
+        store: String,
+    },
+    KeyNotExtractable {
+        what: String,
+    },
+    NotSupported {
+        what: String,
+    },
     /// The PKCS#11 module could not be loaded or initialised.
-    Module { module: String, message: String },
+    Module {
+        module: String,
+        message: String,
+    },
     /// A PKCS#11 call failed for another reason.
-    Pkcs11 { call: String, message: String },
-    Io { path: String, message: String },
+    Pkcs11 {
+        call: String,
+        message: String,
+    },
+    Io {
+        path: String,
+        message: String,
+    },
 }
 
 impl fmt::Display for StoreError {
@@ -235,16 +260,32 @@ impl std::error::Error for StoreError {}
 impl From<StoreError> for crate::error::Error {
     fn from(e: StoreError) -> Self {
         let hint = match &e {
-            StoreError::NotFound { .. } => "run `certhelp probe` to see the stores and certificates found",
-            StoreError::Ambiguous { .. } => "name one certificate (nickname, e-mail or sha256:PREFIX), or use --all",
+            StoreError::NotFound { .. } => {
+                "run `certhelp probe` to see the stores and certificates found"
+            }
+            StoreError::Ambiguous { .. } => {
+                "name one certificate (nickname, e-mail or sha256:PREFIX), or use --all"
+            }
             StoreError::AlreadyThere { .. } => "nothing to do: the store already has it",
-            StoreError::LoginRequired { .. } => "give the PIN or password with --pin-file or --pin-env",
-            StoreError::WrongPin { .. } => "check the PIN or password; tokens lock after a few wrong tries",
-            StoreError::Locked { .. } => "unlock the token with its SO PIN or the vendor's tool (see TS2016)",
-            StoreError::KeyNotExtractable { .. } => "use the token itself on the other computer (see SO28695)",
+            StoreError::LoginRequired { .. } => {
+                "give the PIN or password with --pin-file or --pin-env"
+            }
+            StoreError::WrongPin { .. } => {
+                "check the PIN or password; tokens lock after a few wrong tries"
+            }
+            StoreError::Locked { .. } => {
+                "unlock the token with its SO PIN or the vendor's tool (see TS2016)"
+            }
+            StoreError::KeyNotExtractable { .. } => {
+                "use the token itself on the other computer (see SO28695)"
+            }
             StoreError::NotSupported { .. } => "run certhelp on the computer that has this store",
-            StoreError::Module { .. } => "check the module path and that the token software is installed (see TS2016)",
-            StoreError::Pkcs11 { .. } | StoreError::Io { .. } => "run `certhelp doctor` for the store's state",
+            StoreError::Module { .. } => {
+                "check the module path and that the token software is installed (see TS2016)"
+            }
+            StoreError::Pkcs11 { .. } | StoreError::Io { .. } => {
+                "run `certhelp doctor` for the store's state"
+            }
         };
         crate::error::Error::new(e.to_string(), hint)
     }

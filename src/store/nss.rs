@@ -40,10 +40,7 @@ pub fn softokn_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CERTHELP_SOFTOKN") {
         return Some(PathBuf::from(p));
     }
-    SOFTOKN_PATHS
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    SOFTOKN_PATHS.iter().map(PathBuf::from).find(|p| p.exists())
 }
 
 /// Database format of an NSS directory.

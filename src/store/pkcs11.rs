@@ -237,14 +237,20 @@ pub(crate) fn list_session(session: &Session, keys_hidden: bool) -> Result<Listi
         let attrs = session
             .get_attributes(
                 c,
-                &[AttributeType::Label, AttributeType::Id, AttributeType::Value],
+                &[
+                    AttributeType::Label,
+                    AttributeType::Id,
+                    AttributeType::Value,
+                ],
             )
             .map_err(|e| ck_err("C_GetAttributeValue", e))?;
         let mut sc = StoredCert::default();
         for a in attrs {
             match a {
                 Attribute::Label(v) => {
-                    let l = String::from_utf8_lossy(&v).trim_end_matches('\0').to_string();
+                    let l = String::from_utf8_lossy(&v)
+                        .trim_end_matches('\0')
+                        .to_string();
                     if !l.is_empty() {
                         sc.label = Some(l);
                     }
@@ -324,8 +330,12 @@ mod tests {
 
     #[test]
     fn token_modules() {
-        assert!(is_token_module("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"));
-        assert!(!is_token_module("/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-trust.so"));
+        assert!(is_token_module(
+            "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+        ));
+        assert!(!is_token_module(
+            "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-trust.so"
+        ));
         assert!(!is_token_module("libnssckbi.so"));
     }
 }

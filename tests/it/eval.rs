@@ -23,7 +23,11 @@ fn rows() -> Vec<Row> {
                 os: f[0].to_string(),
                 question: f[1].to_string(),
                 activity: f[2].to_string(),
-                articles: if f[3] == "-" { Vec::new() } else { f[3].split(',').map(str::to_string).collect() },
+                articles: if f[3] == "-" {
+                    Vec::new()
+                } else {
+                    f[3].split(',').map(str::to_string).collect()
+                },
             }
         })
         .collect()
@@ -31,7 +35,13 @@ fn rows() -> Vec<Row> {
 
 /// Backup and export are one activity under two names (SPEC §2).
 fn same_activity(expected: &str, got: &str) -> bool {
-    let norm = |a: &str| if a == "backup" { "export".to_string() } else { a.to_string() };
+    let norm = |a: &str| {
+        if a == "backup" {
+            "export".to_string()
+        } else {
+            a.to_string()
+        }
+    };
     norm(expected) == norm(got)
 }
 
@@ -39,12 +49,23 @@ fn same_activity(expected: &str, got: &str) -> bool {
 fn accuracy_is_at_least_95_percent() {
     let home = TempDir::new("eval");
     let rows = rows();
-    assert!(rows.len() >= 150, "the evaluation needs at least 150 questions");
+    assert!(
+        rows.len() >= 150,
+        "the evaluation needs at least 150 questions"
+    );
     let mut misses = Vec::new();
     for r in &rows {
         let v = plan_json(home.path(), &r.os, &r.question);
-        let got: Vec<String> = v["articles"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
-        let activity = v["intent"]["activity"].as_str().unwrap_or("null").to_string();
+        let got: Vec<String> = v["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        let activity = v["intent"]["activity"]
+            .as_str()
+            .unwrap_or("null")
+            .to_string();
         if got != r.articles || !same_activity(&r.activity, &activity) {
             misses.push(format!(
                 "  [{}] {:?}\n      expected {} {:?}\n      got      {} {:?}",

@@ -159,8 +159,11 @@ pub fn make(s: Spec) -> Made {
             .unwrap();
         b.append_extension(san).unwrap();
     }
-    b.sign(s.issuer.map(|i| &i.key).unwrap_or(&key), MessageDigest::sha256())
-        .unwrap();
+    b.sign(
+        s.issuer.map(|i| &i.key).unwrap_or(&key),
+        MessageDigest::sha256(),
+    )
+    .unwrap();
     Made {
         cert: b.build(),
         key,
@@ -268,7 +271,9 @@ pub fn add_p12(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Optio
     let f = work.join(format!("{}.p12", nick.replace(' ', "_")));
     std::fs::write(&f, p12.to_der().unwrap()).unwrap();
     let mut c = Command::new("pk12util");
-    c.args(["-i"]).arg(&f).args(["-d", &db(dir), "-W", "p12pass"]);
+    c.args(["-i"])
+        .arg(&f)
+        .args(["-d", &db(dir), "-W", "p12pass"]);
     match db_password {
         Some(p) => {
             let pw = work.join("dbpw");
@@ -429,9 +434,14 @@ fn build() -> Fixture {
     new_db(&ff_other, None);
     add_ca(&ff_other, "Class 1 root", &c1_root, &work);
     add_p12(&ff_other, "PNV Digital ID", &pnv, &work, None);
-    write(&ff_other.join("user.js"), "user_pref(\"security.nocertdb\", true);\n");
+    write(
+        &ff_other.join("user.js"),
+        "user_pref(\"security.nocertdb\", true);\n",
+    );
     // pkcs11.txt left behind by a root-run command (owner differs).
-    run(Command::new("chown").arg("65534:65534").arg(ff_other.join("pkcs11.txt")));
+    run(Command::new("chown")
+        .arg("65534:65534")
+        .arg(ff_other.join("pkcs11.txt")));
 
     new_db(&ff_decoy, None);
     add_p12(&ff_decoy, "Decoy", &pnv, &work, None);
@@ -469,8 +479,17 @@ fn build() -> Fixture {
     let pw = Some(CHROMIUM_DB_PASSWORD);
     add_ca_pw(&chromium_db, "ECA Root CA 4", &eca_root, &work, pw);
     add_ca_pw(&chromium_db, "ORC ECA 6", &orc, &work, pw);
-    add_p12(&chromium_db, "Jane ECA ID", &id, &work, Some(CHROMIUM_DB_PASSWORD));
-    write(&home.join(".config/chromium/Last Version"), "146.0.7000.1\n");
+    add_p12(
+        &chromium_db,
+        "Jane ECA ID",
+        &id,
+        &work,
+        Some(CHROMIUM_DB_PASSWORD),
+    );
+    write(
+        &home.join(".config/chromium/Last Version"),
+        "146.0.7000.1\n",
+    );
 
     // SoftHSM token with a key and its certificate.
     let tokdir = home.join("softhsm/tokens");

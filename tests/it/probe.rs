@@ -33,7 +33,12 @@ fn json(out: &Output) -> Value {
 
 fn probe(fx: &Fixture) -> Value {
     let out = certhelp(fx, &["probe", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     json(&out)
 }
 
@@ -186,7 +191,9 @@ fn probe_reports_store_issues_modules_tokens_and_identities() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|i| i["code"] == "duplicate-module" && i["count"] == 2 && i["module"] == fixtures::DUP_MODULE));
+        .any(|i| i["code"] == "duplicate-module"
+            && i["count"] == 2
+            && i["module"] == fixtures::DUP_MODULE));
     let o = stores
         .iter()
         .find(|s| s["id"] == store_id(&fx.ff_other))
@@ -204,7 +211,9 @@ fn probe_reports_store_issues_modules_tokens_and_identities() {
     let softhsm_real = std::fs::canonicalize(fixtures::SOFTHSM).unwrap();
     let sh = mods
         .iter()
-        .find(|m| std::fs::canonicalize(m["path"].as_str().unwrap()).ok() == Some(softhsm_real.clone()))
+        .find(|m| {
+            std::fs::canonicalize(m["path"].as_str().unwrap()).ok() == Some(softhsm_real.clone())
+        })
         .expect("softhsm module listed");
     assert_eq!(sh["loaded"], true);
 
@@ -242,7 +251,11 @@ fn probe_reports_store_issues_modules_tokens_and_identities() {
 fn find_check<'a>(checks: &'a [Value], id: &str, status: &str, needle: &str) -> &'a Value {
     checks
         .iter()
-        .find(|c| c["id"] == id && c["status"] == status && c["message"].as_str().unwrap().contains(needle))
+        .find(|c| {
+            c["id"] == id
+                && c["status"] == status
+                && c["message"].as_str().unwrap().contains(needle)
+        })
         .unwrap_or_else(|| panic!("no {status} {id} check about {needle:?} in {checks:#?}"))
 }
 
@@ -250,7 +263,12 @@ fn find_check<'a>(checks: &'a [Value], id: &str, status: &str, needle: &str) -> 
 fn doctor_finds_each_planted_problem_with_its_article() {
     let fx = fixtures::get();
     let out = certhelp(fx, &["doctor", "--json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let checks = json(&out);
     let checks = checks.as_array().unwrap();
 
@@ -274,7 +292,12 @@ fn doctor_finds_each_planted_problem_with_its_article() {
     assert!(c["message"].as_str().unwrap().contains("expired"));
     find_check(checks, "mail-identity", "ok", "encryption certificate");
     // Password-protected Chromium DB: said, not guessed.
-    find_check(checks, "private-key", "warn", "without the store's password");
+    find_check(
+        checks,
+        "private-key",
+        "warn",
+        "without the store's password",
+    );
     // Healthy ones are reported as ok.
     find_check(checks, "chain", "ok", "serial 1001");
     if std::path::Path::new("/run/pcscd/pcscd.comm").exists() {
@@ -288,9 +311,9 @@ fn doctor_finds_each_planted_problem_with_its_article() {
     let text = certhelp(fx, &["doctor"]);
     assert_eq!(text.status.code(), Some(1));
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(text
-        .lines()
-        .any(|l| l.starts_with("[fail]") && l.contains("Jane expired") && l.contains("expired on")));
+    assert!(text.lines().any(|l| l.starts_with("[fail]")
+        && l.contains("Jane expired")
+        && l.contains("expired on")));
     assert!(text.contains("(see SO6395)"));
     assert!(text.lines().any(|l| l.starts_with("[ok]")));
 }
@@ -323,7 +346,10 @@ fn redacted_probe_hides_people_but_keeps_cas() {
     assert!(text.contains("ORC ECA 6"));
     assert!(text.contains("<serial>"));
     let env: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(env["certificates"][0]["emails"][0].as_str().unwrap().ends_with("@example.invalid"), true);
+    assert!(env["certificates"][0]["emails"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("@example.invalid"));
 }
 
 #[test]
@@ -339,7 +365,11 @@ fn probe_text_and_empty_home() {
     let home = fixtures::temp_dir("empty");
     let conf = home.join("softhsm2.conf");
     std::fs::create_dir_all(home.join("tokens")).unwrap();
-    std::fs::write(&conf, format!("directories.tokendir = {}\n", home.join("tokens").display())).unwrap();
+    std::fs::write(
+        &conf,
+        format!("directories.tokendir = {}\n", home.join("tokens").display()),
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_certhelp"))
         .args(["probe", "--json"])
         .env("HOME", &home)
