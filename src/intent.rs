@@ -226,6 +226,8 @@ enum Cue {
     Eca,
     DigitalId,
     Prep(Role),
+    /// "one", as in "the new one": a machine only when one was named.
+    One,
     /// Words that may describe a problem ("not", "why").
     Symptom,
     /// Words that surely do ("fails", "error", "greyed out").
@@ -448,6 +450,8 @@ const PHRASES: &[(&str, Cue)] = &[
     ("different", Cue::NewWord),
     ("second", Cue::NewWord),
     ("replacement", Cue::NewWord),
+    ("replaced", Cue::NewWord),
+    ("one", Cue::One),
     ("old", Cue::OldWord),
     ("computer", Cue::Machine),
     ("computers", Cue::Machine),
@@ -713,6 +717,8 @@ pub fn parse(query: &str) -> Parsed {
     let mut mail_words = false;
     let mut sign_words = false;
     let mut old_machine = false;
+    let mut machine_seen = false;
+    let mut new_one = false;
 
     for (k, &(at, len, cue)) in found.iter().enumerate() {
         // A preposition governs the next app, OS or machine within a few
@@ -767,7 +773,9 @@ pub fn parse(query: &str) -> Parsed {
                 });
                 old_machine |= next_machine;
             }
+            Cue::One => new_one |= new_at.is_some_and(|n| at == n + 1),
             Cue::Machine => {
+                machine_seen = true;
                 if new_at.is_some_and(|n| at > n && at - n <= 3) {
                     p.new_computer = true;
                     new_machine_role.get_or_insert(governed(at));
@@ -790,7 +798,7 @@ pub fn parse(query: &str) -> Parsed {
             }
         }
     }
-    if old_machine {
+    if old_machine || (new_one && (machine_seen || !oses.is_empty())) {
         p.new_computer = true;
     }
     // An explicit product word beats inference; "identity" still says which
@@ -876,6 +884,9 @@ fn decide_activity(
         } else {
             Activity::Backup
         });
+    }
+    if verbs.is_empty() && p.file_words && distinct_apps == 1 && !apps.iter().any(|a| a.1 == Role::From) {
+        return Some(Activity::Import);
     }
     if distinct_apps >= 2 && (from_app || to_app || !apps.iter().all(|a| is_mail_client(a.0))) {
         return Some(Activity::Move);
