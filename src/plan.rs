@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::env::{CertUse, Certificate, Env, Os, ProductKind};
+use crate::env::{CertUse, Env, Os, ProductKind};
 use crate::intent::{self, Activity, CertType, Parsed, Product};
 use crate::kb::Kb;
 
@@ -381,6 +381,9 @@ struct Resolved {
     identity_words: bool,
     notes: Vec<String>,
     certs: Vec<CertRef>,
+    /// The store the probe chose as the source.
+    source_store: Option<String>,
+    findings: Vec<Finding>,
     probed: bool,
 }
 
@@ -415,6 +418,8 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         identity_words: p.identity_words && o.cert_type.is_none(),
         notes: Vec::new(),
         certs: Vec::new(),
+        source_store: None,
+        findings: Vec::new(),
         probed: ctx.env.is_some(),
     };
     // A flag that changes the activity re-derives the mail client.
@@ -533,45 +538,21 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
 /// The app whose store holds the user's personal certificate on this
 /// machine, when the probe ran on the source computer.
 fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Option<&'static str> {
-    let env = ctx.env?;
-    if env.os.id != from_os {
-        return None;
-    }
-    let mut candidates: Vec<(&'static str, &Certificate)> = Vec::new();
-    for c in env.personal_certificates() {
-        let Some(store) = env.store(&c.store) else {
-            continue;
-        };
-        let Some(app) = store.app.as_deref().and_then(intent::app_id) else {
-            continue;
-        };
-        if app_runs_on(app, from_os) {
-            candidates.push((app, c));
+    let env = ctx.env.filter(|e| e.os.id == from_os)?;
+    let store = best_store(env, None, from_os, r.product)?;
+    let app = store_app(env, store)?;
+    let mut others: Vec<&str> = Vec::new();
+    for c in env.personal_certificates().filter(|c| c.store != store) {
+        if let Some(a) = store_app(env, &c.store) {
+            if a != app && !others.contains(&a) {
+                others.push(a);
+            }
         }
     }
-    // Prefer a certificate that can be exported: key present, not expired.
-    candidates.sort_by_key(|(app, c)| {
-        (
-            c.has_private_key == Some(false),
-            c.expired,
-            *app != main_store_app(from_os),
-        )
-    });
-    let app = candidates.first()?.0;
-    let mut others: Vec<&str> = candidates
-        .iter()
-        .map(|(a, _)| *a)
-        .filter(|a| *a != app)
-        .collect();
-    others.dedup();
     if !others.is_empty() {
         r.notes.push(format!(
-            "Personal certificates were also found in {}; the plan starts from {}.",
-            others
-                .iter()
-                .map(|a| app_name(a))
-                .collect::<Vec<_>>()
-                .join(", "),
+            "Personal certificates were also found in {}; the plan starts from {}, where the certificate with its key is.",
+            others.iter().map(|a| app_name(a)).collect::<Vec<_>>().join(", "),
             app_name(app)
         ));
     }
@@ -580,31 +561,49 @@ fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Option<&'static
     Some(app)
 }
 
-/// Records the probe's personal certificates in the source app's stores.
+/// The planner app id of the app that owns a store.
+fn store_app(env: &Env, store: &str) -> Option<&'static str> {
+    env.store(store)?.app.as_deref().and_then(intent::app_id)
+}
+
+/// The store to start from: the one whose personal certificates can be
+/// exported (key present, not expired), preferring the app's default
+/// profile and the OS's main store. `app` limits the choice to one app.
+fn best_store<'e>(env: &'e Env, app: Option<&str>, os: Os, want: Option<Product>) -> Option<&'e str> {
+    let mut best: Option<((bool, bool, bool, bool, bool), &str)> = None;
+    for c in env.personal_certificates() {
+        let Some(a) = store_app(env, &c.store) else { continue };
+        if !app_runs_on(a, os) || app.is_some_and(|want| !same_store_family(want, a, os)) {
+            continue;
+        }
+        let is_default = env.store(&c.store).is_some_and(|s| s.default);
+        let product: Option<Product> = c.product.into();
+        let other_product = want.is_some_and(|w| product.is_some_and(|p| p != w));
+        // Lower sorts first: the product asked for, usable key, not
+        // expired, default profile, the OS's main store.
+        let rank = (other_product, c.has_private_key == Some(false), c.expired, !is_default, a != main_store_app(os));
+        if best.is_none_or(|(b, _)| rank < b) {
+            best = Some((rank, c.store.as_str()));
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+/// The same app, or apps that share one store (Chrome and Chromium on Linux).
+fn same_store_family(a: &str, b: &str, os: Os) -> bool {
+    a == b || shared_store(a, os).is_some_and(|s| shared_store(b, os) == Some(s))
+}
+
+/// Records the probe's personal certificates of the source store.
 fn attach_certs(r: &mut Resolved, ctx: Context) {
-    let (Some(env), Some(app)) = (ctx.env, r.from_app) else {
-        return;
-    };
+    let (Some(env), Some(app)) = (ctx.env, r.from_app) else { return };
     if env.os.id != r.from_os.unwrap_or(env.os.id) {
         return;
     }
-    for c in env.personal_certificates() {
-        let Some(store) = env.store(&c.store) else {
-            continue;
-        };
-        let store_app = store.app.as_deref().and_then(intent::app_id);
-        let same_store = store_app == Some(app)
-            || store_app.is_some_and(|s| {
-                shared_store(s, env.os.id).is_some()
-                    && shared_store(s, env.os.id) == shared_store(app, env.os.id)
-            });
-        if !same_store
-            || r.certs
-                .iter()
-                .any(|x| x.store == c.store && x.subject == c.subject && x.not_after == c.not_after)
-        {
-            continue;
-        }
+    let Some(store_id) = best_store(env, Some(app), env.os.id, r.product) else { return };
+    let store = env.store(store_id);
+    r.source_store = Some(store_id.to_string());
+    for c in env.personal_certificates().filter(|c| c.store == store_id) {
         r.certs.push(CertRef {
             store: c.store.clone(),
             subject: c.common_name.clone().unwrap_or_else(|| c.subject.clone()),
@@ -615,8 +614,25 @@ fn attach_certs(r: &mut Resolved, ctx: Context) {
             expired: c.expired,
             has_private_key: c.has_private_key,
             chain_complete: c.chain_complete,
-            profile: store.profile.clone(),
-            path: store.path.clone(),
+            profile: store.and_then(|s| s.profile.clone()),
+            path: store.and_then(|s| s.path.clone()),
+        });
+    }
+    // What the doctor finds wrong with the source store, as far as it
+    // stands in the way of taking a certificate out of it.
+    const BLOCKING: &[&str] = &["expiry", "private-key", "nocertdb", "store-readable", "chain"];
+    for check in crate::doctor::run(env) {
+        if check.status == crate::doctor::Status::Ok
+            || check.store.as_deref() != Some(store_id)
+            || !BLOCKING.contains(&check.id.as_str())
+        {
+            continue;
+        }
+        r.findings.push(Finding {
+            status: if check.status == crate::doctor::Status::Fail { "fail" } else { "warn" }.into(),
+            message: check.message,
+            fix: check.fix.unwrap_or_default(),
+            article: check.article,
         });
     }
 }
@@ -889,27 +905,27 @@ fn tailor(r: &mut Resolved, steps: &mut [Step]) {
     for s in steps.iter_mut() {
         match s.action {
             "export" => {
+                if let Some(c) = r.certs.first() {
+                    let app = s.app.as_deref().map(app_name).unwrap_or("the app");
+                    s.found.push(match (&c.profile, &c.path) {
+                        (Some(p), Some(path)) => format!("{app} profile \"{p}\" ({path}) holds:"),
+                        (None, Some(path)) => format!("{app} ({path}) holds:"),
+                        _ => format!("{app} holds:"),
+                    });
+                }
                 for c in &r.certs {
-                    let place = match (&c.profile, &c.path) {
-                        (Some(p), Some(path)) => format!(" in profile \"{p}\" ({path})"),
-                        (None, Some(path)) => format!(" in {path}"),
-                        _ => String::new(),
-                    };
                     let key = match c.has_private_key {
                         Some(true) => "private key present",
-                        Some(false) => "NO private key in this store",
-                        None => "private key not checked (the store needs its password)",
+                        Some(false) => "NO private key here",
+                        None => "private key not checked (the store has a password)",
                     };
                     let when = if c.expired {
                         format!("EXPIRED {}", date_of(&c.not_after))
                     } else {
                         format!("expires {} ({} days)", date_of(&c.not_after), c.days_left)
                     };
-                    s.found.push(format!(
-                        "{} ({}), {when}, {key}{place}",
-                        c.subject,
-                        usage_name(c.usage)
-                    ));
+                    let product = product_of_issuer(&c.issuer, &c.subject).map(product_name).unwrap_or("other issuer");
+                    s.found.push(format!("  {} ({}, {product}), {when}, {key}", c.subject, usage_name(c.usage)));
                 }
             }
             "chain" => {
@@ -993,7 +1009,7 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
         understood,
         probed: r.probed,
         certificates: r.certs,
-        findings: Vec::new(),
+        findings: r.findings,
         alternatives: Vec::new(),
     }
 }
@@ -1001,6 +1017,8 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
 /// "Move an identity (ECA) certificate from Chrome on Windows to Chrome on a
 /// new Windows computer".
 fn understood(i: &Intent) -> String {
+    let plural = i.cert_type.is_none() && i.product == Some(Product::Eca);
+    let key = if plural { "their private keys" } else { "its private key" };
     let what = match (i.cert_type, i.product) {
         (Some(CertType::Identity), Some(p)) => {
             format!("an identity ({}) certificate", product_name(p))
@@ -1039,10 +1057,10 @@ fn understood(i: &Intent) -> String {
     };
     match i.activity {
         Some(Activity::Backup) => {
-            format!("Back up {what} with its private key from {}", at(&i.from))
+            format!("Back up {what} with {key} from {}", at(&i.from))
         }
         Some(Activity::Export) => {
-            format!("Export {what} with its private key from {}", at(&i.from))
+            format!("Export {what} with {key} from {}", at(&i.from))
         }
         Some(Activity::Import) => format!("Import {what} into {}", to(&i.to)),
         Some(Activity::Chain) => format!(

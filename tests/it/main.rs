@@ -8,4 +8,5 @@ mod golden;
 mod kb;
 mod probe;
 mod search;
+mod tailor;
 mod util;

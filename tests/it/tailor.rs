@@ -1,0 +1,100 @@
+//! Plans tailored to a probed machine (the fixture home: real NSS
+//! databases made with certutil/pk12util): the source is where the
+//! certificate really is, the product comes from the real issuer, the
+//! walkthrough names the real profile and certificate, and doctor's
+//! findings about the source store come first.
+
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::fixtures::{self, Fixture};
+use crate::util::{stderr, TempDir};
+
+fn certhelp(fx: &Fixture, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_certhelp"))
+        .args(args)
+        .env("HOME", &fx.home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("CERTHELP_KB")
+        .env("XDG_CACHE_HOME", TempDir::new("tailor-cache").path())
+        .env("SOFTHSM2_CONF", &fx.softhsm_conf)
+        .output()
+        .unwrap()
+}
+
+fn plan(fx: &Fixture, question: &str) -> Value {
+    let o = certhelp(fx, &["plan", "--format", "json", question]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn the_source_is_the_profile_that_holds_the_key() {
+    let fx = fixtures::get();
+    let v = plan(fx, "backup my certificate");
+    assert_eq!(v["probed"], true);
+    assert_eq!(v["intent"]["from"]["app"], "firefox");
+    assert_eq!(v["articles"], serde_json::json!(["SO4291"]));
+    // The default profile's ECA pair decides the product.
+    assert_eq!(v["intent"]["product"], "eca");
+    let certs = v["certificates"].as_array().unwrap();
+    assert!(!certs.is_empty());
+    let default_release = fx.ff_default.display().to_string();
+    assert!(certs.iter().all(|c| c["path"] == default_release.as_str()), "{certs:?}");
+    assert!(certs.iter().any(|c| c["subject"] == "Jane Q. Doe" && c["usage"] == "identity"));
+    // The old encryption certificate without its key is a finding.
+    let findings = v["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["article"] == "SO5437"), "{findings:?}");
+}
+
+#[test]
+fn the_real_issuer_decides_the_product_over_the_words() {
+    let fx = fixtures::get();
+    // No product words: without the probe the chain step is a choice; the
+    // real ECA certificate makes it SO10186.
+    let v = plan(fx, "move my cert from firefox to chrome on a new pc");
+    assert_eq!(v["articles"], serde_json::json!(["SO4291", "SO10186", "SO7085"]));
+    // Asking for a Digital ID finds the profile that holds one.
+    let v = plan(fx, "move my digital id from firefox to chrome");
+    assert_eq!(v["intent"]["product"], "digital-id");
+    assert_eq!(v["articles"], serde_json::json!(["SO4291", "SO6395", "CH1002"]));
+    let findings = v["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["article"] == "SO6395"), "the missing intermediate: {findings:?}");
+}
+
+#[test]
+fn the_walkthrough_names_the_real_profile_and_certificate() {
+    let fx = fixtures::get();
+    let o = certhelp(fx, &["--color", "never", "move my cert to a new laptop"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("Tailored to this computer"));
+    assert!(text.contains("Firefox profile \"default-release\""), "{text}");
+    assert!(text.contains("Jane Q. Doe (identity, ECA), expires"), "{text}");
+}
+
+#[test]
+fn a_customer_probe_file_plans_like_the_live_machine() {
+    let fx = fixtures::get();
+    let probe = certhelp(fx, &["probe", "--json"]);
+    let dir = TempDir::new("tailor");
+    let file = dir.path().join("customer.json");
+    std::fs::write(&file, &probe.stdout).unwrap();
+    let live = plan(fx, "backup my certificate");
+    let o = certhelp(fx, &["plan", "--format", "json", "--env", file.to_str().unwrap(), "backup my certificate"]);
+    let from_file: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(live["articles"], from_file["articles"]);
+    assert_eq!(live["intent"], from_file["intent"]);
+    assert_eq!(live["certificates"], from_file["certificates"]);
+}
+
+#[test]
+fn no_probe_ignores_the_machine() {
+    let fx = fixtures::get();
+    let o = certhelp(fx, &["plan", "--no-probe", "--os", "windows", "--format", "json", "backup my certificate"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["probed"], false);
+    assert_eq!(v["articles"], serde_json::json!(["SO7079"]));
+    assert!(v.get("certificates").is_none());
+}
