@@ -757,7 +757,7 @@ pub fn parse(query: &str) -> Parsed {
                 if !oses.iter().any(|&(o, _, oat)| o == os && at - oat <= 2) {
                     oses.push((
                         os,
-                        if after_new && r == Role::None {
+                        if after_new && r != Role::From {
                             Role::To
                         } else {
                             r

@@ -461,18 +461,20 @@ fn resolve_os(r: &mut Resolved, p: &Parsed, ctx: Context) {
     let strong_from = r.from_os.or(implied_os(r.from_app, false));
     let strong_to = r.to_os.or(implied_os(r.to_app, false));
     let anywhere = p.os_anywhere;
-    // With the probe on, this machine is the source unless the question
-    // names another source app or OS.
-    let probe_os = ctx
-        .env
-        .filter(|_| r.from_app.is_none() && strong_from.is_none())
-        .map(|e| e.os.id);
+    // With the probe on, this machine is the source computer unless the
+    // question puts the source elsewhere: another OS for it, or a source
+    // app that does not run here. An OS named for the target then applies
+    // to the target alone (SPEC §2 "Unknown source").
+    let probe_os = ctx.env.map(|e| e.os.id).filter(|here| {
+        strong_from.is_none_or(|f| f == *here)
+            && anywhere.is_none_or(|a| a == *here)
+            && r.from_app.is_none_or(|a| app_runs_on(a, *here))
+    });
     let from = strong_from
-        .or(anywhere.filter(|_| probe_os.is_none()))
-        .or(implied_os(r.from_app, true))
         .or(probe_os)
-        .or(strong_to)
         .or(anywhere)
+        .or(implied_os(r.from_app, true))
+        .or(strong_to)
         .or(implied_os(r.to_app, true));
     let to = strong_to
         .or(anywhere)
