@@ -18,7 +18,9 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
     if !forced {
         // A pasted error text: the article that lists it, whatever verbs the
         // text contains ("... during PKCS12 import").
-        if let Some(a) = search::error_matches(kb, query).first() {
+        // A large organisation knowledge base is matched through the index.
+        let index = if kb.has_overlay() { Some(SearchIndex::open(kb)?) } else { None };
+        if let Some(a) = search::error_matches(kb, query, index.as_ref()).first() {
             return Ok(troubleshoot(query, kb, &a.id, Vec::new()));
         }
         if parsed.symptom {

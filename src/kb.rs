@@ -299,113 +299,170 @@ fn parse_list(value: &str) -> std::result::Result<Vec<String>, String> {
 
 /// The articles in effect: the shipped ones, with an organisation's
 /// directory laid over them.
-#[derive(Debug, Clone, Default)]
+///
+/// The directory's files are parsed on first use, not at load: a
+/// knowledge base of 10,000 articles must not cost 10,000 file reads per
+/// question. Loading only lists the directory (ids are file names, which
+/// `kb lint` enforces) and notes each file's size and time for the cache key.
+#[derive(Debug, Default)]
 pub struct Kb {
-    articles: Vec<Article>,
-    by_id: HashMap<String, usize>,
+    builtin: Vec<Article>,
+    overlay_files: Vec<Lazy>,
+    by_id: HashMap<String, Slot>,
     /// Directory laid over the shipped articles, if any.
     pub overlay: Option<PathBuf>,
+    stamp: u64,
+    /// Overlay files that turned out broken when first read.
+    broken: std::sync::Mutex<Vec<Problem>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Builtin(usize),
+    Overlay(usize),
+}
+
+/// An organisation's article file, parsed on first use.
+#[derive(Debug)]
+struct Lazy {
+    path: PathBuf,
+    /// The shipped article with the same id, used when the file is broken.
+    shadows: Option<usize>,
+    parsed: std::sync::OnceLock<Option<Article>>,
 }
 
 impl Kb {
     /// The articles compiled into the binary.
     pub fn builtin() -> Kb {
         let mut kb = Kb::default();
+        let mut h = Fnv::new();
         for (name, text) in embedded::KB_FILES {
             // Shipped articles are linted by the test suite; a broken one
             // would be a build defect, so it is skipped rather than fatal.
             if let Ok(mut a) = parse_article(name, text) {
                 a.source = "built-in".into();
-                kb.insert(a);
+                h.write(text.as_bytes());
+                kb.by_id.insert(a.id.clone(), Slot::Builtin(kb.builtin.len()));
+                kb.builtin.push(a);
             }
         }
+        kb.stamp = h.finish();
         kb
     }
 
     /// The shipped articles overlaid by `dir` (when given, else by the
-    /// directory in `CERTHELP_KB`). Broken files in the directory are an
-    /// error naming file and line.
+    /// directory in `CERTHELP_KB`).
     pub fn load(dir: Option<&Path>) -> Result<Kb> {
         let mut kb = Kb::builtin();
-        let env_dir = std::env::var_os(KB_ENV)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from);
+        let env_dir = std::env::var_os(KB_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
         let Some(dir) = dir.map(Path::to_path_buf).or(env_dir) else {
             return Ok(kb);
         };
-        let (articles, problems) = read_dir_articles(&dir)?;
-        if let Some(p) = problems.first() {
-            return Err(Error::new(
-                format!("knowledge base {}: {p}", dir.display()),
-                format!("run `certhelp kb lint {}` for every problem", dir.display()),
-            ));
+        let mut h = Fnv(kb.stamp);
+        for (path, meta) in article_entries(&dir)? {
+            let Some(id) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else { continue };
+            // Size and modification time stand for the content in the
+            // cache key: an edited file changes at least one of them.
+            if let Some(m) = meta {
+                h.write(id.as_bytes());
+                h.write(&m.len().to_le_bytes());
+                let t = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                h.write(&t.map(|d| d.as_nanos()).unwrap_or(0).to_le_bytes());
+            }
+            let shadows = match kb.by_id.get(&id) {
+                Some(Slot::Builtin(i)) => Some(*i),
+                _ => None,
+            };
+            kb.by_id.insert(id, Slot::Overlay(kb.overlay_files.len()));
+            kb.overlay_files.push(Lazy {
+                path,
+                shadows,
+                parsed: std::sync::OnceLock::new(),
+            });
         }
-        for a in articles {
-            kb.insert(a);
-        }
+        kb.stamp = h.finish();
         kb.overlay = Some(dir);
         Ok(kb)
     }
 
-    fn insert(&mut self, a: Article) {
-        match self.by_id.get(&a.id) {
-            Some(&i) => self.articles[i] = a,
-            None => {
-                self.by_id.insert(a.id.clone(), self.articles.len());
-                self.articles.push(a);
+    fn overlay_article(&self, i: usize) -> Option<&Article> {
+        let lazy = &self.overlay_files[i];
+        let parsed = lazy.parsed.get_or_init(|| {
+            let file = lazy.path.display().to_string();
+            let result = fs::read_to_string(&lazy.path)
+                .map_err(|e| {
+                    vec![Problem {
+                        file: file.clone(),
+                        line: 0,
+                        message: format!("cannot read: {e}"),
+                    }]
+                })
+                .and_then(|text| parse_article(&file, &text));
+            match result {
+                Ok(mut a) => {
+                    a.source = file;
+                    Some(a)
+                }
+                Err(problems) => {
+                    if let Ok(mut b) = self.broken.lock() {
+                        b.extend(problems);
+                    }
+                    None
+                }
             }
-        }
+        });
+        parsed.as_ref().or_else(|| lazy.shadows.map(|b| &self.builtin[b]))
     }
 
     pub fn get(&self, id: &str) -> Option<&Article> {
-        self.by_id.get(id).map(|&i| &self.articles[i])
+        match *self.by_id.get(id)? {
+            Slot::Builtin(i) => Some(&self.builtin[i]),
+            Slot::Overlay(i) => self.overlay_article(i),
+        }
     }
 
     /// Looks an id up ignoring case (`so7079` finds `SO7079`).
     pub fn find(&self, id: &str) -> Option<&Article> {
-        self.get(id)
-            .or_else(|| self.articles.iter().find(|a| a.id.eq_ignore_ascii_case(id)))
+        self.get(id).or_else(|| {
+            let key = self.by_id.keys().find(|k| k.eq_ignore_ascii_case(id))?;
+            self.get(key)
+        })
     }
 
-    /// All articles, sorted by id.
+    /// All articles, sorted by id (reads every overlay file).
     pub fn articles(&self) -> Vec<&Article> {
-        let mut v: Vec<&Article> = self.articles.iter().collect();
-        v.sort_by(|a, b| id_order(&a.id, &b.id));
-        v
+        let mut ids: Vec<&String> = self.by_id.keys().collect();
+        ids.sort_by(|a, b| id_order(a, b));
+        ids.into_iter().filter_map(|id| self.get(id)).collect()
+    }
+
+    /// The shipped articles only (always in memory).
+    pub fn builtin_articles(&self) -> impl Iterator<Item = &Article> {
+        self.builtin.iter().filter(|a| matches!(self.by_id.get(&a.id), Some(Slot::Builtin(_))))
+    }
+
+    /// Whether an organisation's directory adds articles.
+    pub fn has_overlay(&self) -> bool {
+        !self.overlay_files.is_empty()
     }
 
     pub fn len(&self) -> usize {
-        self.articles.len()
+        self.by_id.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.articles.is_empty()
+        self.by_id.is_empty()
     }
 
-    /// A fingerprint of the article set, to key caches on (changes whenever
-    /// any article's text does).
+    /// A key for caches built from this article set: it changes whenever a
+    /// shipped article's text or an overlay file's size or time does.
     pub fn fingerprint(&self) -> u64 {
-        let mut h = Fnv::new();
-        for a in self.articles() {
-            for part in [&a.id, &a.title, &a.summary, &a.kind, &a.body] {
-                h.write(part.as_bytes());
-                h.write(&[0]);
-            }
-            for list in [
-                &a.apps,
-                &a.os,
-                &a.synonyms,
-                &a.errors,
-                &a.products,
-                &a.cert_types,
-            ] {
-                for v in list.iter() {
-                    h.write(v.as_bytes());
-                    h.write(&[1]);
-                }
-            }
-        }
-        h.finish()
+        self.stamp
+    }
+
+    /// Overlay files found broken so far (for a warning; `kb lint` says all).
+    pub fn broken(&self) -> Vec<Problem> {
+        self.broken.lock().map(|b| b.clone()).unwrap_or_default()
     }
 }
 
@@ -437,25 +494,35 @@ impl Fnv {
     }
 }
 
-/// Reads every `*.md` article (but README.md) of a directory.
-fn read_dir_articles(dir: &Path) -> Result<(Vec<Article>, Vec<Problem>)> {
+/// The article files (`*.md` but README.md) of a directory, sorted, with
+/// their metadata (read through the directory entry: no path walk per file).
+fn article_entries(dir: &Path) -> Result<Vec<(PathBuf, Option<fs::Metadata>)>> {
     let rd = fs::read_dir(dir).map_err(|e| {
         Error::new(
-            format!(
-                "cannot read knowledge-base directory {}: {e}",
-                dir.display()
-            ),
+            format!("cannot read knowledge-base directory {}: {e}", dir.display()),
             "give a directory of Markdown articles (see kb/README.md)",
         )
     })?;
-    let mut paths: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "md")
-                && p.file_name().is_some_and(|n| n != "README.md")
+    let mut entries: Vec<(std::ffi::OsString, PathBuf, Option<fs::Metadata>)> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.ends_with(".md") && name != "README.md"
         })
+        .map(|e| (e.file_name(), e.path(), e.metadata().ok()))
         .collect();
-    paths.sort();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries.into_iter().map(|(_, p, m)| (p, m)).collect())
+}
+
+fn article_paths(dir: &Path) -> Result<Vec<PathBuf>> {
+    Ok(article_entries(dir)?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// Reads and parses every article of a directory.
+fn read_dir_articles(dir: &Path) -> Result<(Vec<Article>, Vec<Problem>)> {
+    let paths = article_paths(dir)?;
     let mut articles = Vec::new();
     let mut problems = Vec::new();
     for path in paths {

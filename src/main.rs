@@ -76,7 +76,9 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Plan(args) => {
             let kb = Kb::load(cli.kb.as_deref())?;
-            run_plan(args, &kb, opts)
+            let code = run_plan(args, &kb, opts);
+            warn_broken(&kb);
+            code
         }
         Command::Search { query, json, limit } => {
             let kb = Kb::load(cli.kb.as_deref())?;
@@ -111,11 +113,13 @@ fn run(cli: Cli) -> Result<u8> {
                 )
             })?;
             print(&render::article(a, format_of(format), opts)?)?;
+            warn_broken(&kb);
             Ok(0)
         }
         Command::List => {
             let kb = Kb::load(cli.kb.as_deref())?;
             print(&render::list(&kb, opts))?;
+            warn_broken(&kb);
             Ok(0)
         }
         Command::Kb { command } => match command {
@@ -182,6 +186,16 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Associate { .. } => Err(next_release("associate", "set up thunderbird to sign")),
         Command::Restore { .. } => Err(next_release("restore", "import my certificate")),
         Command::Run { query, .. } => Err(next_release("run", &query.join(" "))),
+    }
+}
+
+/// Says which organisation articles were skipped because they are broken.
+fn warn_broken(kb: &Kb) {
+    for p in kb.broken() {
+        eprintln!("warning: {p} (the shipped article is used instead, if any)");
+    }
+    if let (false, Some(dir)) = (kb.broken().is_empty(), &kb.overlay) {
+        eprintln!("hint: run `certhelp kb lint {}`", dir.display());
     }
 }
 

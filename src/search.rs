@@ -222,7 +222,7 @@ impl SearchIndex {
             })
             .collect();
         // A pasted error text is the strongest match there is.
-        for a in error_matches(kb, query).into_iter().rev() {
+        for a in error_matches(kb, query, Some(self)).into_iter().rev() {
             match hits.iter().position(|h| h.id == a.id) {
                 Some(i) => {
                     let mut h = hits.remove(i);
@@ -234,6 +234,23 @@ impl SearchIndex {
         }
         hits.truncate(limit);
         hits
+    }
+}
+
+impl SearchIndex {
+    /// Articles whose error texts share words with the query (at most 50).
+    fn error_candidates<'a>(&self, kb: &'a Kb, words: &std::collections::BTreeSet<String>) -> Vec<&'a Article> {
+        let parser = QueryParser::for_index(&self.index, vec![self.fields.errors]);
+        let text: Vec<&str> = words.iter().map(String::as_str).collect();
+        let (query, _) = parser.parse_query_lenient(&text.join(" "));
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(50).order_by_score()).unwrap_or_default();
+        top.into_iter()
+            .filter_map(|(_, addr)| {
+                let d: TantivyDocument = searcher.doc(addr).ok()?;
+                kb.get(d.get_first(self.fields.id)?.as_str()?)
+            })
+            .collect()
     }
 }
 
@@ -401,7 +418,11 @@ fn weight(w: &str) -> f32 {
 /// whole pasted message beats one that lists a fragment. Troubleshooting
 /// articles win ties (they are about the error, others only mention it),
 /// then the article whose title shares most words with the query.
-pub fn error_matches<'a>(kb: &'a Kb, query: &str) -> Vec<&'a Article> {
+///
+/// The shipped articles are all scored; an organisation's articles only
+/// when the index names them as candidates (it holds their error texts), so
+/// a large knowledge base is not read file by file.
+pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -> Vec<&'a Article> {
     use std::collections::BTreeSet;
     let distinctive = |text: &str| -> BTreeSet<String> {
         query_words(text)
@@ -413,8 +434,16 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str) -> Vec<&'a Article> {
     if q.len() < 2 {
         return Vec::new();
     }
+    let mut candidates: Vec<&Article> = kb.builtin_articles().collect();
+    if let (true, Some(index)) = (kb.has_overlay(), index) {
+        for a in index.error_candidates(kb, &q) {
+            if !candidates.iter().any(|c| c.id == a.id) {
+                candidates.push(a);
+            }
+        }
+    }
     let mut scored: Vec<(f32, &Article)> = Vec::new();
-    for a in kb.articles() {
+    for a in candidates {
         let mut score = 0.0f32;
         for e in &a.errors {
             let ew = distinctive(e);
