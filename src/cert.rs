@@ -90,11 +90,7 @@ pub fn parse(der: &[u8]) -> Result<CertInfo, ParseError> {
         }
     }
 
-    let serial = x
-        .serial_number()
-        .to_bn()
-        .and_then(|b| b.to_hex_str().map(|s| s.to_string()))
-        .map_err(err)?;
+    let serial = x.serial_number().to_bn().and_then(|b| b.to_hex_str().map(|s| s.to_string())).map_err(err)?;
     let epoch = Asn1Time::from_unix(0).map_err(err)?;
     let not_before = seconds_since(&epoch, x.not_before()).map_err(err)?;
     let not_after = seconds_since(&epoch, x.not_after()).map_err(err)?;
@@ -142,18 +138,13 @@ fn push_unique(v: &mut Vec<String>, s: String) {
     }
 }
 
-fn seconds_since(
-    epoch: &Asn1Time,
-    t: &openssl::asn1::Asn1TimeRef,
-) -> Result<i64, openssl::error::ErrorStack> {
+fn seconds_since(epoch: &Asn1Time, t: &openssl::asn1::Asn1TimeRef) -> Result<i64, openssl::error::ErrorStack> {
     let d = epoch.diff(t)?;
     Ok(i64::from(d.days) * 86_400 + i64::from(d.secs))
 }
 
 fn first_entry(name: &X509NameRef, nid: Nid) -> Option<String> {
-    name.entries_by_nid(nid)
-        .next()
-        .and_then(|e| e.data().to_string().ok().map(|s| s.to_string()))
+    name.entries_by_nid(nid).next().and_then(|e| e.data().to_string().ok().map(|s| s.to_string()))
 }
 
 /// `CN=..., OU=..., O=..., C=...`: the order people read in certificate
@@ -167,11 +158,7 @@ pub fn name_string(name: &X509NameRef) -> String {
                 Nid::UNDEF => e.object().to_string(),
                 nid => nid.short_name().unwrap_or("?").to_string(),
             };
-            let val = e
-                .data()
-                .to_string()
-                .map(|s| s.to_string())
-                .unwrap_or_else(|_| "?".into());
+            let val = e.data().to_string().map(|s| s.to_string()).unwrap_or_else(|_| "?".into());
             format!("{key}={val}")
         })
         .collect();
@@ -191,11 +178,7 @@ fn key_usage_names(ku: X509KeyUsage) -> Vec<String> {
         (X509KeyUsage::ENCIPHER_ONLY, "encipherOnly"),
         (X509KeyUsage::DECIPHER_ONLY, "decipherOnly"),
     ];
-    TABLE
-        .iter()
-        .filter(|(f, _)| ku.contains(*f))
-        .map(|(_, n)| n.to_string())
-        .collect()
+    TABLE.iter().filter(|(f, _)| ku.contains(*f)).map(|(_, n)| n.to_string()).collect()
 }
 
 fn ext_key_usage_names(eku: X509ExtendedKeyUsage) -> Vec<String> {
@@ -208,11 +191,7 @@ fn ext_key_usage_names(eku: X509ExtendedKeyUsage) -> Vec<String> {
         (X509ExtendedKeyUsage::TIMESTAMP, "timeStamping"),
         (X509ExtendedKeyUsage::ANYEKU, "anyExtendedKeyUsage"),
     ];
-    TABLE
-        .iter()
-        .filter(|(f, _)| eku.contains(*f))
-        .map(|(_, n)| n.to_string())
-        .collect()
+    TABLE.iter().filter(|(f, _)| eku.contains(*f)).map(|(_, n)| n.to_string()).collect()
 }
 
 /// SPEC §5: identity = digitalSignature; encryption = keyEncipherment (or
@@ -248,20 +227,12 @@ pub fn classify_use(ku: Option<X509KeyUsage>, eku: Option<X509ExtendedKeyUsage>)
 /// Validated" by a "Class 1 ... Individual Subscriber CA".
 pub fn product(subject: &str, issuer: &str) -> ProductKind {
     let il = issuer.to_ascii_lowercase();
-    let has_eca_word = issuer
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w == "ECA");
+    let has_eca_word = issuer.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == "ECA");
     if has_eca_word || il.contains("external certificate authority") {
         return ProductKind::Eca;
     }
-    let class1 = il
-        .find("class 1")
-        .is_some_and(|i| il[i..].contains("individual subscriber ca"));
-    if subject
-        .to_ascii_lowercase()
-        .contains("persona not validated")
-        || class1
-    {
+    let class1 = il.find("class 1").is_some_and(|i| il[i..].contains("individual subscriber ca"));
+    if subject.to_ascii_lowercase().contains("persona not validated") || class1 {
         return ProductKind::DigitalId;
     }
     ProductKind::Other
@@ -303,12 +274,7 @@ pub fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
@@ -355,11 +321,7 @@ pub fn build_chain(leaf: &CertInfo, pool: &[CertInfo]) -> Chain {
     let mut path = Vec::new();
     let mut cur = leaf;
     if cur.self_issued {
-        return Chain {
-            path,
-            complete: true,
-            missing_issuer: None,
-        };
+        return Chain { path, complete: true, missing_issuer: None };
     }
     for _ in 0..10 {
         // Prefer an issuer that is still valid longest (a renewed CA).
@@ -372,28 +334,14 @@ pub fn build_chain(leaf: &CertInfo, pool: &[CertInfo]) -> Chain {
             Some((i, c)) => {
                 path.push(i);
                 if c.self_issued {
-                    return Chain {
-                        path,
-                        complete: true,
-                        missing_issuer: None,
-                    };
+                    return Chain { path, complete: true, missing_issuer: None };
                 }
                 cur = c;
             }
-            None => {
-                return Chain {
-                    path,
-                    complete: false,
-                    missing_issuer: Some(cur.issuer.clone()),
-                }
-            }
+            None => return Chain { path, complete: false, missing_issuer: Some(cur.issuer.clone()) },
         }
     }
-    Chain {
-        path,
-        complete: false,
-        missing_issuer: Some(cur.issuer.clone()),
-    }
+    Chain { path, complete: false, missing_issuer: Some(cur.issuer.clone()) }
 }
 
 #[cfg(test)]
@@ -404,8 +352,8 @@ mod tests {
     use openssl::pkey::{PKey, Private};
     use openssl::rsa::Rsa;
     use openssl::x509::extension::{
-        AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage,
-        SubjectAlternativeName, SubjectKeyIdentifier,
+        AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+        SubjectKeyIdentifier,
     };
     use openssl::x509::X509Name;
 
@@ -448,27 +396,18 @@ mod tests {
         b.set_serial_number(&sn).unwrap();
         let subj = name(cn, subj_email);
         b.set_subject_name(&subj).unwrap();
-        b.set_issuer_name(issuer.map(|i| i.cert.subject_name()).unwrap_or(&subj))
-            .unwrap();
+        b.set_issuer_name(issuer.map(|i| i.cert.subject_name()).unwrap_or(&subj)).unwrap();
         b.set_pubkey(&k).unwrap();
         let now = 1_700_000_000i64;
-        b.set_not_before(&Asn1Time::from_unix(now + days.0 * 86400).unwrap())
-            .unwrap();
-        b.set_not_after(&Asn1Time::from_unix(now + days.1 * 86400).unwrap())
-            .unwrap();
+        b.set_not_before(&Asn1Time::from_unix(now + days.0 * 86400).unwrap()).unwrap();
+        b.set_not_after(&Asn1Time::from_unix(now + days.1 * 86400).unwrap()).unwrap();
         if ca {
-            b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-                .unwrap();
+            b.append_extension(BasicConstraints::new().critical().ca().build().unwrap()).unwrap();
         }
-        let ski = SubjectKeyIdentifier::new()
-            .build(&b.x509v3_context(None, None))
-            .unwrap();
+        let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(None, None)).unwrap();
         b.append_extension(ski).unwrap();
         if let Some(i) = issuer {
-            let aki = AuthorityKeyIdentifier::new()
-                .keyid(true)
-                .build(&b.x509v3_context(Some(&i.cert), None))
-                .unwrap();
+            let aki = AuthorityKeyIdentifier::new().keyid(true).build(&b.x509v3_context(Some(&i.cert), None)).unwrap();
             b.append_extension(aki).unwrap();
         }
         if let Some(ku) = ku {
@@ -478,18 +417,12 @@ mod tests {
             b.append_extension(e.build().unwrap()).unwrap();
         }
         if let Some(e) = san_email {
-            let san = SubjectAlternativeName::new()
-                .email(e)
-                .build(&b.x509v3_context(None, None))
-                .unwrap();
+            let san = SubjectAlternativeName::new().email(e).build(&b.x509v3_context(None, None)).unwrap();
             b.append_extension(san).unwrap();
         }
         let signer = issuer.map(|i| &i.key).unwrap_or(&k);
         b.sign(signer, MessageDigest::sha256()).unwrap();
-        Made {
-            cert: b.build(),
-            key: k,
-        }
+        Made { cert: b.build(), key: k }
     }
 
     fn ca(cn: &str, issuer: Option<&Made>) -> Made {
@@ -510,28 +443,11 @@ mod tests {
         ku.digital_signature().non_repudiation();
         let mut eku = ExtendedKeyUsage::new();
         eku.client_auth().email_protection();
-        let id = make(
-            "Jane Q. Doe",
-            Some(&sub),
-            false,
-            Some(ku),
-            Some(eku),
-            Some("Jane.Doe@Example.com"),
-            None,
-            (-1, 300),
-        );
+        let id =
+            make("Jane Q. Doe", Some(&sub), false, Some(ku), Some(eku), Some("Jane.Doe@Example.com"), None, (-1, 300));
         let mut ku = KeyUsage::new();
         ku.key_encipherment();
-        let enc = make(
-            "Jane Q. Doe",
-            Some(&sub),
-            false,
-            Some(ku),
-            None,
-            None,
-            Some("jane.doe@example.com"),
-            (-1, 300),
-        );
+        let enc = make("Jane Q. Doe", Some(&sub), false, Some(ku), None, None, Some("jane.doe@example.com"), (-1, 300));
         let i = info(&id);
         assert_eq!(i.usage, CertUse::Identity);
         assert_eq!(i.product, ProductKind::Eca);
@@ -557,10 +473,7 @@ mod tests {
         // Without the intermediate: incomplete, naming what is missing.
         let ch = build_chain(&i, &pool[1..]);
         assert!(!ch.complete);
-        assert_eq!(
-            ch.missing_issuer.as_deref(),
-            Some("CN=ORC ECA 6, O=Test Org, C=US")
-        );
+        assert_eq!(ch.missing_issuer.as_deref(), Some("CN=ORC ECA 6, O=Test Org, C=US"));
         // Same name, other key: not the issuer.
         let impostor = ca("ORC ECA 6", Some(&root));
         let ch = build_chain(&i, &[info(&impostor), info(&root)]);
@@ -571,24 +484,12 @@ mod tests {
     fn product_rules() {
         assert_eq!(product("CN=x", "CN=ORC ECA 6, O=ORC PKI"), ProductKind::Eca);
         assert_eq!(product("CN=x", "CN=IdenTrust ECA S22C"), ProductKind::Eca);
+        assert_eq!(product("CN=x", "CN=Symantec Client External Certificate Authority - G2"), ProductKind::Eca);
         assert_eq!(
-            product(
-                "CN=x",
-                "CN=Symantec Client External Certificate Authority - G2"
-            ),
-            ProductKind::Eca
-        );
-        assert_eq!(
-            product(
-                "CN=Persona Not Validated, E=a@b.c",
-                "CN=Symantec Class 1 Individual Subscriber CA - G5"
-            ),
+            product("CN=Persona Not Validated, E=a@b.c", "CN=Symantec Class 1 Individual Subscriber CA - G5"),
             ProductKind::DigitalId
         );
-        assert_eq!(
-            product("CN=Jane", "CN=Class 1 Individual Subscriber CA"),
-            ProductKind::DigitalId
-        );
+        assert_eq!(product("CN=Jane", "CN=Class 1 Individual Subscriber CA"), ProductKind::DigitalId);
         // "ECA" inside another word is not ECA.
         assert_eq!(product("CN=x", "CN=DECAF Root"), ProductKind::Other);
         assert_eq!(product("CN=x", "CN=Let's Encrypt R3"), ProductKind::Other);
@@ -598,18 +499,9 @@ mod tests {
     fn use_rules() {
         use X509ExtendedKeyUsage as E;
         use X509KeyUsage as K;
-        assert_eq!(
-            classify_use(Some(K::DIGITAL_SIGNATURE), None),
-            CertUse::Identity
-        );
-        assert_eq!(
-            classify_use(Some(K::KEY_ENCIPHERMENT), None),
-            CertUse::Encryption
-        );
-        assert_eq!(
-            classify_use(Some(K::DIGITAL_SIGNATURE | K::KEY_ENCIPHERMENT), None),
-            CertUse::Both
-        );
+        assert_eq!(classify_use(Some(K::DIGITAL_SIGNATURE), None), CertUse::Identity);
+        assert_eq!(classify_use(Some(K::KEY_ENCIPHERMENT), None), CertUse::Encryption);
+        assert_eq!(classify_use(Some(K::DIGITAL_SIGNATURE | K::KEY_ENCIPHERMENT), None), CertUse::Both);
         assert_eq!(classify_use(None, Some(E::SSL_CLIENT)), CertUse::Identity);
         assert_eq!(classify_use(None, None), CertUse::Other);
         assert_eq!(classify_use(Some(K::KEY_CERT_SIGN), None), CertUse::Other);

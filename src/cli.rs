@@ -355,10 +355,7 @@ const GLOBAL_VALUE_OPTIONS: &[&str] = &["--kb", "--color"];
 /// where a question starts.
 pub fn with_implicit_plan(args: Vec<String>) -> Vec<String> {
     let is_global = |a: &str| {
-        GLOBAL_VALUE_OPTIONS.contains(&a)
-            || GLOBAL_VALUE_OPTIONS
-                .iter()
-                .any(|g| a.starts_with(&format!("{g}=")))
+        GLOBAL_VALUE_OPTIONS.contains(&a) || GLOBAL_VALUE_OPTIONS.iter().any(|g| a.starts_with(&format!("{g}=")))
     };
     // Where `plan` would go: after the global options.
     let mut insert_at = 1;
@@ -368,21 +365,13 @@ pub fn with_implicit_plan(args: Vec<String>) -> Vec<String> {
     // The first word that is not an option or an option's value.
     let mut i = insert_at;
     while i < args.len() && args[i].starts_with('-') {
-        i += if is_global(&args[i]) && !args[i].contains('=') {
-            2
-        } else {
-            1
-        };
+        i += if is_global(&args[i]) && !args[i].contains('=') { 2 } else { 1 };
     }
     let Some(first) = args.get(i) else {
         return args;
     };
     let is_question = first.contains(char::is_whitespace) || !VERBS.contains(&first.as_str());
-    if !is_question
-        || args[insert_at..i]
-            .iter()
-            .any(|a| a == "--help" || a == "-h" || a == "--version" || a == "-V")
-    {
+    if !is_question || args[insert_at..i].iter().any(|a| a == "--help" || a == "-h" || a == "--version" || a == "-V") {
         return args;
     }
     let mut out = args;
@@ -408,10 +397,7 @@ mod tests {
 
     #[test]
     fn a_verb_is_a_verb() {
-        assert_eq!(
-            with_implicit_plan(argv(&["certhelp", "list"])),
-            argv(&["certhelp", "list"])
-        );
+        assert_eq!(with_implicit_plan(argv(&["certhelp", "list"])), argv(&["certhelp", "list"]));
     }
 
     #[test]
@@ -428,10 +414,7 @@ mod tests {
             with_implicit_plan(argv(&["certhelp", "--no-probe", "backup firefox"])),
             argv(&["certhelp", "plan", "--no-probe", "backup firefox"])
         );
-        assert_eq!(
-            with_implicit_plan(argv(&["certhelp", "--help"])),
-            argv(&["certhelp", "--help"])
-        );
+        assert_eq!(with_implicit_plan(argv(&["certhelp", "--help"])), argv(&["certhelp", "--help"]));
     }
 
     #[test]

@@ -6,9 +6,7 @@
 //! same verdict as on the customer's machine): no file, clock or process.
 //! Gathering facts is `probe`'s job; add a fact to `Env` before judging it.
 
-use crate::env::{
-    CertUse, Certificate, Env, MailIdentity, ProductKind, Store, StoreIssue, StoreKind,
-};
+use crate::env::{CertUse, Certificate, Env, MailIdentity, ProductKind, Store, StoreIssue, StoreKind};
 use crate::probe::identity_names;
 use crate::store::pkcs11::is_token_module;
 use serde::{Deserialize, Serialize};
@@ -60,11 +58,7 @@ fn check(
 
 /// How a certificate is named in messages.
 fn cert_name(c: &Certificate) -> String {
-    let who = c
-        .nickname
-        .clone()
-        .or_else(|| c.common_name.clone())
-        .unwrap_or_else(|| c.subject.clone());
+    let who = c.nickname.clone().or_else(|| c.common_name.clone()).unwrap_or_else(|| c.subject.clone());
     // NSS gives every certificate with the same subject the same nickname
     // (an ECA identity/encryption pair), so the serial tells them apart.
     format!("\"{who}\" ({}, serial {})", use_word(c.usage), c.serial)
@@ -82,12 +76,7 @@ fn use_word(u: CertUse) -> &'static str {
 /// The certificate a mail identity's setting names in its store. Several
 /// certificates can share a nickname: prefer one fit for the purpose, then
 /// one not expired (as the mail client does).
-fn configured_cert<'a>(
-    env: &'a Env,
-    i: &MailIdentity,
-    cfg: &str,
-    signing: bool,
-) -> Option<&'a Certificate> {
+fn configured_cert<'a>(env: &'a Env, i: &MailIdentity, cfg: &str, signing: bool) -> Option<&'a Certificate> {
     let fit = |c: &Certificate| match (signing, c.usage) {
         (_, CertUse::Both) => true,
         (true, u) => u == CertUse::Identity,
@@ -123,18 +112,14 @@ fn import_article(s: Option<&Store>) -> &'static str {
 }
 
 fn is_mail_store(s: Option<&Store>) -> bool {
-    s.and_then(|s| s.app.as_deref())
-        .is_some_and(|a| matches!(a, "thunderbird" | "evolution" | "netscape"))
+    s.and_then(|s| s.app.as_deref()).is_some_and(|a| matches!(a, "thunderbird" | "evolution" | "netscape"))
 }
 
 /// Why a certificate cannot sign or encrypt mail (pitfalls 12-13).
 pub fn smime_problems(c: &Certificate) -> Vec<&'static str> {
     let mut p = Vec::new();
     if !c.ext_key_usage.is_empty()
-        && !c
-            .ext_key_usage
-            .iter()
-            .any(|e| e == "emailProtection" || e == "anyExtendedKeyUsage")
+        && !c.ext_key_usage.iter().any(|e| e == "emailProtection" || e == "anyExtendedKeyUsage")
     {
         p.push("its Extended Key Usage lacks emailProtection");
     }
@@ -222,24 +207,11 @@ fn stores(env: &Env, out: &mut Vec<Check>) {
 
     // pcscd: token modules need the smart-card service (pitfall 19).
     if let Some(running) = env.pcscd_running {
-        let in_app = env
-            .stores
-            .iter()
-            .any(|s| s.modules.iter().any(|m| is_token_module(m)));
-        let configured = env
-            .modules
-            .iter()
-            .any(|m| m.present && is_token_module(&m.path));
+        let in_app = env.stores.iter().any(|s| s.modules.iter().any(|m| is_token_module(m)));
+        let configured = env.modules.iter().any(|m| m.present && is_token_module(&m.path));
         if running {
             if in_app || configured {
-                out.push(check(
-                    "pcscd",
-                    Status::Ok,
-                    "smart-card service (pcscd) is running".into(),
-                    None,
-                    None,
-                    None,
-                ));
+                out.push(check("pcscd", Status::Ok, "smart-card service (pcscd) is running".into(), None, None, None));
             }
         } else if in_app || configured {
             out.push(check(
@@ -277,10 +249,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             out.push(check(
                 "expiry",
                 Status::Warn,
-                format!(
-                    "{name} in {sname} expires in {} days ({})",
-                    c.days_left, c.not_after
-                ),
+                format!("{name} in {sname} expires in {} days ({})", c.days_left, c.not_after),
                 Some("renew it with your certificate authority before it expires"),
                 Some("TS2012"),
                 Some(&c.store),
@@ -289,10 +258,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             out.push(check(
                 "expiry",
                 Status::Ok,
-                format!(
-                    "{name} in {sname} valid until {} ({} days)",
-                    c.not_after, c.days_left
-                ),
+                format!("{name} in {sname} valid until {} ({} days)", c.not_after, c.days_left),
                 None,
                 None,
                 Some(&c.store),
@@ -364,8 +330,12 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
                 ),
                 Some(match c.product {
                     ProductKind::Eca => "install the ECA root and intermediate certificates into this store",
-                    ProductKind::DigitalId => "install the Digital ID intermediate and root certificates into this store",
-                    ProductKind::Other => "install your certificate authority's intermediate and root certificates into this store",
+                    ProductKind::DigitalId => {
+                        "install the Digital ID intermediate and root certificates into this store"
+                    }
+                    ProductKind::Other => {
+                        "install your certificate authority's intermediate and root certificates into this store"
+                    }
                 }),
                 article,
                 Some(&c.store),
@@ -391,9 +361,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
 
 fn names(i: &MailIdentity, c: &Certificate) -> bool {
     i.store == c.store
-        && [&i.signing_cert, &i.encryption_cert]
-            .iter()
-            .any(|x| x.as_deref().is_some_and(|n| identity_names(n, c)))
+        && [&i.signing_cert, &i.encryption_cert].iter().any(|x| x.as_deref().is_some_and(|n| identity_names(n, c)))
 }
 
 fn identities(env: &Env, out: &mut Vec<Check>) {
@@ -403,22 +371,18 @@ fn identities(env: &Env, out: &mut Vec<Check>) {
         };
         let sname = store_name(env, &i.store);
         let who = format!("{} identity {email}", i.app);
-        let configured: Vec<(&str, &str)> = [
-            ("signing", &i.signing_cert),
-            ("encryption", &i.encryption_cert),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-        .collect();
+        let configured: Vec<(&str, &str)> = [("signing", &i.signing_cert), ("encryption", &i.encryption_cert)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+            .collect();
         if configured.is_empty() {
-            let here = env.certificates.iter().any(|c| {
-                c.personal
-                    && c.store == i.store
-                    && c.emails.iter().any(|e| e.eq_ignore_ascii_case(email))
-            });
-            let elsewhere = env.personal_certificates().any(|c| {
-                c.store != i.store && c.emails.iter().any(|e| e.eq_ignore_ascii_case(email))
-            });
+            let here = env
+                .certificates
+                .iter()
+                .any(|c| c.personal && c.store == i.store && c.emails.iter().any(|e| e.eq_ignore_ascii_case(email)));
+            let elsewhere = env
+                .personal_certificates()
+                .any(|c| c.store != i.store && c.emails.iter().any(|e| e.eq_ignore_ascii_case(email)));
             if here {
                 out.push(check(
                     "mail-identity",
@@ -447,7 +411,9 @@ fn identities(env: &Env, out: &mut Vec<Check>) {
                     "mail-identity",
                     Status::Fail,
                     format!("{who}: the {kind} certificate it is set to use is not in {sname}"),
-                    Some("import the certificate with its key into this profile, then select it again for the identity"),
+                    Some(
+                        "import the certificate with its key into this profile, then select it again for the identity",
+                    ),
                     Some("SO4292"),
                     Some(&i.store),
                 ));
@@ -463,11 +429,7 @@ fn identities(env: &Env, out: &mut Vec<Check>) {
             if !c.emails.iter().any(|e| e.eq_ignore_ascii_case(email)) {
                 problems.push(format!(
                     "its e-mail ({}) does not match the identity",
-                    if c.emails.is_empty() {
-                        "none".to_string()
-                    } else {
-                        c.emails.join(", ")
-                    }
+                    if c.emails.is_empty() { "none".to_string() } else { c.emails.join(", ") }
                 ));
             }
             problems.extend(smime_problems(c).into_iter().map(str::to_string));
@@ -543,37 +505,24 @@ pub fn render(checks: &[Check]) -> String {
     }
     let fails = checks.iter().filter(|c| c.status == Status::Fail).count();
     let warns = checks.iter().filter(|c| c.status == Status::Warn).count();
-    let _ = writeln!(
-        o,
-        "\n{} checks: {} failed, {} warnings",
-        checks.len(),
-        fails,
-        warns
-    );
+    let _ = writeln!(o, "\n{} checks: {} failed, {} warnings", checks.len(), fails, warns);
     o
 }
 
-/// `certhelp doctor [--json] [--env FILE]`: print the checks; exit 1 when
-/// one failed, else 0.
-pub fn command(json: bool, env: Option<Env>) -> Result<i32, crate::error::Error> {
+/// `certhelp doctor [--json] [--env FILE]`: the report to print, and the
+/// exit status (1 when a check failed, else 0). The caller prints.
+pub fn command(json: bool, env: Option<Env>) -> Result<(String, i32), crate::error::Error> {
     let env = env.unwrap_or_else(|| crate::probe::collect(&crate::probe::ProbeOptions::default()));
     let checks = run(&env);
-    if json {
-        let s = serde_json::to_string_pretty(&checks).map_err(|e| {
-            crate::error::Error::new(
-                format!("cannot write doctor's JSON: {e}"),
-                "report this as a bug",
-            )
-        })?;
-        println!("{s}");
+    let out = if json {
+        serde_json::to_string_pretty(&checks)
+            .map_err(|e| crate::error::Error::new(format!("cannot write doctor's JSON: {e}"), "report this as a bug"))?
+            + "\n"
     } else {
-        print!("{}", render(&checks));
-    }
-    Ok(if checks.iter().any(|c| c.status == Status::Fail) {
-        1
-    } else {
-        0
-    })
+        render(&checks)
+    };
+    let code = if checks.iter().any(|c| c.status == Status::Fail) { 1 } else { 0 };
+    Ok((out, code))
 }
 
 #[cfg(test)]
@@ -636,28 +585,13 @@ mod tests {
         e.certificates[0].chain_complete = false;
         e.certificates[0].missing_issuer = Some("CN=ORC ECA 6".into());
         let c = run(&e);
-        assert_eq!(
-            find(&c, "expiry", Status::Fail).unwrap().article.as_deref(),
-            Some("TS2012")
-        );
-        assert_eq!(
-            find(&c, "private-key", Status::Fail)
-                .unwrap()
-                .article
-                .as_deref(),
-            Some("SO5437")
-        );
+        assert_eq!(find(&c, "expiry", Status::Fail).unwrap().article.as_deref(), Some("TS2012"));
+        assert_eq!(find(&c, "private-key", Status::Fail).unwrap().article.as_deref(), Some("SO5437"));
         let ch = find(&c, "chain", Status::Fail).unwrap();
         assert_eq!(ch.article.as_deref(), Some("SO10186"));
         assert!(ch.message.contains("ORC ECA 6"));
         e.certificates[0].product = ProductKind::DigitalId;
-        assert_eq!(
-            find(&run(&e), "chain", Status::Fail)
-                .unwrap()
-                .article
-                .as_deref(),
-            Some("SO6395")
-        );
+        assert_eq!(find(&run(&e), "chain", Status::Fail).unwrap().article.as_deref(), Some("SO6395"));
         e.certificates[0].expired = false;
         e.certificates[0].days_left = 10;
         assert!(find(&run(&e), "expiry", Status::Warn).is_some());
@@ -668,34 +602,13 @@ mod tests {
         let mut e = env();
         e.stores[0].issues = vec![
             StoreIssue::NoCertDb,
-            StoreIssue::DuplicateModule {
-                module: "/x/opensc-pkcs11.so".into(),
-                count: 2,
-            },
-            StoreIssue::NotWritable {
-                file: "/p/pkcs11.txt".into(),
-                owner_uid: Some(0),
-            },
-            StoreIssue::NotWritable {
-                file: "/p/cert9.db".into(),
-                owner_uid: Some(0),
-            },
+            StoreIssue::DuplicateModule { module: "/x/opensc-pkcs11.so".into(), count: 2 },
+            StoreIssue::NotWritable { file: "/p/pkcs11.txt".into(), owner_uid: Some(0) },
+            StoreIssue::NotWritable { file: "/p/cert9.db".into(), owner_uid: Some(0) },
         ];
         let c = run(&e);
-        assert_eq!(
-            find(&c, "nocertdb", Status::Fail)
-                .unwrap()
-                .article
-                .as_deref(),
-            Some("TS2003")
-        );
-        assert_eq!(
-            find(&c, "duplicate-module", Status::Fail)
-                .unwrap()
-                .article
-                .as_deref(),
-            Some("TS2016")
-        );
+        assert_eq!(find(&c, "nocertdb", Status::Fail).unwrap().article.as_deref(), Some("TS2003"));
+        assert_eq!(find(&c, "duplicate-module", Status::Fail).unwrap().article.as_deref(), Some("TS2016"));
         let w: Vec<_> = c.iter().filter(|c| c.id == "store-writable").collect();
         assert_eq!(w[0].article.as_deref(), Some("TS2016"));
         assert_eq!(w[1].article.as_deref(), Some("TS2003"));
@@ -713,25 +626,13 @@ mod tests {
         });
         // Not configured, certificate present: warn SO4292.
         let c = run(&e);
-        assert_eq!(
-            find(&c, "mail-identity", Status::Warn)
-                .unwrap()
-                .article
-                .as_deref(),
-            Some("SO4292")
-        );
+        assert_eq!(find(&c, "mail-identity", Status::Warn).unwrap().article.as_deref(), Some("SO4292"));
         // Configured by nickname: ok.
         e.mail_identities[0].signing_cert = Some("Jane's ECA ID".into());
         assert!(find(&run(&e), "mail-identity", Status::Ok).is_some());
         // Configured but missing from the store: fail SO4292.
         e.mail_identities[0].signing_cert = Some("gone".into());
-        assert_eq!(
-            find(&run(&e), "mail-identity", Status::Fail)
-                .unwrap()
-                .article
-                .as_deref(),
-            Some("SO4292")
-        );
+        assert_eq!(find(&run(&e), "mail-identity", Status::Fail).unwrap().article.as_deref(), Some("SO4292"));
         // Wrong address and no emailProtection: fail TS2012.
         e.mail_identities[0].signing_cert = Some("Jane's ECA ID".into());
         e.mail_identities[0].email = Some("other@example.com".into());
@@ -748,10 +649,7 @@ mod tests {
         e.pcscd_running = Some(false);
         e.stores[0].modules = vec!["/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so".into()];
         let c = run(&e);
-        assert_eq!(
-            find(&c, "pcscd", Status::Fail).unwrap().article.as_deref(),
-            Some("TS2016")
-        );
+        assert_eq!(find(&c, "pcscd", Status::Fail).unwrap().article.as_deref(), Some("TS2016"));
         let text = render(&c);
         assert!(text.contains("[fail] a token module is registered"));
         assert!(text.contains("(see TS2016)"));

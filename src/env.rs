@@ -95,13 +95,7 @@ pub struct OsInfo {
 
 impl Default for OsInfo {
     fn default() -> Self {
-        OsInfo {
-            id: Os::current(),
-            name: None,
-            version: None,
-            arch: None,
-            kernel: None,
-        }
+        OsInfo { id: Os::current(), name: None, version: None, arch: None, kernel: None }
     }
 }
 
@@ -172,10 +166,7 @@ pub struct Store {
 #[serde(tag = "code", rename_all = "kebab-case")]
 pub enum StoreIssue {
     /// A file the app must write is owned by another user (e.g. root).
-    NotWritable {
-        file: String,
-        owner_uid: Option<u32>,
-    },
+    NotWritable { file: String, owner_uid: Option<u32> },
     /// Firefox pref security.nocertdb=true: the app keeps no certificate DB.
     NoCertDb,
     /// A module registered more than once (same library path).

@@ -16,10 +16,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Error {
-        Error {
-            message: one_line(message.into()),
-            hint: one_line(hint.into()),
-        }
+        Error { message: one_line(message.into()), hint: one_line(hint.into()) }
     }
 }
 

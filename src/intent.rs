@@ -54,9 +54,7 @@ impl Activity {
     }
 
     pub fn parse(s: &str) -> Option<Activity> {
-        Activity::ALL
-            .into_iter()
-            .find(|a| a.id() == s.to_ascii_lowercase())
+        Activity::ALL.into_iter().find(|a| a.id() == s.to_ascii_lowercase())
     }
 }
 
@@ -140,6 +138,9 @@ pub struct Parsed {
     pub explicit_verb: bool,
     /// "identity" appears, even beside "encryption": implies ECA (SPEC §1).
     pub identity_words: bool,
+    /// `mail` that came from an import verb: the certificate arrives as a
+    /// file, so there is no export step.
+    pub via_import: bool,
     /// The question names a USB token or smart card.
     pub token: bool,
     /// The question names a certificate chain (intermediate, root, ...).
@@ -346,6 +347,9 @@ const PHRASES: &[(&str, Cue)] = &[
     ("load", Cue::Verb(Verb::Import)),
     ("loading", Cue::Verb(Verb::Import)),
     ("restore", Cue::Verb(Verb::Import)),
+    ("double click", Cue::Verb(Verb::Import)),
+    ("double clicked", Cue::Verb(Verb::Import)),
+    ("doubleclick", Cue::Verb(Verb::Import)),
     ("restoring", Cue::Verb(Verb::Import)),
     ("put", Cue::Verb(Verb::Import)),
     ("move", Cue::Verb(Verb::Move)),
@@ -393,11 +397,15 @@ const PHRASES: &[(&str, Cue)] = &[
     ("signed", Cue::Sign),
     ("signature", Cue::Sign),
     ("signatures", Cue::Sign),
+    ("digitally", Cue::Sign),
+    ("digitally sign", Cue::Sign),
     ("eca", Cue::Eca),
     ("external certificate authority", Cue::Eca),
     ("digital id", Cue::DigitalId),
     ("digitalid", Cue::DigitalId),
     ("persona not validated", Cue::DigitalId),
+    ("individual subscriber", Cue::DigitalId),
+    ("individual subscriber ca", Cue::DigitalId),
     ("secure email", Cue::DigitalId),
     ("secure e mail", Cue::DigitalId),
     ("secure mail", Cue::DigitalId),
@@ -415,6 +423,8 @@ const PHRASES: &[(&str, Cue)] = &[
     ("root", Cue::Chain),
     ("roots", Cue::Chain),
     ("root ca", Cue::Chain),
+    ("issuing ca", Cue::Chain),
+    ("ca", Cue::Chain),
     ("ca cert", Cue::Chain),
     ("ca certs", Cue::Chain),
     ("ca certificate", Cue::Chain),
@@ -580,35 +590,42 @@ const FILLER: &[&str] = &[
 /// and corrects typos against the cue vocabulary.
 pub fn normalise(query: &str) -> Vec<String> {
     let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
-    let raw: Vec<&str> = lowered
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let raw: Vec<&str> = lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     raw.iter().map(|w| correct(w)).collect()
 }
 
-/// Every single word of the vocabulary (phrase parts included).
+/// The phrases split into words, once per process.
+fn split_phrases() -> &'static [(Vec<&'static str>, Cue)] {
+    static SPLIT: std::sync::OnceLock<Vec<(Vec<&'static str>, Cue)>> = std::sync::OnceLock::new();
+    SPLIT.get_or_init(|| PHRASES.iter().map(|(p, c)| (p.split(' ').collect(), *c)).collect())
+}
+
+/// Every single word of the vocabulary (phrase parts included), once.
 fn vocabulary() -> impl Iterator<Item = &'static str> {
-    PHRASES.iter().flat_map(|(p, _)| p.split(' '))
+    static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    WORDS
+        .get_or_init(|| {
+            let mut v: Vec<&str> = PHRASES.iter().flat_map(|(p, _)| p.split(' ')).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .iter()
+        .copied()
 }
 
 /// Words that look like typos of vocabulary words but are English words of
 /// their own: never corrected.
 const KEEP: &[&str] = &[
-    "expert", "window", "notes", "note", "taken", "start", "smart", "signs", "mails", "sing",
-    "singing", "rooted", "moves", "copied", "saved", "from", "form", "fore", "into", "onto",
-    "want", "went", "need", "needs", "files", "filed", "adds", "added", "loads", "loaded",
-    "settings", "setting", "using", "used", "uses", "user", "users", "exports", "imports", "later",
-    "cart", "card", "cards", "chains", "certs", "cert",
+    "expert", "window", "notes", "note", "taken", "start", "smart", "signs", "mails", "sing", "singing", "rooted",
+    "moves", "copied", "saved", "from", "form", "fore", "into", "onto", "want", "went", "need", "needs", "files",
+    "filed", "adds", "added", "loads", "loaded", "settings", "setting", "using", "used", "uses", "user", "users",
+    "exports", "imports", "later", "cart", "card", "cards", "chains", "certs", "cert",
 ];
 
 /// The vocabulary word a typo stands for, or the word itself.
 fn correct(word: &str) -> String {
-    if word.len() < 5
-        || KEEP.contains(&word)
-        || FILLER.contains(&word)
-        || vocabulary().any(|v| v == word)
-    {
+    if word.len() < 5 || KEEP.contains(&word) || FILLER.contains(&word) || vocabulary().any(|v| v == word) {
         return word.to_string();
     }
     let mut best: Option<(&str, usize)> = None;
@@ -658,9 +675,7 @@ fn damerau(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -675,8 +690,7 @@ fn cues(words: &[String]) -> Vec<(usize, usize, Cue)> {
     let mut i = 0;
     while i < words.len() {
         let mut best: Option<(usize, Cue)> = None;
-        for (phrase, cue) in PHRASES {
-            let parts: Vec<&str> = phrase.split(' ').collect();
+        for (parts, cue) in split_phrases() {
             if parts.len() > words.len() - i || best.is_some_and(|(n, _)| n >= parts.len()) {
                 continue;
             }
@@ -699,10 +713,7 @@ fn cues(words: &[String]) -> Vec<(usize, usize, Cue)> {
 pub fn parse(query: &str) -> Parsed {
     let words = normalise(query);
     let found = cues(&words);
-    let mut p = Parsed {
-        words: words.clone(),
-        ..Parsed::default()
-    };
+    let mut p = Parsed { words: words.clone(), ..Parsed::default() };
 
     let mut verbs: Vec<Verb> = Vec::new();
     // Apps and OSes with the role their preposition gave them, in order.
@@ -728,10 +739,7 @@ pub fn parse(query: &str) -> Parsed {
                 return Role::None;
             }
             let between = &words[role_at..at];
-            if between
-                .iter()
-                .all(|w| FILLER.contains(&w.as_str()) || is_new_word(w))
-            {
+            if between.iter().all(|w| FILLER.contains(&w.as_str()) || is_new_word(w)) {
                 role
             } else {
                 Role::None
@@ -755,22 +763,14 @@ pub fn parse(query: &str) -> Parsed {
                 }
                 // "new windows 11 pc": one OS, not two.
                 if !oses.iter().any(|&(o, _, oat)| o == os && at - oat <= 2) {
-                    oses.push((
-                        os,
-                        if after_new && r != Role::From {
-                            Role::To
-                        } else {
-                            r
-                        },
-                        at,
-                    ));
+                    oses.push((os, if after_new && r != Role::From { Role::To } else { r }, at));
                 }
             }
             Cue::NewWord => new_at = Some(at),
             Cue::OldWord => {
-                let next_machine = found.get(k + 1).is_some_and(|&(nat, _, c)| {
-                    nat <= at + 2 && matches!(c, Cue::Machine | Cue::Os(_))
-                });
+                let next_machine = found
+                    .get(k + 1)
+                    .is_some_and(|&(nat, _, c)| nat <= at + 2 && matches!(c, Cue::Machine | Cue::Os(_)));
                 old_machine |= next_machine;
             }
             Cue::One => new_one |= new_at.is_some_and(|n| at == n + 1),
@@ -810,7 +810,8 @@ pub fn parse(query: &str) -> Parsed {
     };
     p.identity_words = identity;
     // Signing words set neither type (SPEC §2); they only hint at mail.
-    p.explicit_verb = !verbs.is_empty();
+    // Chain and token words name an activity as clearly as a verb does.
+    p.explicit_verb = !verbs.is_empty() || p.chain_words || p.token;
 
     p.activity = decide_activity(&p, &verbs, &apps, mail_words || sign_words);
     assign_apps(&mut p, &apps);
@@ -818,10 +819,7 @@ pub fn parse(query: &str) -> Parsed {
     if p.from.os.is_some() && p.to.os.is_some() && p.from.os != p.to.os {
         p.new_computer = true;
     }
-    if p.new_computer
-        && matches!(p.activity, None | Some(Activity::Import))
-        && p.chain_words == false
-    {
+    if p.new_computer && matches!(p.activity, None | Some(Activity::Import)) && p.chain_words == false {
         if p.activity.is_none() || apps.iter().any(|a| a.1 == Role::From) {
             p.activity = Some(Activity::Move);
         }
@@ -831,10 +829,7 @@ pub fn parse(query: &str) -> Parsed {
 }
 
 fn is_new_word(w: &str) -> bool {
-    matches!(
-        w,
-        "new" | "another" | "other" | "different" | "second" | "replacement" | "old"
-    )
+    matches!(w, "new" | "another" | "other" | "different" | "second" | "replacement" | "old")
 }
 
 fn decide_activity(
@@ -859,31 +854,19 @@ fn decide_activity(
         return Some(Activity::Move);
     }
     if has(Verb::Copy) {
-        return Some(if somewhere_else {
-            Activity::Move
-        } else {
-            Activity::Backup
-        });
+        return Some(if somewhere_else { Activity::Move } else { Activity::Backup });
     }
     if p.chain_words && !has(Verb::Export) && !has(Verb::Backup) {
         return Some(Activity::Chain);
     }
     if has(Verb::Import) {
-        return Some(if from_app && distinct_apps >= 2 {
-            Activity::Move
-        } else {
-            Activity::Import
-        });
+        return Some(if from_app && distinct_apps >= 2 { Activity::Move } else { Activity::Import });
     }
     if has(Verb::Export) || has(Verb::Backup) {
         if to_app && distinct_apps >= 2 {
             return Some(Activity::Move);
         }
-        return Some(if has(Verb::Export) {
-            Activity::Export
-        } else {
-            Activity::Backup
-        });
+        return Some(if has(Verb::Export) { Activity::Export } else { Activity::Backup });
     }
     if verbs.is_empty() && p.file_words && distinct_apps == 1 && !apps.iter().any(|a| a.1 == Role::From) {
         return Some(Activity::Import);
@@ -905,11 +888,7 @@ fn assign_apps(p: &mut Parsed, apps: &[(&'static str, Role, usize)]) {
     let activity = p.activity;
     let mut from = apps.iter().find(|a| a.1 == Role::From).map(|a| a.0);
     let mut to = apps.iter().rev().find(|a| a.1 == Role::To).map(|a| a.0);
-    let loose: Vec<&'static str> = apps
-        .iter()
-        .filter(|a| !matches!(a.1, Role::From | Role::To))
-        .map(|a| a.0)
-        .collect();
+    let loose: Vec<&'static str> = apps.iter().filter(|a| !matches!(a.1, Role::From | Role::To)).map(|a| a.0).collect();
     match activity {
         Some(Activity::Import) | Some(Activity::Chain) => {
             if to.is_none() {
@@ -924,10 +903,7 @@ fn assign_apps(p: &mut Parsed, apps: &[(&'static str, Role, usize)]) {
             p.mail_client = client;
             to = client;
             if from.is_none() {
-                from = loose
-                    .iter()
-                    .copied()
-                    .find(|a| Some(*a) != client && !is_mail_client(a));
+                from = loose.iter().copied().find(|a| Some(*a) != client && !is_mail_client(a));
             }
         }
         _ => {
@@ -993,6 +969,7 @@ fn promote_to_mail(p: &mut Parsed) {
     match p.activity {
         Some(Activity::Move) | Some(Activity::Import) => {
             if let Some(t) = p.to.app.filter(|a| is_mail_client(a)) {
+                p.via_import = p.activity == Some(Activity::Import);
                 p.mail_client = Some(t);
                 p.activity = Some(Activity::Mail);
             }
@@ -1012,10 +989,7 @@ mod tests {
 
     #[test]
     fn corrects_typos_against_the_vocabulary() {
-        assert_eq!(
-            normalise("firfox exprot certificat"),
-            vec!["firefox", "export", "certificat"]
-        );
+        assert_eq!(normalise("firfox exprot certificat"), vec!["firefox", "export", "certificat"]);
         assert_eq!(normalise("Thunderbrid"), vec!["thunderbird"]);
         assert_eq!(normalise("expert"), vec!["expert"]);
     }
@@ -1053,9 +1027,6 @@ mod tests {
 
     #[test]
     fn tokens_win_over_verbs() {
-        assert_eq!(
-            parse("move my smart card certs to a new mac").activity,
-            Some(Activity::Token)
-        );
+        assert_eq!(parse("move my smart card certs to a new mac").activity, Some(Activity::Token));
     }
 }

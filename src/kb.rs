@@ -20,17 +20,8 @@ use crate::embedded;
 pub const KB_ENV: &str = "CERTHELP_KB";
 
 /// Values `kind` may take.
-pub const KINDS: &[&str] = &[
-    "export",
-    "import",
-    "chain",
-    "associate",
-    "token",
-    "overview",
-    "troubleshoot",
-    "convert",
-    "guide",
-];
+pub const KINDS: &[&str] =
+    &["export", "import", "chain", "associate", "token", "overview", "troubleshoot", "convert", "guide"];
 const OS_IDS: &[&str] = &["windows", "macos", "linux"];
 const PRODUCT_IDS: &[&str] = &["eca", "digital-id"];
 const CERT_TYPES: &[&str] = &["identity", "encryption"];
@@ -96,22 +87,13 @@ impl fmt::Display for Problem {
 /// it ends in `.md`) must match the `id`.
 pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut problem = |line: usize, message: String| {
-        problems.push(Problem {
-            file: file.to_string(),
-            line,
-            message,
-        })
-    };
+    let mut problem = |line: usize, message: String| problems.push(Problem { file: file.to_string(), line, message });
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, l)) if l.trim_end() == "---" => {}
         _ => {
-            problem(
-                1,
-                "missing front matter: the file must start with a `---` line".into(),
-            );
+            problem(1, "missing front matter: the file must start with a `---` line".into());
             return Err(problems);
         }
     }
@@ -136,10 +118,7 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
         let key = key.trim();
         let value = value.trim();
         if !KEYS.contains(&key) {
-            problem(
-                lineno,
-                format!("unknown key `{key}` (known: {})", KEYS.join(", ")),
-            );
+            problem(lineno, format!("unknown key `{key}` (known: {})", KEYS.join(", ")));
             continue;
         }
         if let Some(first) = seen.insert(key.to_string(), lineno) {
@@ -161,10 +140,7 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
             "legacy" => match value {
                 "true" => article.legacy = true,
                 "false" | "" => article.legacy = false,
-                other => problem(
-                    lineno,
-                    format!("`legacy` must be true or false, not `{other}`"),
-                ),
+                other => problem(lineno, format!("`legacy` must be true or false, not `{other}`")),
             },
             "apps" => article.apps = list(&mut problem),
             "os" => article.os = list(&mut problem),
@@ -177,10 +153,7 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
         }
     }
     let Some(body_start) = body_start else {
-        problem(
-            0,
-            "front matter is not closed: add a `---` line after it".into(),
-        );
+        problem(0, "front matter is not closed: add a `---` line after it".into());
         return Err(problems);
     };
     let line_of = |key: &str| seen.get(key).copied().unwrap_or(1);
@@ -196,14 +169,7 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
         }
     }
     if !article.kind.is_empty() && !KINDS.contains(&article.kind.as_str()) {
-        problem(
-            line_of("kind"),
-            format!(
-                "unknown kind `{}` (one of: {})",
-                article.kind,
-                KINDS.join(", ")
-            ),
-        );
+        problem(line_of("kind"), format!("unknown kind `{}` (one of: {})", article.kind, KINDS.join(", ")));
     }
     for (key, values, allowed) in [
         ("os", &article.os, OS_IDS),
@@ -211,25 +177,12 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
         ("cert_types", &article.cert_types, CERT_TYPES),
     ] {
         for v in values.iter().filter(|v| !allowed.contains(&v.as_str())) {
-            problem(
-                line_of(key),
-                format!("unknown {key} value `{v}` (one of: {})", allowed.join(", ")),
-            );
+            problem(line_of(key), format!("unknown {key} value `{v}` (one of: {})", allowed.join(", ")));
         }
     }
-    if let Some(stem) = Path::new(file)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_suffix(".md"))
-    {
+    if let Some(stem) = Path::new(file).file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".md")) {
         if !article.id.is_empty() && stem != article.id {
-            problem(
-                line_of("id"),
-                format!(
-                    "id `{}` does not match the file name `{stem}.md`",
-                    article.id
-                ),
-            );
+            problem(line_of("id"), format!("id `{}` does not match the file name `{stem}.md`", article.id));
         }
     }
     let body: Vec<&str> = text.lines().skip(body_start).collect();
@@ -246,9 +199,7 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
 
 fn unquote(s: &str) -> String {
     let s = s.trim();
-    if s.len() >= 2
-        && ((s.starts_with('"') && s.ends_with('"')) || (s.starts_with('\'') && s.ends_with('\'')))
-    {
+    if s.len() >= 2 && ((s.starts_with('"') && s.ends_with('"')) || (s.starts_with('\'') && s.ends_with('\''))) {
         s[1..s.len() - 1].replace("\\\"", "\"")
     } else {
         s.to_string()
@@ -374,11 +325,7 @@ impl Kb {
                 _ => None,
             };
             kb.by_id.insert(id, Slot::Overlay(kb.overlay_files.len()));
-            kb.overlay_files.push(Lazy {
-                path,
-                shadows,
-                parsed: std::sync::OnceLock::new(),
-            });
+            kb.overlay_files.push(Lazy { path, shadows, parsed: std::sync::OnceLock::new() });
         }
         kb.stamp = h.finish();
         kb.overlay = Some(dir);
@@ -390,13 +337,7 @@ impl Kb {
         let parsed = lazy.parsed.get_or_init(|| {
             let file = lazy.path.display().to_string();
             let result = fs::read_to_string(&lazy.path)
-                .map_err(|e| {
-                    vec![Problem {
-                        file: file.clone(),
-                        line: 0,
-                        message: format!("cannot read: {e}"),
-                    }]
-                })
+                .map_err(|e| vec![Problem { file: file.clone(), line: 0, message: format!("cannot read: {e}") }])
                 .and_then(|text| parse_article(&file, &text));
             match result {
                 Ok(mut a) => {
@@ -535,11 +476,7 @@ fn read_dir_articles(dir: &Path) -> Result<(Vec<Article>, Vec<Problem>)> {
                 }
                 Err(p) => problems.extend(p),
             },
-            Err(e) => problems.push(Problem {
-                file,
-                line: 0,
-                message: format!("cannot read: {e}"),
-            }),
+            Err(e) => problems.push(Problem { file, line: 0, message: format!("cannot read: {e}") }),
         }
     }
     Ok((articles, problems))
@@ -578,11 +515,7 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
         Some(dir) => {
             let (articles, problems) = read_dir_articles(dir)?;
             let has_overview = dir.join("SO6063.md").exists();
-            let mode = mode.unwrap_or(if has_overview {
-                LintMode::Complete
-            } else {
-                LintMode::Overlay
-            });
+            let mode = mode.unwrap_or(if has_overview { LintMode::Complete } else { LintMode::Overlay });
             (articles, problems, mode, dir.display().to_string())
         }
     };
@@ -597,14 +530,9 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
         }
     }
     let builtin = Kb::builtin();
-    let known =
-        |id: &str| ids.contains_key(id) || (mode == LintMode::Overlay && builtin.get(id).is_some());
+    let known = |id: &str| ids.contains_key(id) || (mode == LintMode::Overlay && builtin.get(id).is_some());
     for a in &articles {
-        let file = if a.source.is_empty() {
-            format!("{label}/{}.md", a.id)
-        } else {
-            a.source.clone()
-        };
+        let file = if a.source.is_empty() { format!("{label}/{}.md", a.id) } else { a.source.clone() };
         for r in a.related.iter().filter(|r| !known(r)) {
             problems.push(Problem {
                 file: file.clone(),
@@ -617,10 +545,7 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
                 problems.push(Problem {
                     file: file.clone(),
                     line: 0,
-                    message: format!(
-                        "body line {} refers to `{id}`, which is not an article",
-                        n + 1
-                    ),
+                    message: format!("body line {} refers to `{id}`, which is not an article", n + 1),
                 });
             }
         }
@@ -639,9 +564,7 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
 pub fn referenced_ids(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     for word in line.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let prefix_len = word
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(word.len());
+        let prefix_len = word.find(|c: char| c.is_ascii_digit()).unwrap_or(word.len());
         let (prefix, digits) = word.split_at(prefix_len);
         if matches!(prefix, "SO" | "INFO" | "CH" | "TS")
             && digits.len() >= 3
@@ -657,7 +580,8 @@ pub fn referenced_ids(line: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    const GOOD: &str = "---\nid: SO1\ntitle: A title\nsummary: Sum\nkind: export\napps: [chrome, \"a, b\"]\nlegacy: true\n---\nBody\n";
+    const GOOD: &str =
+        "---\nid: SO1\ntitle: A title\nsummary: Sum\nkind: export\napps: [chrome, \"a, b\"]\nlegacy: true\n---\nBody\n";
 
     #[test]
     fn parses_front_matter_and_body() {
@@ -670,17 +594,11 @@ mod tests {
 
     #[test]
     fn problems_name_their_line() {
-        let bad = GOOD
-            .replace("kind: export", "kind: exprot")
-            .replace("legacy: true", "colour: red");
+        let bad = GOOD.replace("kind: export", "kind: exprot").replace("legacy: true", "colour: red");
         let p = parse_article("SO1.md", &bad).unwrap_err();
         assert_eq!(p.len(), 2, "{p:?}");
-        assert!(p
-            .iter()
-            .any(|p| p.line == 7 && p.message.contains("unknown key `colour`")));
-        assert!(p
-            .iter()
-            .any(|p| p.line == 5 && p.message.contains("unknown kind")));
+        assert!(p.iter().any(|p| p.line == 7 && p.message.contains("unknown key `colour`")));
+        assert!(p.iter().any(|p| p.line == 5 && p.message.contains("unknown kind")));
     }
 
     #[test]
@@ -698,10 +616,7 @@ mod tests {
 
     #[test]
     fn lists_allow_quotes_and_escapes() {
-        assert_eq!(
-            parse_list(r#"["a \"b\"", c]"#).unwrap(),
-            vec!["a \"b\"", "c"]
-        );
+        assert_eq!(parse_list(r#"["a \"b\"", c]"#).unwrap(), vec!["a \"b\"", "c"]);
         assert!(parse_list("[a, b").is_err());
         assert_eq!(parse_list("single").unwrap(), vec!["single"]);
     }
@@ -715,9 +630,6 @@ mod tests {
 
     #[test]
     fn finds_referenced_ids() {
-        assert_eq!(
-            referenced_ids("see TS2001 and SO7079, not SOX or SO1"),
-            vec!["TS2001", "SO7079"]
-        );
+        assert_eq!(referenced_ids("see TS2001 and SO7079, not SOX or SO1"), vec!["TS2001", "SO7079"]);
     }
 }

@@ -10,8 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use certhelp::cli::{
-    self, ActivityArg, CertTypeArg, Cli, ColorChoice, Command, FormatArg, KbCommand, OsArg,
-    PlanArgs, ProductArg,
+    self, ActivityArg, CertTypeArg, Cli, ColorChoice, Command, FormatArg, KbCommand, OsArg, PlanArgs, ProductArg,
 };
 use certhelp::env::{Env, Os};
 use certhelp::error::{Error, Result};
@@ -51,11 +50,7 @@ fn text_options(choice: ColorChoice) -> TextOptions {
                 && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true)
         }
     };
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse::<usize>().ok())
-        .unwrap_or(80)
-        .clamp(40, 100);
+    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).unwrap_or(80).clamp(40, 100);
     TextOptions { color, width }
 }
 
@@ -63,10 +58,9 @@ fn print(s: &str) -> Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
         // A closed pipe (`| head`) is not an error worth reporting.
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Error::new(
-            format!("cannot write output: {e}"),
-            "check where the output goes",
-        )),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Error::new(format!("cannot write output: {e}"), "check where the output goes"))
+        }
         _ => Ok(()),
     }
 }
@@ -93,11 +87,7 @@ fn run(cli: Cli) -> Result<u8> {
                 let mut s = String::new();
                 for h in &hits {
                     let legacy = if h.legacy { " (legacy)" } else { "" };
-                    s.push_str(&format!(
-                        "{} {}{legacy}\n",
-                        style.cyan(&format!("{:<8}", h.id)),
-                        style.bold(&h.title)
-                    ));
+                    s.push_str(&format!("{} {}{legacy}\n", style.cyan(&format!("{:<8}", h.id)), style.bold(&h.title)));
                     s.push_str(&format!("         {}\n", h.snippet));
                 }
                 print(&s)?;
@@ -123,11 +113,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Kb { command } => match command {
-            KbCommand::Lint {
-                dir,
-                complete,
-                overlay,
-            } => {
+            KbCommand::Lint { dir, complete, overlay } => {
                 let mode = if complete {
                     Some(LintMode::Complete)
                 } else if overlay {
@@ -136,10 +122,8 @@ fn run(cli: Cli) -> Result<u8> {
                     None
                 };
                 let problems = kb::lint(dir.as_deref(), mode, &plan::required_articles())?;
-                let label = dir
-                    .as_deref()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_else(|| "built-in knowledge base".into());
+                let label =
+                    dir.as_deref().map(|d| d.display().to_string()).unwrap_or_else(|| "built-in knowledge base".into());
                 if problems.is_empty() {
                     print(&format!("{label}: ok\n"))?;
                     Ok(0)
@@ -156,11 +140,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             KbCommand::Paths => {
                 let kb = Kb::load(cli.kb.as_deref())?;
-                let overlay = kb
-                    .overlay
-                    .as_deref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "none".into());
+                let overlay = kb.overlay.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "none".into());
                 print(&format!(
                     "articles: {} built-in, overlay: {overlay} (--kb or {})\nindex cache: {}\n",
                     Kb::builtin().len(),
@@ -170,19 +150,22 @@ fn run(cli: Cli) -> Result<u8> {
                 Ok(0)
             }
         },
-        Command::Probe { json, redact } => Ok(exit_u8(probe::command(json, redact)?)),
+        Command::Probe { json, redact } => {
+            let (out, code) = probe::command(json, redact)?;
+            print(&out)?;
+            Ok(exit_u8(code))
+        }
         Command::Doctor { json, env } => {
             let env = env.as_deref().map(read_env).transpose()?;
-            Ok(exit_u8(certhelp::doctor::command(json, env)?))
+            let (out, code) = certhelp::doctor::command(json, env)?;
+            print(&out)?;
+            Ok(exit_u8(code))
         }
         Command::Export(_) => Err(next_release("export", "export my certificate")),
         Command::Import(_) => Err(next_release("import", "import my certificate")),
         Command::Convert { .. } => Err(next_release("convert", "convert pem to p12")),
         Command::Chain { .. } => Err(next_release("chain install", "install the chain")),
-        Command::Token { .. } => Err(next_release(
-            "token",
-            "use my smart card on another computer",
-        )),
+        Command::Token { .. } => Err(next_release("token", "use my smart card on another computer")),
         Command::Associate { .. } => Err(next_release("associate", "set up thunderbird to sign")),
         Command::Restore { .. } => Err(next_release("restore", "import my certificate")),
         Command::Run { query, .. } => Err(next_release("run", &query.join(" "))),
@@ -254,10 +237,7 @@ fn app_arg(flag: &str, value: &Option<String>) -> Result<Option<&'static str>> {
     match value {
         None => Ok(None),
         Some(v) => intent::app_id(v).map(Some).ok_or_else(|| {
-            Error::new(
-                format!("{flag}: unknown app `{v}`"),
-                format!("use one of: {}", intent::APPS.join(", ")),
-            )
+            Error::new(format!("{flag}: unknown app `{v}`"), format!("use one of: {}", intent::APPS.join(", ")))
         }),
     }
 }
@@ -299,34 +279,19 @@ fn overrides(args: &PlanArgs) -> Result<Overrides> {
 fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
     let query = args.query.join(" ");
     if query.trim().is_empty() {
-        return Err(Error::new(
-            "the question is empty",
-            "ask e.g. certhelp \"move identity cert to new pc\"",
-        ));
+        return Err(Error::new("the question is empty", "ask e.g. certhelp \"move identity cert to new pc\""));
     }
     let mut overrides = overrides(&args)?;
     let env = match (&args.env, args.no_probe) {
         (Some(path), _) => Some(read_env(path)?),
         (None, true) => None,
-        (None, false) => Some(probe::collect(&probe::ProbeOptions {
-            // The plan needs the certificates, not the tokens' details.
-            load_modules: false,
-            ..Default::default()
-        })),
+        (None, false) => Some(probe::collect(&probe_options(&query, &overrides))),
     };
-    let default_os = args
-        .os
-        .map(os_of)
-        .unwrap_or_else(|| env.as_ref().map(|e| e.os.id).unwrap_or_else(Os::current));
-    let ctx = Context {
-        default_os,
-        env: env.as_ref(),
-    };
+    let default_os = args.os.map(os_of).unwrap_or_else(|| env.as_ref().map(|e| e.os.id).unwrap_or_else(Os::current));
+    let ctx = Context { default_os, env: env.as_ref(), os_flag: args.os.map(os_of) };
     let format = format_of(args.format);
-    let interactive = !args.no_input
-        && format != Format::Json
-        && io::stdin().is_terminal()
-        && io::stderr().is_terminal();
+    let interactive =
+        !args.no_input && format != Format::Json && io::stdin().is_terminal() && io::stderr().is_terminal();
     let mut p = answer::answer(&query, &overrides, ctx, kb)?;
     if interactive {
         if p.intent.activity.is_none() || p.steps.is_empty() && p.notes.is_empty() {
@@ -348,6 +313,17 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
     }
     print(&render::plan(&p, kb, format, opts)?)?;
     Ok(exit_status(&p))
+}
+
+/// Probe only what the plan needs: the certificates in the stores when the
+/// plan starts from this machine's certificate (backup, export, move, mail,
+/// or an unclear question); the apps and profiles alone otherwise. Token
+/// modules are never loaded for a plan.
+fn probe_options(query: &str, overrides: &Overrides) -> probe::ProbeOptions {
+    let activity = overrides.activity.or(intent::parse(query).activity);
+    let needs_certificates =
+        matches!(activity, None | Some(Activity::Backup | Activity::Export | Activity::Move | Activity::Mail));
+    probe::ProbeOptions { read_stores: needs_certificates, load_modules: false, ..Default::default() }
 }
 
 /// 1 when nothing was found to answer with (SPEC §5).
@@ -374,46 +350,21 @@ fn prompt(question: &str, options: &[&str]) -> Result<Option<usize>> {
         .lock()
         .read_line(&mut line)
         .map_err(|e| Error::new(format!("cannot read the answer: {e}"), "use --no-input"))?;
-    Ok(line
-        .trim()
-        .parse::<usize>()
-        .ok()
-        .filter(|n| (1..=options.len()).contains(n))
-        .map(|n| n - 1))
+    Ok(line.trim().parse::<usize>().ok().filter(|n| (1..=options.len()).contains(n)).map(|n| n - 1))
 }
 
 fn ask_activity() -> Result<Option<Activity>> {
     const CHOICES: [(&str, Activity); 7] = [
-        (
-            "Back up or export a certificate to a file",
-            Activity::Export,
-        ),
+        ("Back up or export a certificate to a file", Activity::Export),
         ("Import a certificate file into an app", Activity::Import),
-        (
-            "Move a certificate to another app or computer",
-            Activity::Move,
-        ),
-        (
-            "Install the intermediate and root certificates",
-            Activity::Chain,
-        ),
-        (
-            "Sign and encrypt mail with a certificate",
-            Activity::Associate,
-        ),
-        (
-            "Use a USB token or smart card on another computer",
-            Activity::Token,
-        ),
-        (
-            "None of these: show the closest article",
-            Activity::Troubleshoot,
-        ),
+        ("Move a certificate to another app or computer", Activity::Move),
+        ("Install the intermediate and root certificates", Activity::Chain),
+        ("Sign and encrypt mail with a certificate", Activity::Associate),
+        ("Use a USB token or smart card on another computer", Activity::Token),
+        ("None of these: show the closest article", Activity::Troubleshoot),
     ];
     let labels: Vec<&str> = CHOICES.iter().map(|c| c.0).collect();
-    Ok(prompt("What do you want to do?", &labels)?
-        .map(|i| CHOICES[i].1)
-        .filter(|a| *a != Activity::Troubleshoot))
+    Ok(prompt("What do you want to do?", &labels)?.map(|i| CHOICES[i].1).filter(|a| *a != Activity::Troubleshoot))
 }
 
 fn ask_product() -> Result<Option<Product>> {

@@ -181,8 +181,7 @@ impl TextWriter {
 
     /// Writes the pending words as wrapped lines.
     fn flush(&mut self) {
-        let words: Vec<(String, String)> =
-            self.line.drain(..).filter(|w| !w.0.is_empty()).collect();
+        let words: Vec<(String, String)> = self.line.drain(..).filter(|w| !w.0.is_empty()).collect();
         if words.is_empty() {
             return;
         }
@@ -227,8 +226,7 @@ impl TextWriter {
                 if self.code_block {
                     let p = self.current_prefix();
                     for l in t.lines() {
-                        self.out
-                            .push_str(&format!("{p}    {}\n", self.style.cyan(l)));
+                        self.out.push_str(&format!("{p}    {}\n", self.style.cyan(l)));
                     }
                 } else {
                     self.push_text(&t, false);
@@ -243,9 +241,7 @@ impl TextWriter {
                 let p = self.current_prefix();
                 self.out.push_str(&format!("{p}{}\n", "-".repeat(20)));
             }
-            Event::TaskListMarker(done) => {
-                self.push_text(if done { "[x] " } else { "[ ] " }, false)
-            }
+            Event::TaskListMarker(done) => self.push_text(if done { "[x] " } else { "[ ] " }, false),
             _ => {}
         }
     }
@@ -290,8 +286,7 @@ impl TextWriter {
                 self.first_prefix = Some(format!("{base}{pad}{}", self.style.bold(&marker)));
                 // Continuation lines line up with the text after the marker;
                 // the styled marker is longer than it looks, so pad plainly.
-                self.prefix
-                    .push(format!("{pad}{}", " ".repeat(marker.len())));
+                self.prefix.push(format!("{pad}{}", " ".repeat(marker.len())));
             }
             Tag::Strong | Tag::Emphasis => self.bold += 1,
             Tag::Link { dest_url, .. } => self.link = Some(dest_url.to_string()),
@@ -390,9 +385,6 @@ mod tests {
 
     #[test]
     fn headings_shift() {
-        assert_eq!(
-            shift_headings("## A\n```\n# not\n```\n", 2),
-            "#### A\n```\n# not\n```\n"
-        );
+        assert_eq!(shift_headings("## A\n```\n# not\n```\n", 2), "#### A\n```\n# not\n```\n");
     }
 }

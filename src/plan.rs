@@ -29,11 +29,7 @@ const L: usize = 2;
 const fn all(a: &'static str) -> [Option<&'static str>; 3] {
     [Some(a), Some(a), Some(a)]
 }
-const fn per(
-    w: Option<&'static str>,
-    m: Option<&'static str>,
-    l: Option<&'static str>,
-) -> [Option<&'static str>; 3] {
+const fn per(w: Option<&'static str>, m: Option<&'static str>, l: Option<&'static str>) -> [Option<&'static str>; 3] {
     [w, m, l]
 }
 const NONE: [Option<&str>; 3] = [None, None, None];
@@ -68,13 +64,7 @@ const APPS: &[AppRow] = &[
         import: per(Some("SO7085"), None, None),
         associate: NONE,
     },
-    AppRow {
-        id: "firefox",
-        name: "Firefox",
-        export: all("SO4291"),
-        import: all("SO5437"),
-        associate: NONE,
-    },
+    AppRow { id: "firefox", name: "Firefox", export: all("SO4291"), import: all("SO5437"), associate: NONE },
     AppRow {
         id: "netscape",
         name: "Netscape/SeaMonkey",
@@ -207,30 +197,22 @@ pub fn app_runs_on(app: &str, os: Os) -> bool {
 /// never compare equal, even to themselves.
 fn shared_store(app: &str, os: Os) -> Option<&'static str> {
     match (os, app) {
-        (
-            Os::Windows,
-            "chrome" | "chromium" | "edge" | "ie" | "outlook" | "outlook-express" | "windows-mail",
-        ) => Some("the Windows certificate store"),
+        (Os::Windows, "chrome" | "chromium" | "edge" | "ie" | "outlook" | "outlook-express" | "windows-mail") => {
+            Some("the Windows certificate store")
+        }
         (
             Os::Macos,
-            "chrome" | "chromium" | "edge" | "keychain" | "safari" | "outlook" | "entourage"
-            | "apple-mail",
+            "chrome" | "chromium" | "edge" | "keychain" | "safari" | "outlook" | "entourage" | "apple-mail",
         ) => Some("the macOS keychain"),
-        (Os::Linux, "chrome" | "chromium" | "edge" | "evolution") => {
-            Some("the shared NSS database (~/.pki/nssdb)")
-        }
+        (Os::Linux, "chrome" | "chromium" | "edge" | "evolution") => Some("the shared NSS database (~/.pki/nssdb)"),
         _ => None,
     }
 }
 
 /// Every article the tables name: `kb lint` requires them.
 pub fn required_articles() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = APPS
-        .iter()
-        .flat_map(|r| r.export.iter().chain(&r.import).chain(&r.associate))
-        .flatten()
-        .copied()
-        .collect();
+    let mut v: Vec<&'static str> =
+        APPS.iter().flat_map(|r| r.export.iter().chain(&r.import).chain(&r.associate)).flatten().copied().collect();
     v.extend([CHAIN_ECA, CHAIN_DIGITAL_ID, TOKEN, OVERVIEW]);
     v.sort();
     v.dedup();
@@ -261,6 +243,9 @@ pub struct Context<'a> {
     pub default_os: Os,
     /// The probe's findings (`None` with `--no-probe`).
     pub env: Option<&'a Env>,
+    /// `--os` as given: an OS other than the probed machine's means the
+    /// plan is for another computer.
+    pub os_flag: Option<Os>,
 }
 
 /// One end of the plan, resolved.
@@ -287,6 +272,7 @@ pub struct Intent {
 #[derive(Debug, Clone, Serialize)]
 pub struct CertRef {
     pub store: String,
+    pub product: ProductKind,
     pub subject: String,
     pub issuer: String,
     pub usage: CertUse,
@@ -389,10 +375,7 @@ struct Resolved {
 
 fn implied_os(app: Option<&str>, weak: bool) -> Option<Os> {
     let app = app?;
-    ONE_OS_APPS
-        .iter()
-        .find(|(a, _, w)| *a == app && *w == weak)
-        .map(|(_, os, _)| *os)
+    ONE_OS_APPS.iter().find(|(a, _, w)| *a == app && *w == weak).map(|(_, os, _)| *os)
 }
 
 /// Fills the gaps of a parsed question (SPEC §2 "Unknown source", "Unknown
@@ -414,7 +397,7 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         to_os: o.to_os.or(p.to.os),
         new_computer: o.new_computer.unwrap_or(p.new_computer),
         mail_client: p.mail_client,
-        via_import: p.activity == Some(Activity::Mail) && p.from.app.is_none() && !p.new_computer,
+        via_import: p.via_import,
         identity_words: p.identity_words && o.cert_type.is_none(),
         notes: Vec::new(),
         certs: Vec::new(),
@@ -424,29 +407,21 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
     };
     // A flag that changes the activity re-derives the mail client.
     if o.activity.is_some() || o.to_app.is_some() {
-        r.mail_client = r
-            .to_app
-            .filter(|a| intent::is_mail_client(a))
-            .or(r.mail_client);
+        r.mail_client = r.to_app.filter(|a| intent::is_mail_client(a)).or(r.mail_client);
+        // SPEC §2: a move or import into a mail client is `mail`, however
+        // the activity was given.
         if matches!(r.activity, Some(Activity::Move) | Some(Activity::Import))
             && r.to_app.is_some_and(intent::is_mail_client)
-            && o.activity != Some(Activity::Move)
-            && o.activity != Some(Activity::Import)
         {
+            r.via_import = r.activity == Some(Activity::Import);
             r.activity = Some(Activity::Mail);
-        }
-        if o.activity == Some(Activity::Import) {
-            r.via_import = false;
         }
     }
     if o.from_app.is_some() && r.activity == Some(Activity::Mail) {
         r.via_import = false;
     }
     if r.activity == Some(Activity::Associate) && r.mail_client.is_none() {
-        r.mail_client = r
-            .to_app
-            .or(r.from_app)
-            .filter(|a| intent::is_mail_client(a));
+        r.mail_client = r.to_app.or(r.from_app).filter(|a| intent::is_mail_client(a));
     }
     resolve_os(&mut r, p, ctx);
     resolve_apps(&mut r, ctx);
@@ -466,7 +441,8 @@ fn resolve_os(r: &mut Resolved, p: &Parsed, ctx: Context) {
     // app that does not run here. An OS named for the target then applies
     // to the target alone (SPEC §2 "Unknown source").
     let probe_os = ctx.env.map(|e| e.os.id).filter(|here| {
-        strong_from.is_none_or(|f| f == *here)
+        ctx.os_flag.is_none_or(|f| f == *here)
+            && strong_from.is_none_or(|f| f == *here)
             && anywhere.is_none_or(|a| a == *here)
             && r.from_app.is_none_or(|a| app_runs_on(a, *here))
     });
@@ -476,10 +452,7 @@ fn resolve_os(r: &mut Resolved, p: &Parsed, ctx: Context) {
         .or(implied_os(r.from_app, true))
         .or(strong_to)
         .or(implied_os(r.to_app, true));
-    let to = strong_to
-        .or(anywhere)
-        .or(implied_os(r.to_app, true))
-        .or(from);
+    let to = strong_to.or(anywhere).or(implied_os(r.to_app, true)).or(from);
     r.from_os = Some(from.unwrap_or(ctx.default_os));
     r.to_os = Some(to.unwrap_or(ctx.default_os));
     if r.from_os != r.to_os {
@@ -493,8 +466,7 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
     match r.activity {
         Some(Activity::Backup | Activity::Export | Activity::Move) => {
             if r.from_app.is_none() {
-                r.from_app =
-                    Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
+                r.from_app = Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
             } else {
                 attach_certs(r, ctx);
             }
@@ -513,6 +485,7 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
             if r.to_app.is_none() {
                 r.to_app = Some(main_store_app(to_os));
             }
+            attach_product(r, ctx);
         }
         Some(Activity::Mail) => {
             if r.mail_client.is_none() {
@@ -523,8 +496,7 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
                 // The certificate lives in the client on the old computer.
                 r.from_app = r.mail_client.filter(|a| app_runs_on(a, from_os));
                 if r.from_app.is_none() {
-                    r.from_app =
-                        Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
+                    r.from_app = Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
                 }
             } else if r.from_app.is_some() {
                 attach_certs(r, ctx);
@@ -532,8 +504,39 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
         }
         Some(Activity::Associate) => {
             r.to_app = r.mail_client;
+            attach_product(r, ctx);
         }
+        Some(Activity::Chain) => attach_product(r, ctx),
         _ => {}
+    }
+}
+
+/// For plans without a source store (chain, import, associate): the real
+/// certificate on this machine still decides the product (SPEC §1).
+fn attach_product(r: &mut Resolved, ctx: Context) {
+    let Some(env) = ctx.env else { return };
+    let here = env.os.id;
+    if r.to_os.is_some_and(|o| o != here) || r.new_computer {
+        return;
+    }
+    let Some(store) = best_store(env, None, here, r.product) else { return };
+    let mut found: Vec<Product> = Vec::new();
+    for c in env.personal_certificates().filter(|c| c.store == store) {
+        if let Some(p) = Option::<Product>::from(c.product) {
+            if !found.contains(&p) {
+                found.push(p);
+            }
+        }
+    }
+    if let [real] = found.as_slice() {
+        if r.product.is_some_and(|w| w != *real) {
+            r.notes.push(format!(
+                "The question says {}, but the certificate on this computer is {}; the plan follows the certificate.",
+                product_name(r.product.unwrap()),
+                product_name(*real)
+            ));
+        }
+        r.product = Some(*real);
     }
 }
 
@@ -608,6 +611,11 @@ fn attach_certs(r: &mut Resolved, ctx: Context) {
     for c in env.personal_certificates().filter(|c| c.store == store_id) {
         r.certs.push(CertRef {
             store: c.store.clone(),
+            // A probe file from an older version may lack the product.
+            product: match c.product {
+                ProductKind::Other => crate::cert::product(&c.subject, &c.issuer),
+                known => known,
+            },
             subject: c.common_name.clone().unwrap_or_else(|| c.subject.clone()),
             issuer: c.issuer.clone(),
             usage: c.usage,
@@ -648,7 +656,7 @@ fn resolve_product(r: &mut Resolved) {
     }
     let mut found: Vec<Product> = Vec::new();
     for c in &r.certs {
-        let kind = product_of_issuer(&c.issuer, &c.subject);
+        let kind: Option<Product> = c.product.into();
         if let Some(k) = kind {
             if !found.contains(&k) {
                 found.push(k);
@@ -664,25 +672,6 @@ fn resolve_product(r: &mut Resolved) {
             ));
         }
         r.product = Some(*real);
-    }
-}
-
-/// Product from issuer/subject names (SPEC §5), for plans made from a
-/// probe file whose `product` field may be missing.
-fn product_of_issuer(issuer: &str, subject: &str) -> Option<Product> {
-    let i = issuer.to_ascii_lowercase();
-    if i.contains("eca") && i.split(|c: char| !c.is_alphanumeric()).any(|w| w == "eca")
-        || i.contains("external certificate authority")
-    {
-        Some(Product::Eca)
-    } else if subject
-        .to_ascii_lowercase()
-        .contains("persona not validated")
-        || (i.contains("class 1") && i.contains("individual subscriber"))
-    {
-        Some(Product::DigitalId)
-    } else {
-        None
     }
 }
 
@@ -708,9 +697,7 @@ fn step(kb: &Kb, article: &str, action: &'static str, app: Option<&str>, os: Opt
     let a = kb.get(article);
     Step {
         article: Some(article.to_string()),
-        title: a
-            .map(|a| a.title.clone())
-            .unwrap_or_else(|| article.to_string()),
+        title: a.map(|a| a.title.clone()).unwrap_or_else(|| article.to_string()),
         action,
         app: app.map(str::to_string),
         os,
@@ -784,7 +771,7 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
         let (a, app) = app_article(|row| &row.export, app, from_os, &mut r.notes)?;
         let mut s = step(kb, a, "export", Some(app), Some(from_os));
         if r.new_computer {
-            s.computer = Some("this (old) computer".into());
+            s.computer = Some("the old computer".into());
         }
         Some(s)
     };
@@ -926,7 +913,7 @@ fn tailor(r: &mut Resolved, steps: &mut [Step]) {
                     } else {
                         format!("expires {} ({} days)", date_of(&c.not_after), c.days_left)
                     };
-                    let product = product_of_issuer(&c.issuer, &c.subject).map(product_name).unwrap_or("other issuer");
+                    let product = Option::<Product>::from(c.product).map(product_name).unwrap_or("other issuer");
                     s.found.push(format!("  {} ({}, {product}), {when}, {key}", c.subject, usage_name(c.usage)));
                 }
             }
@@ -934,8 +921,7 @@ fn tailor(r: &mut Resolved, steps: &mut [Step]) {
                 if r.certs.iter().all(|c| c.chain_complete) {
                     s.found.push("The chain is complete in the source store; install it on the target as well.".into());
                 } else {
-                    s.found
-                        .push("The chain is incomplete in the source store too.".into());
+                    s.found.push("The chain is incomplete in the source store too.".into());
                 }
             }
             _ => {}
@@ -947,7 +933,10 @@ fn tailor(r: &mut Resolved, steps: &mut [Step]) {
         );
     }
     if r.certs.iter().any(|c| c.expired) {
-        r.notes.push("An expired certificate still decrypts old mail: keep it, but you need a new one to sign and sign in.".into());
+        r.notes.push(
+            "An expired certificate still decrypts old mail: keep it, but you need a new one to sign and sign in."
+                .into(),
+        );
     }
 }
 
@@ -969,22 +958,12 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
         .iter()
         .map(|s| match (&s.article, &s.choices) {
             (Some(a), _) => a.clone(),
-            (None, Some(c)) => c
-                .iter()
-                .map(|c| c.article.as_str())
-                .collect::<Vec<_>>()
-                .join("|"),
+            (None, Some(c)) => c.iter().map(|c| c.article.as_str()).collect::<Vec<_>>().join("|"),
             (None, None) => String::new(),
         })
         .collect();
-    let needs_from = matches!(
-        r.activity,
-        Some(Activity::Backup | Activity::Export | Activity::Move | Activity::Mail)
-    );
-    let needs_to = matches!(
-        r.activity,
-        Some(Activity::Import | Activity::Move | Activity::Mail | Activity::Associate)
-    );
+    let needs_from = matches!(r.activity, Some(Activity::Backup | Activity::Export | Activity::Move | Activity::Mail));
+    let needs_to = matches!(r.activity, Some(Activity::Import | Activity::Move | Activity::Mail | Activity::Associate));
     let intent = Intent {
         activity: r.activity,
         cert_type: r.cert_type,
@@ -1036,22 +1015,14 @@ fn understood(i: &Intent) -> String {
     };
     let at = |e: &Option<End>| -> String {
         match e {
-            Some(End {
-                app: Some(a),
-                os: Some(os),
-                ..
-            }) => format!("{} on {}", app_name(a), os.display()),
+            Some(End { app: Some(a), os: Some(os), .. }) => format!("{} on {}", app_name(a), os.display()),
             Some(End { app: Some(a), .. }) => app_name(a).to_string(),
             _ => "your app".into(),
         }
     };
     let to = |e: &Option<End>| -> String {
         match e {
-            Some(End {
-                app: Some(a),
-                os: Some(os),
-                new_computer: Some(true),
-            }) => {
+            Some(End { app: Some(a), os: Some(os), new_computer: Some(true) }) => {
                 format!("{} on a new {} computer", app_name(a), os.display())
             }
             other => at(other),
@@ -1067,18 +1038,13 @@ fn understood(i: &Intent) -> String {
         Some(Activity::Import) => format!("Import {what} into {}", to(&i.to)),
         Some(Activity::Chain) => format!(
             "Install the intermediate and root certificates for {}",
-            i.product
-                .map(product_name)
-                .unwrap_or("your certificate (ECA or Digital ID)")
+            i.product.map(product_name).unwrap_or("your certificate (ECA or Digital ID)")
         ),
         Some(Activity::Move) => format!("Move {what} from {} to {}", at(&i.from), to(&i.to)),
         Some(Activity::Mail) => format!(
             "Use {what} for signed and encrypted mail in {}{}",
             to(&i.to),
-            i.from
-                .as_ref()
-                .map(|_| format!(", coming from {}", at(&i.from)))
-                .unwrap_or_default()
+            i.from.as_ref().map(|_| format!(", coming from {}", at(&i.from))).unwrap_or_default()
         ),
         Some(Activity::Associate) => {
             format!("Set up {} to sign and encrypt mail with {what}", to(&i.to))
@@ -1090,13 +1056,7 @@ fn understood(i: &Intent) -> String {
 }
 
 /// A plan of one troubleshooting (or other) article found by search.
-pub fn single_article(
-    query: &str,
-    kb: &Kb,
-    id: &str,
-    activity: Option<Activity>,
-    notes: Vec<String>,
-) -> Plan {
+pub fn single_article(query: &str, kb: &Kb, id: &str, activity: Option<Activity>, notes: Vec<String>) -> Plan {
     let a = kb.get(id);
     let action = match a.map(|a| a.kind.as_str()) {
         Some(k @ ("export" | "import" | "chain" | "associate" | "token")) => match k {
@@ -1113,14 +1073,7 @@ pub fn single_article(
     let title = a.map(|a| a.title.clone()).unwrap_or_default();
     Plan {
         query: query.to_string(),
-        intent: Intent {
-            activity,
-            cert_type: None,
-            product: None,
-            from: None,
-            to: None,
-            mail_client: None,
-        },
+        intent: Intent { activity, cert_type: None, product: None, from: None, to: None, mail_client: None },
         steps: vec![s],
         articles: vec![id.to_string()],
         notes,
@@ -1141,10 +1094,7 @@ mod tests {
 
     fn plan_for(q: &str, os: Os) -> Plan {
         let kb = Kb::default();
-        let ctx = Context {
-            default_os: os,
-            env: None,
-        };
+        let ctx = Context { default_os: os, env: None, os_flag: None };
         plan(q, &intent::parse(q), &Overrides::default(), ctx, &kb)
     }
 
@@ -1153,10 +1103,7 @@ mod tests {
         let p = plan_for("move identity cert to new pc", Os::Linux);
         assert_eq!(p.articles, vec!["SO7079", "SO10186", "SO7085"]);
         let from = p.intent.from.unwrap();
-        assert_eq!(
-            (from.app.as_deref(), from.os),
-            (Some("chrome"), Some(Os::Windows))
-        );
+        assert_eq!((from.app.as_deref(), from.os), (Some("chrome"), Some(Os::Windows)));
     }
 
     #[test]
@@ -1168,10 +1115,7 @@ mod tests {
 
     #[test]
     fn unknown_product_is_a_choice() {
-        let p = plan_for(
-            "move my encryption cert from firefox to chrome",
-            Os::Windows,
-        );
+        let p = plan_for("move my encryption cert from firefox to chrome", Os::Windows);
         assert_eq!(p.articles, vec!["SO4291", "SO10186|SO6395", "SO7085"]);
         assert!(p.has_choice());
     }
@@ -1186,9 +1130,8 @@ mod tests {
     fn every_table_article_is_listed_as_required() {
         let req = required_articles();
         for id in [
-            "SO7079", "SO4291", "SO2139", "SO28421", "SO10780", "SO7085", "SO5437", "SO2800",
-            "SO5181", "SO10781", "SO6722", "SO4292", "SO10732", "SO28425", "INFO646", "SO28695",
-            "SO10186", "SO6395", "SO6063",
+            "SO7079", "SO4291", "SO2139", "SO28421", "SO10780", "SO7085", "SO5437", "SO2800", "SO5181", "SO10781",
+            "SO6722", "SO4292", "SO10732", "SO28425", "INFO646", "SO28695", "SO10186", "SO6395", "SO6063",
         ] {
             assert!(req.contains(&id), "{id}");
         }

@@ -35,10 +35,7 @@ impl FromStr for Format {
             "md" | "markdown" => Ok(Format::Markdown),
             "html" => Ok(Format::Html),
             "json" => Ok(Format::Json),
-            other => Err(Error::new(
-                format!("unknown format `{other}`"),
-                "use one of: text, md, html, json",
-            )),
+            other => Err(Error::new(format!("unknown format `{other}`"), "use one of: text, md, html, json")),
         }
     }
 }
@@ -52,31 +49,17 @@ pub struct TextOptions {
 
 impl Default for TextOptions {
     fn default() -> Self {
-        TextOptions {
-            color: false,
-            width: 80,
-        }
+        TextOptions { color: false, width: 80 }
     }
 }
 
 fn environment(opts: TextOptions) -> Environment<'static> {
     let mut env = Environment::new();
-    env.set_auto_escape_callback(|name| {
-        if name.contains(".html") {
-            AutoEscape::Html
-        } else {
-            AutoEscape::None
-        }
-    });
+    env.set_auto_escape_callback(|name| if name.contains(".html") { AutoEscape::Html } else { AutoEscape::None });
     for (name, source) in embedded::TEMPLATE_FILES {
         let name = name.strip_suffix(".j2").unwrap_or(name);
-        let name = if name.starts_with('_') {
-            format!("{name}.j2")
-        } else {
-            name.to_string()
-        };
-        env.add_template_owned(name, *source)
-            .expect("shipped templates are checked by the test suite");
+        let name = if name.starts_with('_') { format!("{name}.j2") } else { name.to_string() };
+        env.add_template_owned(name, *source).expect("shipped templates are checked by the test suite");
     }
     let style = Style { color: opts.color };
     env.add_filter("bold", move |s: String| style.bold(&s));
@@ -93,10 +76,7 @@ fn environment(opts: TextOptions) -> Environment<'static> {
 }
 
 fn render_error(e: minijinja::Error) -> Error {
-    Error::new(
-        format!("template error: {e}"),
-        "this is a bug in certhelp's templates; please report it",
-    )
+    Error::new(format!("template error: {e}"), "this is a bug in certhelp's templates; please report it")
 }
 
 /// An article body in the output format. HTML comes out escaped by
@@ -120,8 +100,8 @@ struct ChoiceBody {
 /// Renders a plan.
 pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<String> {
     if format == Format::Json {
-        let mut s = serde_json::to_string_pretty(plan)
-            .map_err(|e| Error::new(format!("json: {e}"), "report this bug"))?;
+        let mut s =
+            serde_json::to_string_pretty(plan).map_err(|e| Error::new(format!("json: {e}"), "report this bug"))?;
         s.push('\n');
         return Ok(s);
     }
@@ -154,10 +134,7 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
             if let Some(o) = v.as_object_mut() {
                 o.insert("number".into(), (i + 1).into());
                 o.insert("body".into(), article_body.into());
-                o.insert(
-                    "choice_bodies".into(),
-                    serde_json::to_value(choice_bodies).unwrap_or_default(),
-                );
+                o.insert("choice_bodies".into(), serde_json::to_value(choice_bodies).unwrap_or_default());
             }
             v
         })
@@ -182,8 +159,8 @@ pub fn article(a: &Article, format: Format, opts: TextOptions) -> Result<String>
         if let Some(o) = v.as_object_mut() {
             o.insert("body".into(), a.body.clone().into());
         }
-        let mut s = serde_json::to_string_pretty(&v)
-            .map_err(|e| Error::new(format!("json: {e}"), "report this bug"))?;
+        let mut s =
+            serde_json::to_string_pretty(&v).map_err(|e| Error::new(format!("json: {e}"), "report this bug"))?;
         s.push('\n');
         return Ok(s);
     }
@@ -216,16 +193,8 @@ pub fn list(kb: &Kb, opts: TextOptions) -> String {
     let style = Style { color: opts.color };
     let mut out = String::new();
     for a in kb.articles() {
-        let legacy = if a.legacy {
-            format!(" {}", style.yellow("(legacy)"))
-        } else {
-            String::new()
-        };
-        let origin = if a.source != "built-in" {
-            format!(" {}", style.dim("(organisation)"))
-        } else {
-            String::new()
-        };
+        let legacy = if a.legacy { format!(" {}", style.yellow("(legacy)")) } else { String::new() };
+        let origin = if a.source != "built-in" { format!(" {}", style.dim("(organisation)")) } else { String::new() };
         out.push_str(&format!(
             "{:<8} {:<12} {}{legacy}{origin}\n",
             style.cyan(&format!("{:<8}", a.id)),

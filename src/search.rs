@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Schema, Value, STORED, STRING, TEXT};
 use tantivy::schema::{TextFieldIndexing, TextOptions};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
@@ -95,11 +93,7 @@ fn cache_dir(kb: &Kb) -> Option<PathBuf> {
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("certhelp").join(format!(
-        "index-{}-{:016x}",
-        env!("CARGO_PKG_VERSION"),
-        kb.fingerprint()
-    )))
+    Some(base.join("certhelp").join(format!("index-{}-{:016x}", env!("CARGO_PKG_VERSION"), kb.fingerprint())))
 }
 
 impl SearchIndex {
@@ -109,37 +103,20 @@ impl SearchIndex {
         let index = match cache_dir(kb) {
             Some(dir) => match Index::open_in_dir(&dir) {
                 Ok(i) => i,
-                Err(_) => build_cached(kb, &dir, &schema, &fields)
-                    .or_else(|_| build_in_ram(kb, &schema, &fields))?,
+                Err(_) => build_cached(kb, &dir, &schema, &fields).or_else(|_| build_in_ram(kb, &schema, &fields))?,
             },
             None => build_in_ram(kb, &schema, &fields)?,
         };
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(index_error)?;
-        Ok(SearchIndex {
-            index,
-            reader,
-            fields,
-        })
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(index_error)?;
+        Ok(SearchIndex { index, reader, fields })
     }
 
     /// Builds the index in memory only (benchmarks, read-only homes).
     pub fn in_memory(kb: &Kb) -> Result<SearchIndex> {
         let (schema, fields) = schema();
         let index = build_in_ram(kb, &schema, &fields)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(index_error)?;
-        Ok(SearchIndex {
-            index,
-            reader,
-            fields,
-        })
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(index_error)?;
+        Ok(SearchIndex { index, reader, fields })
     }
 
     /// The best `limit` articles for a question, best first.
@@ -154,10 +131,7 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut expanded: Vec<String> = Vec::new();
         for w in &words {
-            let known = searcher
-                .doc_freq(&Term::from_field_text(self.fields.raw, w))
-                .unwrap_or(0)
-                > 0;
+            let known = searcher.doc_freq(&Term::from_field_text(self.fields.raw, w)).unwrap_or(0) > 0;
             if known || w.len() < 4 {
                 expanded.push(w.clone());
                 for group in SYNONYMS.iter().filter(|g| g.contains(&w.as_str())) {
@@ -166,12 +140,8 @@ impl SearchIndex {
             } else {
                 // Not a word of any article: probably a typo.
                 let distance = if w.len() >= 8 { 2 } else { 1 };
-                let fuzzy =
-                    FuzzyTermQuery::new(Term::from_field_text(self.fields.raw, w), distance, true);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(fuzzy), 2.0)),
-                ));
+                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.fields.raw, w), distance, true);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 2.0))));
             }
         }
         if !expanded.is_empty() {
@@ -199,19 +169,11 @@ impl SearchIndex {
             let t = Term::from_field_text(self.fields.apps, w);
             clauses.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(t, IndexRecordOption::Basic)),
-                    1.0,
-                )),
+                Box::new(BoostQuery::new(Box::new(TermQuery::new(t, IndexRecordOption::Basic)), 1.0)),
             ));
         }
         let combined = BooleanQuery::new(clauses);
-        let top = searcher
-            .search(
-                &combined,
-                &TopDocs::with_limit(limit.max(10)).order_by_score(),
-            )
-            .unwrap_or_default();
+        let top = searcher.search(&combined, &TopDocs::with_limit(limit.max(10)).order_by_score()).unwrap_or_default();
         let mut hits: Vec<Hit> = top
             .into_iter()
             .filter_map(|(score, addr)| {
@@ -239,7 +201,7 @@ impl SearchIndex {
 
 impl SearchIndex {
     /// Articles whose error texts share words with the query (at most 50).
-    fn error_candidates<'a>(&self, kb: &'a Kb, words: &std::collections::BTreeSet<String>) -> Vec<&'a Article> {
+    fn error_candidates<'a>(&self, kb: &'a Kb, words: &[String]) -> Vec<&'a Article> {
         let parser = QueryParser::for_index(&self.index, vec![self.fields.errors]);
         let text: Vec<&str> = words.iter().map(String::as_str).collect();
         let (query, _) = parser.parse_query_lenient(&text.join(" "));
@@ -266,25 +228,13 @@ fn hit(a: &Article, score: f32, words: &[String]) -> Hit {
 }
 
 fn index_error(e: tantivy::TantivyError) -> Error {
-    Error::new(
-        format!("search index: {e}"),
-        "remove certhelp's cache directory (~/.cache/certhelp) and try again",
-    )
+    Error::new(format!("search index: {e}"), "remove certhelp's cache directory (~/.cache/certhelp) and try again")
 }
 
 fn add_articles(kb: &Kb, index: &Index, f: &Fields) -> Result<()> {
-    let mut writer = index
-        .writer_with_num_threads(1, 50_000_000)
-        .map_err(index_error)?;
+    let mut writer = index.writer_with_num_threads(1, 50_000_000).map_err(index_error)?;
     for a in kb.articles() {
-        let raw = format!(
-            "{} {} {} {} {}",
-            a.title,
-            a.summary,
-            a.synonyms.join(" "),
-            a.errors.join(" "),
-            a.body
-        );
+        let raw = format!("{} {} {} {} {}", a.title, a.summary, a.synonyms.join(" "), a.errors.join(" "), a.body);
         writer
             .add_document(doc!(
                 f.id => a.id.clone(),
@@ -312,15 +262,8 @@ fn build_in_ram(kb: &Kb, schema: &Schema, f: &Fields) -> Result<Index> {
 /// Builds into a sibling temporary directory and renames it into place, so
 /// a concurrent or interrupted build never leaves a half index behind.
 fn build_cached(kb: &Kb, dir: &Path, schema: &Schema, f: &Fields) -> Result<Index> {
-    let io = |e: std::io::Error| {
-        Error::new(
-            format!("search cache: {e}"),
-            "check that ~/.cache is writable",
-        )
-    };
-    let parent = dir
-        .parent()
-        .ok_or_else(|| io(std::io::Error::other("no parent")))?;
+    let io = |e: std::io::Error| Error::new(format!("search cache: {e}"), "check that ~/.cache is writable");
+    let parent = dir.parent().ok_or_else(|| io(std::io::Error::other("no parent")))?;
     std::fs::create_dir_all(parent).map_err(io)?;
     let tmp = parent.join(format!(
         ".tmp-{}-{}",
@@ -358,8 +301,8 @@ fn build_cached(kb: &Kb, dir: &Path, schema: &Schema, f: &Fields) -> Result<Inde
 /// Lower-case words of a query, without stop words.
 fn query_words(query: &str) -> Vec<String> {
     const STOP: &[&str] = &[
-        "a", "an", "the", "my", "to", "of", "in", "on", "for", "and", "or", "i", "how", "do", "is",
-        "it", "with", "from", "into", "me", "can", "what", "pls", "please", "need", "want",
+        "a", "an", "the", "my", "to", "of", "in", "on", "for", "and", "or", "i", "how", "do", "is", "it", "with",
+        "from", "into", "me", "can", "what", "pls", "please", "need", "want",
     ];
     let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
     let mut words: Vec<String> = lowered
@@ -371,7 +314,8 @@ fn query_words(query: &str) -> Vec<String> {
     words
 }
 
-/// Words too common in certificate talk to show that an error was quoted.
+/// Words too common in certificate talk to show that an error was quoted:
+/// a question that shares only these with an error text is not a paste.
 const GENERIC: &[&str] = &[
     "cert",
     "certs",
@@ -400,6 +344,30 @@ const GENERIC: &[&str] = &[
     "no",
     "if",
     "will",
+    "using",
+    "use",
+    "want",
+    "wants",
+    "sign",
+    "signing",
+    "signed",
+    "install",
+    "import",
+    "export",
+    "email",
+    "mail",
+    "message",
+    "messages",
+    "send",
+    "store",
+    "trusted",
+    "enter",
+    "when",
+    "which",
+    "get",
+    "does",
+    "there",
+    "here",
 ];
 
 /// How much a word shows that a text was quoted: short tokens ("40",
@@ -412,24 +380,40 @@ fn weight(w: &str) -> f32 {
     }
 }
 
+/// The distinctive words of a text, in order.
+fn distinctive(text: &str) -> Vec<String> {
+    query_words(text).into_iter().filter(|w| !GENERIC.contains(&w.as_str())).collect()
+}
+
+/// Weight of the longest run of `error`'s words that appears in `query` in
+/// the same order (a longest common subsequence): a pasted message keeps
+/// its word order, a question that merely shares words does not.
+fn quoted_weight(error: &[String], query: &[String]) -> f32 {
+    let mut dp = vec![vec![0f32; query.len() + 1]; error.len() + 1];
+    for i in 1..=error.len() {
+        for j in 1..=query.len() {
+            dp[i][j] = if error[i - 1] == query[j - 1] {
+                dp[i - 1][j - 1] + weight(&error[i - 1])
+            } else {
+                dp[i - 1][j].max(dp[i][j - 1])
+            };
+        }
+    }
+    dp[error.len()][query.len()]
+}
+
 /// Articles whose listed error texts the query quotes, best first. An
-/// error counts when the query holds most of its distinctive words; an
-/// article scores its best-quoted error, so the article that lists the
-/// whole pasted message beats one that lists a fragment. Troubleshooting
-/// articles win ties (they are about the error, others only mention it),
-/// then the article whose title shares most words with the query.
+/// error counts when the query holds most of its distinctive words in
+/// order; an article scores its best-quoted error, so the article that lists
+/// the whole pasted message beats one that lists a fragment.
+/// Troubleshooting articles win ties (they are about the error, others only
+/// mention it), then the article whose title shares most words with the
+/// query.
 ///
 /// The shipped articles are all scored; an organisation's articles only
 /// when the index names them as candidates (it holds their error texts), so
 /// a large knowledge base is not read file by file.
 pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -> Vec<&'a Article> {
-    use std::collections::BTreeSet;
-    let distinctive = |text: &str| -> BTreeSet<String> {
-        query_words(text)
-            .into_iter()
-            .filter(|w| !GENERIC.contains(&w.as_str()))
-            .collect()
-    };
     let q = distinctive(query);
     if q.len() < 2 {
         return Vec::new();
@@ -448,12 +432,8 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
         for e in &a.errors {
             let ew = distinctive(e);
             let total: f32 = ew.iter().map(|w| weight(w)).sum();
-            let common: f32 = ew
-                .iter()
-                .filter(|w| q.contains(*w))
-                .map(|w| weight(w))
-                .sum();
-            if total >= 1.5 && common >= 2.0 && common / total >= 0.6 {
+            let common = quoted_weight(&ew, &q);
+            if common >= 3.0 && common / total >= 0.6 {
                 score = score.max(common * (common / total));
             }
         }
@@ -479,19 +459,14 @@ fn snippet(a: &Article, words: &[String]) -> String {
             continue;
         }
         let lower = l.to_lowercase();
-        let n = words
-            .iter()
-            .filter(|w| w.len() > 2 && lower.contains(&**w))
-            .count();
+        let n = words.iter().filter(|w| w.len() > 2 && lower.contains(&**w)).count();
         if n > best.0 {
             best = (n, l);
         }
     }
     let plain: String = best
         .1
-        .trim_start_matches(|c: char| {
-            c == '-' || c == '*' || c == '>' || c.is_ascii_digit() || c == '.' || c == ' '
-        })
+        .trim_start_matches(|c: char| c == '-' || c == '*' || c == '>' || c.is_ascii_digit() || c == '.' || c == ' ')
         .replace("**", "")
         .replace('`', "");
     if plain.chars().count() > 160 {
@@ -508,9 +483,6 @@ mod tests {
 
     #[test]
     fn query_words_drop_stop_words() {
-        assert_eq!(
-            query_words("How do I export my cert?"),
-            vec!["export", "cert"]
-        );
+        assert_eq!(query_words("How do I export my cert?"), vec!["export", "cert"]);
     }
 }

@@ -41,11 +41,7 @@ pub const LINUX_APPS: &[NssDbApp] = &[
         name: "Chromium",
         variant: None,
         config_dirs: &[".config/chromium"],
-        binaries: &[
-            "/usr/bin/chromium",
-            "/usr/bin/chromium-browser",
-            "/usr/lib/chromium/chromium",
-        ],
+        binaries: &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium"],
         version_file: Some(".config/chromium/Last Version"),
         nssdb: SHARED_DB,
     },
@@ -89,10 +85,7 @@ pub struct FoundApp {
 
 /// The first candidate directory that holds a database.
 pub fn nssdb_dir(home: &Path, candidates: &[&str]) -> Option<PathBuf> {
-    candidates
-        .iter()
-        .map(|c| home.join(c))
-        .find(|d| crate::store::nss::db_format(d).is_some())
+    candidates.iter().map(|c| home.join(c)).find(|d| crate::store::nss::db_format(d).is_some())
 }
 
 /// Apps installed or used under `home`.
@@ -100,8 +93,7 @@ pub fn discover(home: &Path) -> Vec<FoundApp> {
     LINUX_APPS
         .iter()
         .filter(|a| {
-            a.config_dirs.iter().any(|d| home.join(d).is_dir())
-                || a.binaries.iter().any(|b| Path::new(b).exists())
+            a.config_dirs.iter().any(|d| home.join(d).is_dir()) || a.binaries.iter().any(|b| Path::new(b).exists())
         })
         .map(|a| FoundApp {
             def: *a,

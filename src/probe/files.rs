@@ -11,11 +11,7 @@ pub fn current_uid() -> Option<u32> {
     std::fs::metadata("/proc/self")
         .ok()
         .map(|m| m.uid())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .and_then(|h| std::fs::metadata(h).ok())
-                .map(|m| m.uid())
-        })
+        .or_else(|| std::env::var_os("HOME").and_then(|h| std::fs::metadata(h).ok()).map(|m| m.uid()))
 }
 
 #[cfg(not(unix))]
@@ -44,9 +40,7 @@ pub fn not_writable(file: &Path, _uid: Option<u32>) -> Option<Option<u32>> {
 /// A Mozilla profile is open when its `lock` symlink exists (it is removed
 /// on exit; `.parentlock` stays and says nothing). Chrome: `SingletonLock`.
 pub fn profile_locked(dir: &Path) -> bool {
-    ["lock", "SingletonLock"]
-        .iter()
-        .any(|f| std::fs::symlink_metadata(dir.join(f)).is_ok())
+    ["lock", "SingletonLock"].iter().any(|f| std::fs::symlink_metadata(dir.join(f)).is_ok())
 }
 
 /// pcscd listens on this socket when it runs (or is socket-activated).

@@ -38,31 +38,19 @@ pub struct ProbeOptions {
 
 impl Default for ProbeOptions {
     fn default() -> Self {
-        ProbeOptions {
-            home: None,
-            read_stores: true,
-            load_modules: true,
-            now: None,
-        }
+        ProbeOptions { home: None, read_stores: true, load_modules: true, now: None }
     }
 }
 
 impl ProbeOptions {
     /// Cheap probe for planning: apps and stores, no database, no module.
     pub fn quick() -> Self {
-        ProbeOptions {
-            read_stores: false,
-            load_modules: false,
-            ..Default::default()
-        }
+        ProbeOptions { read_stores: false, load_modules: false, ..Default::default() }
     }
 }
 
 fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// Store id of an NSS database directory.
@@ -79,18 +67,12 @@ struct Timer {
 
 impl Timer {
     fn new() -> Timer {
-        Timer {
-            on: std::env::var_os("CERTHELP_PROBE_TIMINGS").is_some(),
-            last: std::time::Instant::now(),
-        }
+        Timer { on: std::env::var_os("CERTHELP_PROBE_TIMINGS").is_some(), last: std::time::Instant::now() }
     }
     fn lap(&mut self, phase: &str) {
         if self.on {
             let now = std::time::Instant::now();
-            eprintln!(
-                "probe-timing {phase}: {:.2} ms",
-                (now - self.last).as_secs_f64() * 1000.0
-            );
+            eprintln!("probe-timing {phase}: {:.2} ms", (now - self.last).as_secs_f64() * 1000.0);
             self.last = now;
         }
     }
@@ -99,23 +81,14 @@ impl Timer {
 /// Look at the machine.
 pub fn collect(opts: &ProbeOptions) -> Env {
     let mut timer = Timer::new();
-    let home = opts
-        .home
-        .clone()
-        .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("."));
-    let xdg = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute());
+    let home =
+        opts.home.clone().or_else(|| std::env::var_os("HOME").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("."));
+    let xdg = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
     let now = opts.now.unwrap_or_else(now_secs);
     let uid = files::current_uid();
     let os = Os::current();
 
-    let mut env = Env {
-        schema: crate::env::SCHEMA_VERSION,
-        os: os::collect(),
-        ..Default::default()
-    };
+    let mut env = Env { schema: crate::env::SCHEMA_VERSION, os: os::collect(), ..Default::default() };
     timer.lap("os (sysinfo)");
     let mut modset = modules::ModuleSet::default();
     // Directories to open, by store index.
@@ -143,8 +116,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
                 modset.add(m, None, "pkcs11.txt");
             }
             if root.app == "thunderbird" {
-                env.mail_identities
-                    .extend(identities(&p.path, &store.id, root.app));
+                env.mail_identities.extend(identities(&p.path, &store.id, root.app));
             }
             app.stores.push(store.id.clone());
             if let Some(f) = format {
@@ -153,10 +125,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
             env.stores.push(store);
         }
         if profiles.is_empty() {
-            env.warnings.push(format!(
-                "{}: profiles.ini lists no profile (start the app once; see TS2011)",
-                root.name
-            ));
+            env.warnings.push(format!("{}: profiles.ini lists no profile (start the app once; see TS2011)", root.name));
         }
         env.apps.push(app);
     }
@@ -219,10 +188,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
         }
         for m in &s.modules {
             if is_token_module(m) && p11kit.contains(&modules::module_key(m)) {
-                let issue = StoreIssue::DuplicateModule {
-                    module: m.clone(),
-                    count: 2,
-                };
+                let issue = StoreIssue::DuplicateModule { module: m.clone(), count: 2 };
                 if !s.issues.contains(&issue) {
                     s.issues.push(issue);
                 }
@@ -250,8 +216,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
             }
         }
     } else if !nss_dirs.is_empty() {
-        env.warnings
-            .push("certificate databases not opened (quick probe)".into());
+        env.warnings.push("certificate databases not opened (quick probe)".into());
     }
 
     timer.lap("NSS databases (softoken)");
@@ -273,8 +238,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
             match ft.certs {
                 Ok(certs) => {
                     store.readable = true;
-                    env.certificates
-                        .extend(certificates(&store.id, &certs, now));
+                    env.certificates.extend(certificates(&store.id, &certs, now));
                 }
                 Err(e) => store.error = Some(e),
             }
@@ -291,13 +255,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
 }
 
 /// A Mozilla profile as a store: format, prefs, module list, file facts.
-fn mozilla_store(
-    dir: &Path,
-    app: &str,
-    profile: &str,
-    default: bool,
-    uid: Option<u32>,
-) -> (Store, Option<DbFormat>) {
+fn mozilla_store(dir: &Path, app: &str, profile: &str, default: bool, uid: Option<u32>) -> (Store, Option<DbFormat>) {
     let (mut store, format) = nss_dir_store(dir, Some(app), profile, uid);
     store.default = default;
     let mut prefs = Vec::new();
@@ -313,20 +271,11 @@ fn mozilla_store(
 }
 
 /// Any NSS directory as a store (without reading certificates yet).
-fn nss_dir_store(
-    dir: &Path,
-    app: Option<&str>,
-    profile: &str,
-    uid: Option<u32>,
-) -> (Store, Option<DbFormat>) {
+fn nss_dir_store(dir: &Path, app: Option<&str>, profile: &str, uid: Option<u32>) -> (Store, Option<DbFormat>) {
     let format = nss::db_format(dir);
     let mut store = Store {
         id: nss_store_id(dir),
-        kind: if format == Some(DbFormat::Dbm) {
-            StoreKind::NssDbm
-        } else {
-            StoreKind::Nss
-        },
+        kind: if format == Some(DbFormat::Dbm) { StoreKind::NssDbm } else { StoreKind::Nss },
         app: app.map(str::to_string),
         profile: Some(profile.to_string()),
         path: Some(dir.display().to_string()),
@@ -353,10 +302,7 @@ fn nss_dir_store(
         }
         for (_, lib, n) in counts {
             if n > 1 {
-                store.issues.push(StoreIssue::DuplicateModule {
-                    module: lib,
-                    count: n,
-                });
+                store.issues.push(StoreIssue::DuplicateModule { module: lib, count: n });
             }
         }
     }
@@ -367,10 +313,7 @@ fn nss_dir_store(
     for f in files {
         let p = dir.join(f);
         if let Some(owner) = files::not_writable(&p, uid) {
-            store.issues.push(StoreIssue::NotWritable {
-                file: p.display().to_string(),
-                owner_uid: owner,
-            });
+            store.issues.push(StoreIssue::NotWritable { file: p.display().to_string(), owner_uid: owner });
         }
     }
     (store, format)
@@ -405,15 +348,9 @@ fn identities(dir: &Path, store: &str, app: &str) -> Vec<MailIdentity> {
 /// End-entity certificates of one store, classified, with their chains
 /// checked against that store's CA certificates.
 pub fn certificates(store: &str, listed: &[StoredCert], now: i64) -> Vec<Certificate> {
-    let parsed: Vec<(&StoredCert, cert::CertInfo)> = listed
-        .iter()
-        .filter_map(|s| cert::parse(&s.der).ok().map(|i| (s, i)))
-        .collect();
-    let pool: Vec<cert::CertInfo> = parsed
-        .iter()
-        .filter(|(_, i)| i.is_ca)
-        .map(|(_, i)| i.clone())
-        .collect();
+    let parsed: Vec<(&StoredCert, cert::CertInfo)> =
+        listed.iter().filter_map(|s| cert::parse(&s.der).ok().map(|i| (s, i))).collect();
+    let pool: Vec<cert::CertInfo> = parsed.iter().filter(|(_, i)| i.is_ca).map(|(_, i)| i.clone()).collect();
     parsed
         .iter()
         .filter(|(_, i)| !i.is_ca)
@@ -452,8 +389,7 @@ pub fn certificates(store: &str, listed: &[StoredCert], now: i64) -> Vec<Certifi
 /// `dbkey:<base64>`) name this certificate?
 pub fn identity_names(cfg: &str, c: &Certificate) -> bool {
     match cfg.strip_prefix("dbkey:") {
-        Some(k) => mozilla::dbkey_serial(k)
-            .is_some_and(|s| s.eq_ignore_ascii_case(c.serial.trim_start_matches('0'))),
+        Some(k) => mozilla::dbkey_serial(k).is_some_and(|s| s.eq_ignore_ascii_case(c.serial.trim_start_matches('0'))),
         None => c.nickname.as_deref() == Some(cfg),
     }
 }
@@ -488,25 +424,18 @@ pub fn mark_personal(env: &mut Env) {
 
 /// `certhelp probe [--json] [--redact]`: print, and exit 0 when personal
 /// certificates were found, 1 when none.
-pub fn command(json: bool, redact: bool) -> Result<i32, crate::error::Error> {
+pub fn command(json: bool, redact: bool) -> Result<(String, i32), crate::error::Error> {
     let mut env = collect(&ProbeOptions::default());
     if redact {
         env = redact::redact(&env);
     }
     let out = if json {
         serde_json::to_string_pretty(&env).map_err(|e| {
-            crate::error::Error::new(
-                format!("cannot write the probe as JSON: {e}"),
-                "report this as a bug",
-            )
+            crate::error::Error::new(format!("cannot write the probe as JSON: {e}"), "report this as a bug")
         })? + "\n"
     } else {
         report::render(&env)
     };
-    print!("{out}");
-    Ok(if env.personal_certificates().next().is_some() {
-        0
-    } else {
-        1
-    })
+    let code = if env.personal_certificates().next().is_some() { 0 } else { 1 };
+    Ok((out, code))
 }

@@ -16,12 +16,8 @@ pub const P11KIT_SYSTEM_DIRS: &[&str] = &["/usr/share/p11-kit/modules", "/etc/pk
 pub const P11KIT_USER_DIR: &str = ".config/pkcs11/modules";
 
 /// Where p11-kit resolves a bare `module:` file name.
-pub const P11KIT_MODULE_DIRS: &[&str] = &[
-    "/usr/lib/x86_64-linux-gnu/pkcs11",
-    "/usr/lib/aarch64-linux-gnu/pkcs11",
-    "/usr/lib64/pkcs11",
-    "/usr/lib/pkcs11",
-];
+pub const P11KIT_MODULE_DIRS: &[&str] =
+    &["/usr/lib/x86_64-linux-gnu/pkcs11", "/usr/lib/aarch64-linux-gnu/pkcs11", "/usr/lib64/pkcs11", "/usr/lib/pkcs11"];
 
 /// Well-known vendor module paths (vendor name, path).
 pub const WELL_KNOWN: &[(&str, &str)] = &[
@@ -39,10 +35,7 @@ pub const WELL_KNOWN: &[(&str, &str)] = &[
     ("ActivClient", "/usr/lib/libacpkcs211.so"),
     ("ActivClient", "/usr/lib64/libacpkcs211.so"),
     ("SoftHSM", "/usr/lib/softhsm/libsofthsm2.so"),
-    (
-        "SoftHSM",
-        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-    ),
+    ("SoftHSM", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"),
     ("SoftHSM", "/usr/lib64/pkcs11/libsofthsm2.so"),
 ];
 
@@ -74,9 +67,7 @@ pub fn resolve_p11kit(module: &str) -> String {
 
 /// The identity of a module file: its canonical path when it exists.
 pub fn module_key(path: &str) -> String {
-    std::fs::canonicalize(path)
-        .map(|p| p.to_string_lossy().to_string())
-        .unwrap_or_else(|_| path.to_string())
+    std::fs::canonicalize(path).map(|p| p.to_string_lossy().to_string()).unwrap_or_else(|_| path.to_string())
 }
 
 /// Modules, one entry per library file: the first source that names a file
@@ -109,11 +100,7 @@ impl ModuleSet {
 
     /// Canonical keys of modules from p11-kit configuration.
     pub fn p11kit_keys(&self) -> Vec<String> {
-        self.modules
-            .iter()
-            .filter(|m| m.source == "p11-kit")
-            .map(|m| module_key(&m.path))
-            .collect()
+        self.modules.iter().filter(|m| m.source == "p11-kit").map(|m| module_key(&m.path)).collect()
     }
 }
 
@@ -131,10 +118,7 @@ pub fn configured(home: &Path, set: &mut ModuleSet) {
             .collect();
         files.sort();
         for f in files {
-            if let Some(m) = std::fs::read_to_string(&f)
-                .ok()
-                .and_then(|t| parse_p11kit_module(&t))
-            {
+            if let Some(m) = std::fs::read_to_string(&f).ok().and_then(|t| parse_p11kit_module(&t)) {
                 let name = f.file_stem().map(|s| s.to_string_lossy().to_string());
                 set.add(&resolve_p11kit(&m), name, "p11-kit");
             }
@@ -177,11 +161,7 @@ pub fn load_tokens(modules: &mut [Module]) -> Vec<FoundToken> {
         };
         m.loaded = Some(true);
         if std::env::var_os("CERTHELP_PROBE_TIMINGS").is_some() {
-            eprintln!(
-                "probe-timing   load+C_Initialize {}: {:.2} ms",
-                m.path,
-                t0.elapsed().as_secs_f64() * 1000.0
-            );
+            eprintln!("probe-timing   load+C_Initialize {}: {:.2} ms", m.path, t0.elapsed().as_secs_f64() * 1000.0);
         }
         let tokens = match loaded.tokens() {
             Ok(t) => t,
@@ -210,10 +190,7 @@ pub fn load_tokens(modules: &mut [Module]) -> Vec<FoundToken> {
                 user_pin_locked: info.user_pin_locked(),
                 user_pin_initialized: info.user_pin_initialized(),
             };
-            let certs = loaded
-                .list(slot, None)
-                .map(|l| l.certs)
-                .map_err(|e| e.to_string());
+            let certs = loaded.list(slot, None).map(|l| l.certs).map_err(|e| e.to_string());
             out.push(FoundToken { token, certs });
         }
     }

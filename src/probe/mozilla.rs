@@ -20,94 +20,34 @@ pub struct ProfileRoot {
     pub dir: &'static str,
 }
 
-const fn root(
-    app: &'static str,
-    name: &'static str,
-    variant: &'static str,
-    dir: &'static str,
-) -> ProfileRoot {
-    ProfileRoot {
-        app,
-        name,
-        variant,
-        dir,
-    }
+const fn root(app: &'static str, name: &'static str, variant: &'static str, dir: &'static str) -> ProfileRoot {
+    ProfileRoot { app, name, variant, dir }
 }
 
 /// Linux profile roots (pitfall 11: ESR, snap, flatpak, XDG for 147+).
 pub const LINUX_ROOTS: &[ProfileRoot] = &[
     root("firefox", "Firefox", "release", ".mozilla/firefox"),
     root("firefox", "Firefox ESR", "esr", ".mozilla/firefox-esr"),
-    root(
-        "firefox",
-        "Firefox (snap)",
-        "snap",
-        "snap/firefox/common/.mozilla/firefox",
-    ),
-    root(
-        "firefox",
-        "Firefox (flatpak)",
-        "flatpak",
-        ".var/app/org.mozilla.firefox/.mozilla/firefox",
-    ),
+    root("firefox", "Firefox (snap)", "snap", "snap/firefox/common/.mozilla/firefox"),
+    root("firefox", "Firefox (flatpak)", "flatpak", ".var/app/org.mozilla.firefox/.mozilla/firefox"),
     // Firefox 147+ follows XDG; `$XDG_CONFIG_HOME` replaces `.config`.
     root("firefox", "Firefox", "xdg", ".config/mozilla/firefox"),
     root("thunderbird", "Thunderbird", "release", ".thunderbird"),
-    root(
-        "thunderbird",
-        "Thunderbird (snap)",
-        "snap",
-        "snap/thunderbird/common/.thunderbird",
-    ),
-    root(
-        "thunderbird",
-        "Thunderbird (flatpak)",
-        "flatpak",
-        ".var/app/org.mozilla.Thunderbird/.thunderbird",
-    ),
+    root("thunderbird", "Thunderbird (snap)", "snap", "snap/thunderbird/common/.thunderbird"),
+    root("thunderbird", "Thunderbird (flatpak)", "flatpak", ".var/app/org.mozilla.Thunderbird/.thunderbird"),
     root("netscape", "SeaMonkey", "seamonkey", ".mozilla/seamonkey"),
 ];
 
 pub const MACOS_ROOTS: &[ProfileRoot] = &[
-    root(
-        "firefox",
-        "Firefox",
-        "release",
-        "Library/Application Support/Firefox",
-    ),
-    root(
-        "thunderbird",
-        "Thunderbird",
-        "release",
-        "Library/Thunderbird",
-    ),
-    root(
-        "netscape",
-        "SeaMonkey",
-        "seamonkey",
-        "Library/Application Support/SeaMonkey",
-    ),
+    root("firefox", "Firefox", "release", "Library/Application Support/Firefox"),
+    root("thunderbird", "Thunderbird", "release", "Library/Thunderbird"),
+    root("netscape", "SeaMonkey", "seamonkey", "Library/Application Support/SeaMonkey"),
 ];
 
 pub const WINDOWS_ROOTS: &[ProfileRoot] = &[
-    root(
-        "firefox",
-        "Firefox",
-        "release",
-        "AppData/Roaming/Mozilla/Firefox",
-    ),
-    root(
-        "thunderbird",
-        "Thunderbird",
-        "release",
-        "AppData/Roaming/Thunderbird",
-    ),
-    root(
-        "netscape",
-        "SeaMonkey",
-        "seamonkey",
-        "AppData/Roaming/Mozilla/SeaMonkey",
-    ),
+    root("firefox", "Firefox", "release", "AppData/Roaming/Mozilla/Firefox"),
+    root("thunderbird", "Thunderbird", "release", "AppData/Roaming/Thunderbird"),
+    root("netscape", "SeaMonkey", "seamonkey", "AppData/Roaming/Mozilla/SeaMonkey"),
 ];
 
 pub fn roots(os: Os) -> &'static [ProfileRoot] {
@@ -141,25 +81,14 @@ pub fn parse_profiles_ini(text: &str, base: &Path) -> Vec<ProfileEntry> {
             continue;
         }
         if let Some(n) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            sections.push(Section {
-                name: n.to_string(),
-                keys: Vec::new(),
-            });
+            sections.push(Section { name: n.to_string(), keys: Vec::new() });
         } else if let (Some(s), Some((k, v))) = (sections.last_mut(), line.split_once('=')) {
             s.keys.push((k.trim().to_string(), v.trim().to_string()));
         }
     }
-    let get = |s: &Section, k: &str| {
-        s.keys
-            .iter()
-            .find(|(kk, _)| kk.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v.clone())
-    };
-    let install_defaults: Vec<String> = sections
-        .iter()
-        .filter(|s| s.name.starts_with("Install"))
-        .filter_map(|s| get(s, "Default"))
-        .collect();
+    let get = |s: &Section, k: &str| s.keys.iter().find(|(kk, _)| kk.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
+    let install_defaults: Vec<String> =
+        sections.iter().filter(|s| s.name.starts_with("Install")).filter_map(|s| get(s, "Default")).collect();
 
     let mut out = Vec::new();
     for s in sections.iter().filter(|s| s.name.starts_with("Profile")) {
@@ -176,11 +105,7 @@ pub fn parse_profiles_ini(text: &str, base: &Path) -> Vec<ProfileEntry> {
         } else {
             install_defaults.contains(&path)
         };
-        out.push(ProfileEntry {
-            name: get(s, "Name").unwrap_or_else(|| path.clone()),
-            path: full,
-            default,
-        });
+        out.push(ProfileEntry { name: get(s, "Name").unwrap_or_else(|| path.clone()), path: full, default });
     }
     if out.len() == 1 {
         out[0].default = true;
@@ -231,10 +156,7 @@ pub fn parse_prefs(text: &str) -> Vec<(String, PrefValue)> {
                 None => continue,
             }
         } else {
-            let tok: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-                .collect();
+            let tok: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
             match tok.as_str() {
                 "true" => PrefValue::Bool(true),
                 "false" => PrefValue::Bool(false),
@@ -308,10 +230,7 @@ pub fn parse_pkcs11_txt(text: &str) -> Vec<ModuleEntry> {
             if let Some(m) = cur.take() {
                 out.push(m);
             }
-            cur = Some(ModuleEntry {
-                name: None,
-                library: v.trim().to_string(),
-            });
+            cur = Some(ModuleEntry { name: None, library: v.trim().to_string() });
         } else if let Some(v) = l.strip_prefix("name=") {
             if let Some(m) = cur.as_mut() {
                 m.name = Some(v.trim().to_string());
@@ -419,11 +338,7 @@ pub struct FoundProfile {
 /// Read each root's profiles.ini under `home` (and `xdg_config` for the
 /// `.config/...` root). Returns the roots that exist (app installed or
 /// used) and their profiles.
-pub fn discover(
-    home: &Path,
-    xdg_config: Option<&Path>,
-    os: Os,
-) -> Vec<(ProfileRoot, PathBuf, Vec<ProfileEntry>)> {
+pub fn discover(home: &Path, xdg_config: Option<&Path>, os: Os) -> Vec<(ProfileRoot, PathBuf, Vec<ProfileEntry>)> {
     let mut out = Vec::new();
     for r in roots(os) {
         let dir = match (r.dir.strip_prefix(".config/"), xdg_config) {
@@ -475,10 +390,7 @@ Version=2
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].name, "default");
         assert!(!p[0].default);
-        assert_eq!(
-            p[1].path,
-            Path::new("/h/.mozilla/firefox/Profiles/abcd.default-release")
-        );
+        assert_eq!(p[1].path, Path::new("/h/.mozilla/firefox/Profiles/abcd.default-release"));
         assert!(p[1].default);
         assert_eq!(p[2].path, Path::new("/srv/profiles/work"));
     }
@@ -511,14 +423,8 @@ user_pref("security.nocertdb", false);
         assert_eq!(ids.len(), 2);
         assert_eq!(ids[0].0, "id1");
         assert_eq!(ids[0].2.as_deref(), Some("Jane's \"ECA\" ID"));
-        assert_eq!(
-            ids[1].3.as_deref(),
-            Some("dbkey:AAAAAAAAAAAAAAACAAAAAxI0MAEA")
-        );
-        assert_eq!(
-            dbkey_serial("AAAAAAAAAAAAAAACAAAAAxI0MAEA").as_deref(),
-            Some("1234")
-        );
+        assert_eq!(ids[1].3.as_deref(), Some("dbkey:AAAAAAAAAAAAAAACAAAAAxI0MAEA"));
+        assert_eq!(dbkey_serial("AAAAAAAAAAAAAAACAAAAAxI0MAEA").as_deref(), Some("1234"));
     }
 
     #[test]
@@ -534,10 +440,7 @@ user_pref("security.nocertdb", false);
     #[test]
     fn compat() {
         assert_eq!(
-            parse_compat_version(
-                "[Compatibility]\nLastVersion=128.5.0_20241119000000/20241119000000\n"
-            )
-            .as_deref(),
+            parse_compat_version("[Compatibility]\nLastVersion=128.5.0_20241119000000/20241119000000\n").as_deref(),
             Some("128.5.0")
         );
     }

@@ -12,26 +12,10 @@ use std::path::Path;
 /// (app id, name, install paths; `~` = the home directory).
 pub const MACOS_APPS: &[(&str, &str, &[&str])] = &[
     ("safari", "Safari", &["/Applications/Safari.app"]),
-    (
-        "chrome",
-        "Google Chrome",
-        &["/Applications/Google Chrome.app"],
-    ),
-    (
-        "edge",
-        "Microsoft Edge",
-        &["/Applications/Microsoft Edge.app"],
-    ),
-    (
-        "outlook",
-        "Microsoft Outlook",
-        &["/Applications/Microsoft Outlook.app"],
-    ),
-    (
-        "apple-mail",
-        "Apple Mail",
-        &["/System/Applications/Mail.app", "/Applications/Mail.app"],
-    ),
+    ("chrome", "Google Chrome", &["/Applications/Google Chrome.app"]),
+    ("edge", "Microsoft Edge", &["/Applications/Microsoft Edge.app"]),
+    ("outlook", "Microsoft Outlook", &["/Applications/Microsoft Outlook.app"]),
+    ("apple-mail", "Apple Mail", &["/System/Applications/Mail.app", "/Applications/Mail.app"]),
 ];
 
 pub const WINDOWS_APPS: &[(&str, &str, &[&str])] = &[
@@ -43,11 +27,7 @@ pub const WINDOWS_APPS: &[(&str, &str, &[&str])] = &[
             "~/AppData/Local/Google/Chrome/Application/chrome.exe",
         ],
     ),
-    (
-        "edge",
-        "Microsoft Edge",
-        &["C:/Program Files (x86)/Microsoft/Edge/Application/msedge.exe"],
-    ),
+    ("edge", "Microsoft Edge", &["C:/Program Files (x86)/Microsoft/Edge/Application/msedge.exe"]),
     (
         "outlook",
         "Microsoft Outlook",
@@ -61,16 +41,8 @@ pub const WINDOWS_APPS: &[(&str, &str, &[&str])] = &[
 /// Add the OS store and the apps that use it.
 pub fn collect(home: &Path, env: &mut Env) {
     let (os_store, kind, table) = match env.os.id {
-        Os::Macos => (
-            crate::store::keychain::STORE_ID,
-            StoreKind::Keychain,
-            MACOS_APPS,
-        ),
-        Os::Windows => (
-            crate::store::windows::STORE_ID,
-            StoreKind::Windows,
-            WINDOWS_APPS,
-        ),
+        Os::Macos => (crate::store::keychain::STORE_ID, StoreKind::Keychain, MACOS_APPS),
+        Os::Windows => (crate::store::windows::STORE_ID, StoreKind::Windows, WINDOWS_APPS),
         Os::Linux => return,
     };
     env.stores.push(Store {

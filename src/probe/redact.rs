@@ -126,14 +126,8 @@ mod tests {
         assert_eq!(c.nickname.as_deref(), Some("Person 2's ORC ECA 6 ID"));
         assert_eq!(c.issuer, "CN=ORC ECA 6");
         assert_eq!(c.serial, "<serial>");
-        assert_eq!(
-            r.mail_identities[0].email.as_deref(),
-            Some("user1@example.invalid")
-        );
-        assert_eq!(
-            r.mail_identities[0].signing_cert.as_deref(),
-            Some("dbkey:<redacted>")
-        );
+        assert_eq!(r.mail_identities[0].email.as_deref(), Some("user1@example.invalid"));
+        assert_eq!(r.mail_identities[0].signing_cert.as_deref(), Some("dbkey:<redacted>"));
         assert_eq!(redact_str("/home/jane/x", &[], "/home/jane"), "~/x");
     }
 }

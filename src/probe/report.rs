@@ -13,10 +13,7 @@ pub fn render(env: &Env) -> String {
         os.name.as_deref().unwrap_or(os.id.display()),
         os.version.as_deref().unwrap_or(""),
         os.arch.as_deref().unwrap_or("?"),
-        os.kernel
-            .as_deref()
-            .map(|k| format!(", kernel {k}"))
-            .unwrap_or_default()
+        os.kernel.as_deref().map(|k| format!(", kernel {k}")).unwrap_or_default()
     );
 
     let _ = writeln!(o, "\nApps:");
@@ -28,10 +25,7 @@ pub fn render(env: &Env) -> String {
             o,
             "  {}{}  [{}]",
             a.name,
-            a.version
-                .as_deref()
-                .map(|v| format!(" {v}"))
-                .unwrap_or_default(),
+            a.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default(),
             a.id
         );
     }
@@ -51,17 +45,10 @@ pub fn render(env: &Env) -> String {
         let _ = writeln!(
             o,
             "  {}{} {}{}",
-            s.app
-                .as_deref()
-                .map(|a| format!("{a}: "))
-                .unwrap_or_default(),
+            s.app.as_deref().map(|a| format!("{a}: ")).unwrap_or_default(),
             s.profile.as_deref().unwrap_or(""),
             s.path.as_deref().unwrap_or(&s.id),
-            if flags.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", flags.join(", "))
-            }
+            if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) }
         );
         if let Some(e) = &s.error {
             let _ = writeln!(o, "      cannot read: {e}");
@@ -101,20 +88,12 @@ pub fn render(env: &Env) -> String {
                 t.manufacturer,
                 t.model,
                 t.serial,
-                if pin.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", pin.join(", "))
-                }
+                if pin.is_empty() { String::new() } else { format!(" {}", pin.join(", ")) }
             );
         }
     }
     if let Some(p) = env.pcscd_running {
-        let _ = writeln!(
-            o,
-            "\nSmart-card service (pcscd): {}",
-            if p { "running" } else { "not running" }
-        );
+        let _ = writeln!(o, "\nSmart-card service (pcscd): {}", if p { "running" } else { "not running" });
     }
 
     let personal: Vec<_> = env.personal_certificates().collect();
@@ -144,11 +123,7 @@ pub fn render(env: &Env) -> String {
             o,
             "      expires: {} ({})",
             c.not_after,
-            if c.expired {
-                "EXPIRED".to_string()
-            } else {
-                format!("{} days left", c.days_left)
-            }
+            if c.expired { "EXPIRED".to_string() } else { format!("{} days left", c.days_left) }
         );
         let _ = writeln!(
             o,
@@ -194,9 +169,7 @@ pub fn issue_text(i: &StoreIssue) -> String {
     match i {
         StoreIssue::NotWritable { file, owner_uid } => format!(
             "{file} is not writable by you{}",
-            owner_uid
-                .map(|u| format!(" (owned by uid {u})"))
-                .unwrap_or_default()
+            owner_uid.map(|u| format!(" (owned by uid {u})")).unwrap_or_default()
         ),
         StoreIssue::NoCertDb => "security.nocertdb is true: the app keeps no certificates".into(),
         StoreIssue::DuplicateModule { module, count } => {

@@ -12,10 +12,7 @@ use super::{CertStore, Listing, Pin, StoreError};
 pub const STORE_ID: &str = "keychain";
 
 /// Known keychain files relative to `$HOME` (for the probe's store list).
-pub const KEYCHAIN_FILES: &[&str] = &[
-    "Library/Keychains/login.keychain-db",
-    "Library/Keychains/login.keychain",
-];
+pub const KEYCHAIN_FILES: &[&str] = &["Library/Keychains/login.keychain-db", "Library/Keychains/login.keychain"];
 
 pub struct KeychainStore;
 

@@ -149,9 +149,7 @@ pub trait CertStore {
     /// [`StoreError::KeyNotExtractable`], never a bundle without its key
     /// silently.
     fn export(&mut self, _sel: &Selector, _pin: Option<&Pin>) -> Result<Bundle, StoreError> {
-        Err(StoreError::NotSupported {
-            what: format!("export from {}", self.id()),
-        })
+        Err(StoreError::NotSupported { what: format!("export from {}", self.id()) })
     }
 
     /// Add the bundle (key, certificate, then chain certificates that are
@@ -160,28 +158,14 @@ pub trait CertStore {
     /// missing). On failure nothing new remains in the store. The
     /// implementation re-lists the store afterwards and fails if the
     /// certificate or key is not there (verify after write).
-    fn import(
-        &mut self,
-        _bundle: &Bundle,
-        _label: &str,
-        _pin: Option<&Pin>,
-    ) -> Result<(), StoreError> {
-        Err(StoreError::NotSupported {
-            what: format!("import into {}", self.id()),
-        })
+    fn import(&mut self, _bundle: &Bundle, _label: &str, _pin: Option<&Pin>) -> Result<(), StoreError> {
+        Err(StoreError::NotSupported { what: format!("import into {}", self.id()) })
     }
 
     /// Remove the selected certificate (and its key with `with_key`),
     /// verified by listing again.
-    fn delete(
-        &mut self,
-        _sel: &Selector,
-        _with_key: bool,
-        _pin: Option<&Pin>,
-    ) -> Result<(), StoreError> {
-        Err(StoreError::NotSupported {
-            what: format!("delete from {}", self.id()),
-        })
+    fn delete(&mut self, _sel: &Selector, _with_key: bool, _pin: Option<&Pin>) -> Result<(), StoreError> {
+        Err(StoreError::NotSupported { what: format!("delete from {}", self.id()) })
     }
 }
 
@@ -260,42 +244,23 @@ impl std::error::Error for StoreError {}
 impl From<StoreError> for crate::error::Error {
     fn from(e: StoreError) -> Self {
         let hint = match &e {
-            StoreError::NotFound { .. } => {
-                "run `certhelp probe` to see the stores and certificates found"
-            }
-            StoreError::Ambiguous { .. } => {
-                "name one certificate (nickname, e-mail or sha256:PREFIX), or use --all"
-            }
+            StoreError::NotFound { .. } => "run `certhelp probe` to see the stores and certificates found",
+            StoreError::Ambiguous { .. } => "name one certificate (nickname, e-mail or sha256:PREFIX), or use --all",
             StoreError::AlreadyThere { .. } => "nothing to do: the store already has it",
-            StoreError::LoginRequired { .. } => {
-                "give the PIN or password with --pin-file or --pin-env"
-            }
-            StoreError::WrongPin { .. } => {
-                "check the PIN or password; tokens lock after a few wrong tries"
-            }
-            StoreError::Locked { .. } => {
-                "unlock the token with its SO PIN or the vendor's tool (see TS2016)"
-            }
-            StoreError::KeyNotExtractable { .. } => {
-                "use the token itself on the other computer (see SO28695)"
-            }
+            StoreError::LoginRequired { .. } => "give the PIN or password with --pin-file or --pin-env",
+            StoreError::WrongPin { .. } => "check the PIN or password; tokens lock after a few wrong tries",
+            StoreError::Locked { .. } => "unlock the token with its SO PIN or the vendor's tool (see TS2016)",
+            StoreError::KeyNotExtractable { .. } => "use the token itself on the other computer (see SO28695)",
             StoreError::NotSupported { .. } => "run certhelp on the computer that has this store",
-            StoreError::Module { .. } => {
-                "check the module path and that the token software is installed (see TS2016)"
-            }
-            StoreError::Pkcs11 { .. } | StoreError::Io { .. } => {
-                "run `certhelp doctor` for the store's state"
-            }
+            StoreError::Module { .. } => "check the module path and that the token software is installed (see TS2016)",
+            StoreError::Pkcs11 { .. } | StoreError::Io { .. } => "run `certhelp doctor` for the store's state",
         };
         crate::error::Error::new(e.to_string(), hint)
     }
 }
 
 /// Pick exactly one certificate: the only one when `sel` is `None`.
-pub fn select<'a>(
-    certs: &'a [StoredCert],
-    sel: Option<&Selector>,
-) -> Result<&'a StoredCert, StoreError> {
+pub fn select<'a>(certs: &'a [StoredCert], sel: Option<&Selector>) -> Result<&'a StoredCert, StoreError> {
     let matches: Vec<&StoredCert> = certs
         .iter()
         .filter(|c| match sel {
@@ -312,10 +277,7 @@ pub fn select<'a>(
             },
         }),
         many => Err(StoreError::Ambiguous {
-            candidates: many
-                .iter()
-                .map(|c| c.label.clone().unwrap_or_else(|| "(no label)".into()))
-                .collect(),
+            candidates: many.iter().map(|c| c.label.clone().unwrap_or_else(|| "(no label)".into())).collect(),
         }),
     }
 }
@@ -326,9 +288,9 @@ fn matches(c: &StoredCert, s: &Selector) -> bool {
         _ => match crate::cert::parse(&c.der) {
             Ok(i) => match s {
                 Selector::Email(e) => i.emails.iter().any(|x| x.eq_ignore_ascii_case(e)),
-                Selector::CommonName(n) => i
-                    .common_name
-                    .is_some_and(|cn| cn.to_lowercase().contains(&n.to_lowercase())),
+                Selector::CommonName(n) => {
+                    i.common_name.is_some_and(|cn| cn.to_lowercase().contains(&n.to_lowercase()))
+                }
                 Selector::Sha256Prefix(p) => i.sha256.starts_with(&p.to_ascii_lowercase()),
                 Selector::Label(_) => unreachable!(),
             },
@@ -352,29 +314,11 @@ mod tests {
     #[test]
     fn select_by_label() {
         let certs = vec![
-            StoredCert {
-                label: Some("a".into()),
-                ..Default::default()
-            },
-            StoredCert {
-                label: Some("b".into()),
-                ..Default::default()
-            },
+            StoredCert { label: Some("a".into()), ..Default::default() },
+            StoredCert { label: Some("b".into()), ..Default::default() },
         ];
-        assert!(matches!(
-            select(&certs, None),
-            Err(StoreError::Ambiguous { .. })
-        ));
-        assert_eq!(
-            select(&certs, Some(&Selector::Label("b".into())))
-                .unwrap()
-                .label
-                .as_deref(),
-            Some("b")
-        );
-        assert!(matches!(
-            select(&certs, Some(&Selector::Label("c".into()))),
-            Err(StoreError::NotFound { .. })
-        ));
+        assert!(matches!(select(&certs, None), Err(StoreError::Ambiguous { .. })));
+        assert_eq!(select(&certs, Some(&Selector::Label("b".into()))).unwrap().label.as_deref(), Some("b"));
+        assert!(matches!(select(&certs, Some(&Selector::Label("c".into()))), Err(StoreError::NotFound { .. })));
     }
 }

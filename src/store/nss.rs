@@ -98,18 +98,14 @@ pub struct NssStore {
 
 impl NssStore {
     pub fn new(id: impl Into<String>, dir: impl Into<PathBuf>) -> NssStore {
-        NssStore {
-            id: id.into(),
-            dir: dir.into(),
-        }
+        NssStore { id: id.into(), dir: dir.into() }
     }
 
     /// Open read-only and list. Fails with NotFound when the directory has
     /// no database (NSS would otherwise create one).
     pub fn list_read_only(&self, pin: Option<&Pin>) -> Result<Listing, StoreError> {
-        let format = db_format(&self.dir).ok_or_else(|| StoreError::NotFound {
-            what: format!("NSS database in {}", self.dir.display()),
-        })?;
+        let format = db_format(&self.dir)
+            .ok_or_else(|| StoreError::NotFound { what: format!("NSS database in {}", self.dir.display()) })?;
         let lib = softokn_path().ok_or_else(|| StoreError::NotSupported {
             what: "NSS soft token (libsoftokn3) is not installed; install libnss3".into(),
         })?;

@@ -52,10 +52,7 @@ impl std::fmt::Debug for Module {
 }
 
 pub(crate) fn ck_err(call: &str, e: CkError) -> StoreError {
-    StoreError::Pkcs11 {
-        call: call.into(),
-        message: short(&e),
-    }
+    StoreError::Pkcs11 { call: call.into(), message: short(&e) }
 }
 
 /// A one-line reason: cryptoki's Display of return codes is a paragraph.
@@ -76,18 +73,13 @@ impl Module {
     /// Load with a string in C_Initialize's reserved field: how NSS's
     /// softoken is told which database to open (NOTES-pkcs11).
     pub(crate) fn load_with_params(path: &str, params: &str) -> Result<Module, StoreError> {
-        let c = CString::new(params).map_err(|_| StoreError::Module {
-            module: path.into(),
-            message: "parameter string contains NUL".into(),
-        })?;
+        let c = CString::new(params)
+            .map_err(|_| StoreError::Module { module: path.into(), message: "parameter string contains NUL".into() })?;
         Self::load_inner(path, Some(c))
     }
 
     fn load_inner(path: &str, params: Option<CString>) -> Result<Module, StoreError> {
-        let merr = |e: CkError| StoreError::Module {
-            module: path.into(),
-            message: short(&e),
-        };
+        let merr = |e: CkError| StoreError::Module { module: path.into(), message: short(&e) };
         let ctx = Pkcs11::new(path).map_err(merr)?;
         let args = match &params {
             // SAFETY: the pointer stays valid as long as `Module` lives
@@ -101,11 +93,7 @@ impl Module {
             None => CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK),
         };
         ctx.initialize(args).map_err(merr)?;
-        Ok(Module {
-            ctx,
-            path: path.into(),
-            _params: params,
-        })
+        Ok(Module { ctx, path: path.into(), _params: params })
     }
 
     pub fn path(&self) -> &str {
@@ -114,10 +102,7 @@ impl Module {
 
     /// Slots that have a token, with the token's description.
     pub fn tokens(&self) -> Result<Vec<(Slot, TokenInfo)>, StoreError> {
-        let slots = self
-            .ctx
-            .get_slots_with_token()
-            .map_err(|e| ck_err("C_GetSlotList", e))?;
+        let slots = self.ctx.get_slots_with_token().map_err(|e| ck_err("C_GetSlotList", e))?;
         let mut out = Vec::new();
         for s in slots {
             match self.ctx.get_token_info(s) {
@@ -130,18 +115,13 @@ impl Module {
     }
 
     pub fn token_info(&self, slot: Slot) -> Result<TokenInfo, StoreError> {
-        self.ctx
-            .get_token_info(slot)
-            .map_err(|e| ck_err("C_GetTokenInfo", e))
+        self.ctx.get_token_info(slot).map_err(|e| ck_err("C_GetTokenInfo", e))
     }
 
     /// List the certificates on a token, logging in only with `pin`.
     pub fn list(&self, slot: Slot, pin: Option<&Pin>) -> Result<Listing, StoreError> {
         let info = self.token_info(slot)?;
-        let session = self
-            .ctx
-            .open_ro_session(slot)
-            .map_err(|e| ck_err("C_OpenSession", e))?;
+        let session = self.ctx.open_ro_session(slot).map_err(|e| ck_err("C_OpenSession", e))?;
         let login_required = info.login_required();
         let mut logged_in = false;
         if let (true, Some(pin)) = (login_required, pin) {
@@ -174,12 +154,8 @@ fn login(session: &Session, pin: &Pin, store: &str) -> Result<(), StoreError> {
         Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
         Err(CkError::Pkcs11(RvError::PinIncorrect, _))
         | Err(CkError::Pkcs11(RvError::PinInvalid, _))
-        | Err(CkError::Pkcs11(RvError::PinLenRange, _)) => Err(StoreError::WrongPin {
-            store: store.trim().into(),
-        }),
-        Err(CkError::Pkcs11(RvError::PinLocked, _)) => Err(StoreError::Locked {
-            store: store.trim().into(),
-        }),
+        | Err(CkError::Pkcs11(RvError::PinLenRange, _)) => Err(StoreError::WrongPin { store: store.trim().into() }),
+        Err(CkError::Pkcs11(RvError::PinLocked, _)) => Err(StoreError::Locked { store: store.trim().into() }),
         Err(e) => Err(ck_err("C_Login", e)),
     }
 }
@@ -190,14 +166,10 @@ pub(crate) fn list_session(session: &Session, keys_hidden: bool) -> Result<Listi
     // Always filter by class: vendor classes (NSS trust objects) make
     // get_attributes fail (NOTES-pkcs11).
     let certs = session
-        .find_objects(&[
-            Attribute::Class(ObjectClass::CERTIFICATE),
-            Attribute::CertificateType(CertificateType::X_509),
-        ])
+        .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE), Attribute::CertificateType(CertificateType::X_509)])
         .map_err(|e| ck_err("C_FindObjects", e))?;
-    let keys = session
-        .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY)])
-        .map_err(|e| ck_err("C_FindObjects", e))?;
+    let keys =
+        session.find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY)]).map_err(|e| ck_err("C_FindObjects", e))?;
 
     struct KeyFacts {
         id: Vec<u8>,
@@ -207,20 +179,9 @@ pub(crate) fn list_session(session: &Session, keys_hidden: bool) -> Result<Listi
     let mut key_facts = Vec::new();
     for k in keys {
         let attrs = session
-            .get_attributes(
-                k,
-                &[
-                    AttributeType::Id,
-                    AttributeType::Extractable,
-                    AttributeType::Sensitive,
-                ],
-            )
+            .get_attributes(k, &[AttributeType::Id, AttributeType::Extractable, AttributeType::Sensitive])
             .unwrap_or_default();
-        let mut f = KeyFacts {
-            id: Vec::new(),
-            extractable: None,
-            sensitive: None,
-        };
+        let mut f = KeyFacts { id: Vec::new(), extractable: None, sensitive: None };
         for a in attrs {
             match a {
                 Attribute::Id(v) => f.id = v,
@@ -235,22 +196,13 @@ pub(crate) fn list_session(session: &Session, keys_hidden: bool) -> Result<Listi
     let mut out = Vec::new();
     for c in certs {
         let attrs = session
-            .get_attributes(
-                c,
-                &[
-                    AttributeType::Label,
-                    AttributeType::Id,
-                    AttributeType::Value,
-                ],
-            )
+            .get_attributes(c, &[AttributeType::Label, AttributeType::Id, AttributeType::Value])
             .map_err(|e| ck_err("C_GetAttributeValue", e))?;
         let mut sc = StoredCert::default();
         for a in attrs {
             match a {
                 Attribute::Label(v) => {
-                    let l = String::from_utf8_lossy(&v)
-                        .trim_end_matches('\0')
-                        .to_string();
+                    let l = String::from_utf8_lossy(&v).trim_end_matches('\0').to_string();
                     if !l.is_empty() {
                         sc.label = Some(l);
                     }
@@ -263,11 +215,7 @@ pub(crate) fn list_session(session: &Session, keys_hidden: bool) -> Result<Listi
         if sc.der.is_empty() {
             continue;
         }
-        let key = if sc.id.is_empty() {
-            None
-        } else {
-            key_facts.iter().find(|k| k.id == sc.id)
-        };
+        let key = if sc.id.is_empty() { None } else { key_facts.iter().find(|k| k.id == sc.id) };
         match key {
             Some(k) => {
                 sc.has_private_key = Some(true);
@@ -278,11 +226,7 @@ pub(crate) fn list_session(session: &Session, keys_hidden: bool) -> Result<Listi
         }
         out.push(sc);
     }
-    Ok(Listing {
-        certs: out,
-        login_required: false,
-        logged_in: false,
-    })
+    Ok(Listing { certs: out, login_required: false, logged_in: false })
 }
 
 /// A token behind a loaded module, as a [`CertStore`].
@@ -330,12 +274,8 @@ mod tests {
 
     #[test]
     fn token_modules() {
-        assert!(is_token_module(
-            "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
-        ));
-        assert!(!is_token_module(
-            "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-trust.so"
-        ));
+        assert!(is_token_module("/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"));
+        assert!(!is_token_module("/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-trust.so"));
         assert!(!is_token_module("libnssckbi.so"));
     }
 }

@@ -15,8 +15,7 @@ use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::x509::extension::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
-    SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName, SubjectKeyIdentifier,
 };
 use openssl::x509::{X509Name, X509};
 use std::path::{Path, PathBuf};
@@ -88,10 +87,7 @@ pub struct Spec<'a> {
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 const DAY: i64 = 86_400;
@@ -100,30 +96,20 @@ pub fn make(s: Spec) -> Made {
     let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
     let mut b = X509::builder().unwrap();
     b.set_version(2).unwrap();
-    b.set_serial_number(&Asn1Integer::from_bn(&BigNum::from_u32(s.serial).unwrap()).unwrap())
-        .unwrap();
+    b.set_serial_number(&Asn1Integer::from_bn(&BigNum::from_u32(s.serial).unwrap()).unwrap()).unwrap();
     let subj = name(s.subject);
     b.set_subject_name(&subj).unwrap();
-    b.set_issuer_name(s.issuer.map(|i| i.cert.subject_name()).unwrap_or(&subj))
-        .unwrap();
+    b.set_issuer_name(s.issuer.map(|i| i.cert.subject_name()).unwrap_or(&subj)).unwrap();
     b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::from_unix(s.not_before).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::from_unix(s.not_after).unwrap())
-        .unwrap();
+    b.set_not_before(&Asn1Time::from_unix(s.not_before).unwrap()).unwrap();
+    b.set_not_after(&Asn1Time::from_unix(s.not_after).unwrap()).unwrap();
     if s.ca {
-        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-            .unwrap();
+        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap()).unwrap();
     }
-    let ski = SubjectKeyIdentifier::new()
-        .build(&b.x509v3_context(None, None))
-        .unwrap();
+    let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(None, None)).unwrap();
     b.append_extension(ski).unwrap();
     if let Some(i) = s.issuer {
-        let aki = AuthorityKeyIdentifier::new()
-            .keyid(true)
-            .build(&b.x509v3_context(Some(&i.cert), None))
-            .unwrap();
+        let aki = AuthorityKeyIdentifier::new().keyid(true).build(&b.x509v3_context(Some(&i.cert), None)).unwrap();
         b.append_extension(aki).unwrap();
     }
     if !s.ku.is_empty() {
@@ -159,15 +145,8 @@ pub fn make(s: Spec) -> Made {
             .unwrap();
         b.append_extension(san).unwrap();
     }
-    b.sign(
-        s.issuer.map(|i| &i.key).unwrap_or(&key),
-        MessageDigest::sha256(),
-    )
-    .unwrap();
-    Made {
-        cert: b.build(),
-        key,
-    }
+    b.sign(s.issuer.map(|i| &i.key).unwrap_or(&key), MessageDigest::sha256()).unwrap();
+    Made { cert: b.build(), key }
 }
 
 fn ca(cn: &str, o: &str, issuer: Option<&Made>, serial: u32) -> Made {
@@ -241,8 +220,7 @@ pub fn add_ca_pw(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Opt
     let f = work.join(format!("{}.pem", nick.replace(' ', "_")));
     std::fs::write(&f, m.pem()).unwrap();
     let mut c = Command::new("certutil");
-    c.args(["-A", "-d", &db(dir), "-n", nick, "-t", "CT,C,C", "-i"])
-        .arg(&f);
+    c.args(["-A", "-d", &db(dir), "-n", nick, "-t", "CT,C,C", "-i"]).arg(&f);
     if let Some(p) = db_password {
         let pw = work.join("dbpw");
         std::fs::write(&pw, p).unwrap();
@@ -255,25 +233,16 @@ pub fn add_ca_pw(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Opt
 pub fn add_cert_only(dir: &Path, nick: &str, m: &Made, work: &Path) {
     let f = work.join(format!("{}.pem", nick.replace(' ', "_")));
     std::fs::write(&f, m.pem()).unwrap();
-    run(Command::new("certutil")
-        .args(["-A", "-d", &db(dir), "-n", nick, "-t", ",,", "-i"])
-        .arg(&f));
+    run(Command::new("certutil").args(["-A", "-d", &db(dir), "-n", nick, "-t", ",,", "-i"]).arg(&f));
 }
 
 /// Key and certificate through a PKCS#12 file and pk12util.
 pub fn add_p12(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Option<&str>) {
-    let p12 = Pkcs12::builder()
-        .name(nick)
-        .pkey(&m.key)
-        .cert(&m.cert)
-        .build2("p12pass")
-        .unwrap();
+    let p12 = Pkcs12::builder().name(nick).pkey(&m.key).cert(&m.cert).build2("p12pass").unwrap();
     let f = work.join(format!("{}.p12", nick.replace(' ', "_")));
     std::fs::write(&f, p12.to_der().unwrap()).unwrap();
     let mut c = Command::new("pk12util");
-    c.args(["-i"])
-        .arg(&f)
-        .args(["-d", &db(dir), "-W", "p12pass"]);
+    c.args(["-i"]).arg(&f).args(["-d", &db(dir), "-W", "p12pass"]);
     match db_password {
         Some(p) => {
             let pw = work.join("dbpw");
@@ -315,13 +284,7 @@ fn build() -> Fixture {
     // encryption cert whose key is gone, + an expired identity cert).
     let eca_root = ca("ECA Root CA 4", "U.S. Government", None, 1);
     let orc = ca("ORC ECA 6", "ORC PKI", Some(&eca_root), 2);
-    let jane = [
-        ("C", "US"),
-        ("O", "U.S. Government"),
-        ("OU", "ECA"),
-        ("OU", "ORC"),
-        ("CN", "Jane Q. Doe"),
-    ];
+    let jane = [("C", "US"), ("O", "U.S. Government"), ("OU", "ECA"), ("OU", "ORC"), ("CN", "Jane Q. Doe")];
     let id = make(Spec {
         subject: &jane,
         issuer: Some(&orc),
@@ -368,18 +331,8 @@ fn build() -> Fixture {
     });
 
     // Digital ID: Class 1 root -> Individual Subscriber CA -> PNV.
-    let c1_root = ca(
-        "Class 1 Public Primary Certification Authority",
-        "VeriSign, Inc.",
-        None,
-        3,
-    );
-    let c1_sub = ca(
-        "Symantec Class 1 Individual Subscriber CA - G5",
-        "Symantec Corporation",
-        Some(&c1_root),
-        4,
-    );
+    let c1_root = ca("Class 1 Public Primary Certification Authority", "VeriSign, Inc.", None, 3);
+    let c1_sub = ca("Symantec Class 1 Individual Subscriber CA - G5", "Symantec Corporation", Some(&c1_root), 4);
     let pnv = make(Spec {
         subject: &[
             ("O", "Symantec Corporation"),
@@ -421,27 +374,17 @@ fn build() -> Fixture {
         &ff_default.join("compatibility.ini"),
         "[Compatibility]\nLastVersion=140.5.0_20251101000000/20251101000000\n",
     );
-    write(
-        &ff_default.join("prefs.js"),
-        "user_pref(\"browser.startup.page\", 3);\n",
-    );
+    write(&ff_default.join("prefs.js"), "user_pref(\"browser.startup.page\", 3);\n");
     let mut p11 = std::fs::read_to_string(ff_default.join("pkcs11.txt")).unwrap();
-    p11.push_str(&format!(
-        "\nlibrary={DUP_MODULE}\nname=OpenSC\n\nlibrary={DUP_MODULE}\nname=OpenSC smartcard\n"
-    ));
+    p11.push_str(&format!("\nlibrary={DUP_MODULE}\nname=OpenSC\n\nlibrary={DUP_MODULE}\nname=OpenSC smartcard\n"));
     std::fs::write(ff_default.join("pkcs11.txt"), p11).unwrap();
 
     new_db(&ff_other, None);
     add_ca(&ff_other, "Class 1 root", &c1_root, &work);
     add_p12(&ff_other, "PNV Digital ID", &pnv, &work, None);
-    write(
-        &ff_other.join("user.js"),
-        "user_pref(\"security.nocertdb\", true);\n",
-    );
+    write(&ff_other.join("user.js"), "user_pref(\"security.nocertdb\", true);\n");
     // pkcs11.txt left behind by a root-run command (owner differs).
-    run(Command::new("chown")
-        .arg("65534:65534")
-        .arg(ff_other.join("pkcs11.txt")));
+    run(Command::new("chown").arg("65534:65534").arg(ff_other.join("pkcs11.txt")));
 
     new_db(&ff_decoy, None);
     add_p12(&ff_decoy, "Decoy", &pnv, &work, None);
@@ -479,17 +422,8 @@ fn build() -> Fixture {
     let pw = Some(CHROMIUM_DB_PASSWORD);
     add_ca_pw(&chromium_db, "ECA Root CA 4", &eca_root, &work, pw);
     add_ca_pw(&chromium_db, "ORC ECA 6", &orc, &work, pw);
-    add_p12(
-        &chromium_db,
-        "Jane ECA ID",
-        &id,
-        &work,
-        Some(CHROMIUM_DB_PASSWORD),
-    );
-    write(
-        &home.join(".config/chromium/Last Version"),
-        "146.0.7000.1\n",
-    );
+    add_p12(&chromium_db, "Jane ECA ID", &id, &work, Some(CHROMIUM_DB_PASSWORD));
+    write(&home.join(".config/chromium/Last Version"), "146.0.7000.1\n");
 
     // SoftHSM token with a key and its certificate.
     let tokdir = home.join("softhsm/tokens");
@@ -497,10 +431,7 @@ fn build() -> Fixture {
     let softhsm_conf = home.join("softhsm/softhsm2.conf");
     write(
         &softhsm_conf,
-        &format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokdir.display()
-        ),
+        &format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokdir.display()),
     );
     run(Command::new("softhsm2-util")
         .env("SOFTHSM2_CONF", &softhsm_conf)

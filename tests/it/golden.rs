@@ -15,14 +15,9 @@ fn check(name: &str, args: &[&str]) {
         std::fs::write(&path, &got).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing {name}: run with UPDATE_GOLDEN=1"));
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {name}: run with UPDATE_GOLDEN=1"));
     if got != want {
-        let first = got
-            .lines()
-            .zip(want.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(0);
+        let first = got.lines().zip(want.lines()).position(|(a, b)| a != b).unwrap_or(0);
         panic!(
             "{name} differs from the golden file at line {}:\n  got:  {:?}\n  want: {:?}\n(UPDATE_GOLDEN=1 rewrites it)",
             first + 1,
@@ -36,65 +31,34 @@ const Q: &str = "move identity cert to new pc";
 
 #[test]
 fn plan_text() {
-    check(
-        "move-identity.txt",
-        &["plan", "--no-probe", "--os", "linux", "--color", "never", Q],
-    );
+    check("move-identity.txt", &["plan", "--no-probe", "--os", "linux", "--color", "never", Q]);
 }
 
 #[test]
 fn plan_text_in_colour() {
-    check(
-        "move-identity.color.txt",
-        &[
-            "plan",
-            "--no-probe",
-            "--os",
-            "linux",
-            "--color",
-            "always",
-            Q,
-        ],
-    );
+    check("move-identity.color.txt", &["plan", "--no-probe", "--os", "linux", "--color", "always", Q]);
 }
 
 #[test]
 fn plan_markdown() {
-    check(
-        "move-identity.md",
-        &["plan", "--no-probe", "--os", "linux", "--format", "md", Q],
-    );
+    check("move-identity.md", &["plan", "--no-probe", "--os", "linux", "--format", "md", Q]);
 }
 
 #[test]
 fn plan_html() {
-    check(
-        "move-identity.html",
-        &["plan", "--no-probe", "--os", "linux", "--format", "html", Q],
-    );
+    check("move-identity.html", &["plan", "--no-probe", "--os", "linux", "--format", "html", Q]);
 }
 
 #[test]
 fn plan_json() {
-    check(
-        "move-identity.json",
-        &["plan", "--no-probe", "--os", "linux", "--format", "json", Q],
-    );
+    check("move-identity.json", &["plan", "--no-probe", "--os", "linux", "--format", "json", Q]);
 }
 
 #[test]
 fn plan_with_a_choice_step_as_markdown() {
     check(
         "move-encryption-choice.md",
-        &[
-            "plan",
-            "--no-probe",
-            "--os",
-            "windows",
-            "--format",
-            "md",
-            "move my encryption cert from firefox to chrome",
-        ],
+        &["plan", "--no-probe", "--os", "windows", "--format", "md", "move my encryption cert from firefox to chrome"],
     );
 }
 
@@ -102,15 +66,7 @@ fn plan_with_a_choice_step_as_markdown() {
 fn shared_store_plan_text() {
     check(
         "shared-store.txt",
-        &[
-            "plan",
-            "--no-probe",
-            "--os",
-            "windows",
-            "--color",
-            "never",
-            "move my cert from chrome to edge",
-        ],
+        &["plan", "--no-probe", "--os", "windows", "--color", "never", "move my cert from chrome to edge"],
     );
 }
 

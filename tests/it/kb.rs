@@ -27,17 +27,12 @@ fn lint_names_file_and_line_of_a_broken_article() {
     let dir = TempDir::new("kbdir");
     copy_kb(dir.path());
     let f = dir.path().join("SO7085.md");
-    let text = std::fs::read_to_string(&f)
-        .unwrap()
-        .replacen("kind: import", "kind: imprt", 1);
+    let text = std::fs::read_to_string(&f).unwrap().replacen("kind: import", "kind: imprt", 1);
     std::fs::write(&f, text).unwrap();
     let o = run(certhelp(home.path()).args(["kb", "lint", dir.path().to_str().unwrap()]));
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    let line = out
-        .lines()
-        .find(|l| l.contains("SO7085.md"))
-        .expect("names the file");
+    let line = out.lines().find(|l| l.contains("SO7085.md")).expect("names the file");
     assert!(line.contains("SO7085.md:5: unknown kind `imprt`"), "{out}");
 }
 
@@ -49,11 +44,7 @@ fn lint_reports_an_article_the_tables_name_that_is_missing() {
     std::fs::remove_file(dir.path().join("SO5437.md")).unwrap();
     let o = run(certhelp(home.path()).args(["kb", "lint", dir.path().to_str().unwrap()]));
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stdout(&o).contains("SO5437.md: article `SO5437` is missing"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).contains("SO5437.md: article `SO5437` is missing"), "{}", stdout(&o));
 }
 
 const ORG_ARTICLE: &str = "---\nid: SO7079\ntitle: ACME way to export from Chrome\nsummary: Ask the ACME help desk first.\nkind: export\napps: [chrome]\nos: [windows]\n---\nCall extension 4242 before you export.\n\n## Steps\n\n1. Call the help desk.\n";
@@ -81,16 +72,10 @@ fn an_organisation_overrides_and_adds_articles() {
     ]));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("Call extension 4242"), "{}", stdout(&o));
-    let o = run(certhelp(home.path())
-        .env("CERTHELP_KB", dir)
-        .args(["search", "anyconnect vpn"]));
+    let o = run(certhelp(home.path()).env("CERTHELP_KB", dir).args(["search", "anyconnect vpn"]));
     assert!(stdout(&o).starts_with("ACME1"), "{}", stdout(&o));
     let o = run(certhelp(home.path()).args(["kb", "lint", dir]));
-    assert!(
-        o.status.success(),
-        "an overlay is checked over the shipped articles: {}",
-        stdout(&o)
-    );
+    assert!(o.status.success(), "an overlay is checked over the shipped articles: {}", stdout(&o));
 }
 
 #[test]

@@ -23,22 +23,13 @@ fn certhelp(fx: &Fixture, args: &[&str]) -> Output {
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
+        panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     })
 }
 
 fn probe(fx: &Fixture) -> Value {
     let out = certhelp(fx, &["probe", "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     json(&out)
 }
 
@@ -47,27 +38,16 @@ fn store_id(dir: &std::path::Path) -> String {
 }
 
 fn certs_in<'a>(env: &'a Value, store: &str) -> Vec<&'a Value> {
-    env["certificates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["store"] == store)
-        .collect()
+    env["certificates"].as_array().unwrap().iter().filter(|c| c["store"] == store).collect()
 }
 
 fn by_nick<'a>(certs: &[&'a Value], nick: &str) -> &'a Value {
-    certs
-        .iter()
-        .find(|c| c["nickname"] == nick)
-        .unwrap_or_else(|| panic!("no {nick} in {certs:#?}"))
+    certs.iter().find(|c| c["nickname"] == nick).unwrap_or_else(|| panic!("no {nick} in {certs:#?}"))
 }
 
 /// NSS gives certificates with one subject one nickname: find by serial.
 fn by_serial<'a>(certs: &[&'a Value], serial: &str) -> &'a Value {
-    certs
-        .iter()
-        .find(|c| c["serial"] == serial)
-        .unwrap_or_else(|| panic!("no serial {serial} in {certs:#?}"))
+    certs.iter().find(|c| c["serial"] == serial).unwrap_or_else(|| panic!("no serial {serial} in {certs:#?}"))
 }
 
 #[test]
@@ -79,10 +59,7 @@ fn probe_reports_apps_and_profiles_from_profiles_ini() {
     assert!(env["os"]["name"].is_string() && env["os"]["arch"].is_string());
 
     let apps = env["apps"].as_array().unwrap();
-    let ff = apps
-        .iter()
-        .find(|a| a["id"] == "firefox" && a["variant"] == "release")
-        .unwrap();
+    let ff = apps.iter().find(|a| a["id"] == "firefox" && a["variant"] == "release").unwrap();
     assert_eq!(ff["version"], "140.5.0");
     assert_eq!(ff["stores"].as_array().unwrap().len(), 2);
     let chromium = apps.iter().find(|a| a["id"] == "chromium").unwrap();
@@ -92,11 +69,7 @@ fn probe_reports_apps_and_profiles_from_profiles_ini() {
 
     let stores = env["stores"].as_array().unwrap();
     let st = |dir: &std::path::Path| {
-        stores
-            .iter()
-            .find(|s| s["id"] == store_id(dir))
-            .unwrap_or_else(|| panic!("no store {}", dir.display()))
-            .clone()
+        stores.iter().find(|s| s["id"] == store_id(dir)).unwrap_or_else(|| panic!("no store {}", dir.display())).clone()
     };
     let d = st(&fx.ff_default);
     assert_eq!(d["default"], true, "the [Install] section's Default= wins");
@@ -133,10 +106,7 @@ fn probe_classifies_certificates_in_nss_databases() {
     assert_eq!(id["chain_complete"], true);
     assert_eq!(id["expired"], false);
     assert_eq!(id["sha256"], fx.id_sha256.as_str());
-    assert!(id["ext_key_usage"]
-        .as_array()
-        .unwrap()
-        .contains(&Value::from("clientAuth")));
+    assert!(id["ext_key_usage"].as_array().unwrap().contains(&Value::from("clientAuth")));
     let d = id["days_left"].as_i64().unwrap();
     assert!((698..=700).contains(&d), "{d}");
 
@@ -183,21 +153,13 @@ fn probe_reports_store_issues_modules_tokens_and_identities() {
     let fx = fixtures::get();
     let env = probe(fx);
     let stores = env["stores"].as_array().unwrap();
-    let d = stores
-        .iter()
-        .find(|s| s["id"] == store_id(&fx.ff_default))
-        .unwrap();
+    let d = stores.iter().find(|s| s["id"] == store_id(&fx.ff_default)).unwrap();
     assert!(d["issues"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|i| i["code"] == "duplicate-module"
-            && i["count"] == 2
-            && i["module"] == fixtures::DUP_MODULE));
-    let o = stores
-        .iter()
-        .find(|s| s["id"] == store_id(&fx.ff_other))
-        .unwrap();
+        .any(|i| i["code"] == "duplicate-module" && i["count"] == 2 && i["module"] == fixtures::DUP_MODULE));
+    let o = stores.iter().find(|s| s["id"] == store_id(&fx.ff_other)).unwrap();
     let issues = o["issues"].as_array().unwrap();
     assert!(issues.iter().any(|i| i["code"] == "no-cert-db"));
     assert!(issues.iter().any(|i| i["code"] == "not-writable"
@@ -211,9 +173,7 @@ fn probe_reports_store_issues_modules_tokens_and_identities() {
     let softhsm_real = std::fs::canonicalize(fixtures::SOFTHSM).unwrap();
     let sh = mods
         .iter()
-        .find(|m| {
-            std::fs::canonicalize(m["path"].as_str().unwrap()).ok() == Some(softhsm_real.clone())
-        })
+        .find(|m| std::fs::canonicalize(m["path"].as_str().unwrap()).ok() == Some(softhsm_real.clone()))
         .expect("softhsm module listed");
     assert_eq!(sh["loaded"], true);
 
@@ -251,11 +211,7 @@ fn probe_reports_store_issues_modules_tokens_and_identities() {
 fn find_check<'a>(checks: &'a [Value], id: &str, status: &str, needle: &str) -> &'a Value {
     checks
         .iter()
-        .find(|c| {
-            c["id"] == id
-                && c["status"] == status
-                && c["message"].as_str().unwrap().contains(needle)
-        })
+        .find(|c| c["id"] == id && c["status"] == status && c["message"].as_str().unwrap().contains(needle))
         .unwrap_or_else(|| panic!("no {status} {id} check about {needle:?} in {checks:#?}"))
 }
 
@@ -263,12 +219,7 @@ fn find_check<'a>(checks: &'a [Value], id: &str, status: &str, needle: &str) -> 
 fn doctor_finds_each_planted_problem_with_its_article() {
     let fx = fixtures::get();
     let out = certhelp(fx, &["doctor", "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let checks = json(&out);
     let checks = checks.as_array().unwrap();
 
@@ -292,12 +243,7 @@ fn doctor_finds_each_planted_problem_with_its_article() {
     assert!(c["message"].as_str().unwrap().contains("expired"));
     find_check(checks, "mail-identity", "ok", "encryption certificate");
     // Password-protected Chromium DB: said, not guessed.
-    find_check(
-        checks,
-        "private-key",
-        "warn",
-        "without the store's password",
-    );
+    find_check(checks, "private-key", "warn", "without the store's password");
     // Healthy ones are reported as ok.
     find_check(checks, "chain", "ok", "serial 1001");
     if std::path::Path::new("/run/pcscd/pcscd.comm").exists() {
@@ -311,9 +257,7 @@ fn doctor_finds_each_planted_problem_with_its_article() {
     let text = certhelp(fx, &["doctor"]);
     assert_eq!(text.status.code(), Some(1));
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(text.lines().any(|l| l.starts_with("[fail]")
-        && l.contains("Jane expired")
-        && l.contains("expired on")));
+    assert!(text.lines().any(|l| l.starts_with("[fail]") && l.contains("Jane expired") && l.contains("expired on")));
     assert!(text.contains("(see SO6395)"));
     assert!(text.lines().any(|l| l.starts_with("[ok]")));
 }
@@ -335,21 +279,13 @@ fn redacted_probe_hides_people_but_keeps_cas() {
     let fx = fixtures::get();
     let out = certhelp(fx, &["probe", "--json", "--redact"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    for secret in [
-        "jane.doe@example.com",
-        "Jane Q. Doe",
-        "pnv.user@example.org",
-        fx.home.to_str().unwrap(),
-    ] {
+    for secret in ["jane.doe@example.com", "Jane Q. Doe", "pnv.user@example.org", fx.home.to_str().unwrap()] {
         assert!(!text.contains(secret), "{secret} leaked");
     }
     assert!(text.contains("ORC ECA 6"));
     assert!(text.contains("<serial>"));
     let env: Value = serde_json::from_str(&text).unwrap();
-    assert!(env["certificates"][0]["emails"][0]
-        .as_str()
-        .unwrap()
-        .ends_with("@example.invalid"));
+    assert!(env["certificates"][0]["emails"][0].as_str().unwrap().ends_with("@example.invalid"));
 }
 
 #[test]
@@ -365,11 +301,7 @@ fn probe_text_and_empty_home() {
     let home = fixtures::temp_dir("empty");
     let conf = home.join("softhsm2.conf");
     std::fs::create_dir_all(home.join("tokens")).unwrap();
-    std::fs::write(
-        &conf,
-        format!("directories.tokendir = {}\n", home.join("tokens").display()),
-    )
-    .unwrap();
+    std::fs::write(&conf, format!("directories.tokendir = {}\n", home.join("tokens").display())).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_certhelp"))
         .args(["probe", "--json"])
         .env("HOME", &home)

@@ -19,17 +19,8 @@ fn typos_still_find_the_article() {
 #[test]
 fn error_texts_find_their_troubleshooting_article() {
     let home = TempDir::new("search");
-    assert_eq!(
-        top(home.path(), "MAC verification failed during PKCS12 import"),
-        "TS2001"
-    );
-    assert_eq!(
-        top(
-            home.path(),
-            "The PKCS #12 operation failed for unknown reasons."
-        ),
-        "TS2003"
-    );
+    assert_eq!(top(home.path(), "MAC verification failed during PKCS12 import"), "TS2001");
+    assert_eq!(top(home.path(), "The PKCS #12 operation failed for unknown reasons."), "TS2003");
 }
 
 #[test]
@@ -43,21 +34,12 @@ fn the_index_is_cached_and_reused() {
     let home = TempDir::new("search");
     assert_eq!(top(home.path(), "keychain export"), "SO28421");
     let cache = home.path().join(".cache/certhelp");
-    let indexes: Vec<_> = std::fs::read_dir(&cache)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let indexes: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(indexes.len(), 1, "one index directory: {indexes:?}");
     // A second run opens it (same directory, nothing rebuilt).
-    let before = std::fs::metadata(cache.join(&indexes[0]))
-        .unwrap()
-        .modified()
-        .unwrap();
+    let before = std::fs::metadata(cache.join(&indexes[0])).unwrap().modified().unwrap();
     assert_eq!(top(home.path(), "keychain export"), "SO28421");
-    let after = std::fs::metadata(cache.join(&indexes[0]))
-        .unwrap()
-        .modified()
-        .unwrap();
+    let after = std::fs::metadata(cache.join(&indexes[0])).unwrap().modified().unwrap();
     assert_eq!(before, after);
 }
 

@@ -58,22 +58,9 @@ pub fn stderr(o: &Output) -> String {
 
 /// `plan --no-probe --format json` for a question, parsed.
 pub fn plan_json(home: &Path, os: &str, question: &str) -> serde_json::Value {
-    let o = run(certhelp(home).args([
-        "plan",
-        "--no-probe",
-        "--format",
-        "json",
-        "--os",
-        os,
-        question,
-    ]));
-    assert!(
-        o.status.code().is_some_and(|c| c <= 1),
-        "{question}: {}",
-        stderr(&o)
-    );
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{question}: bad json {e}: {}", stdout(&o)))
+    let o = run(certhelp(home).args(["plan", "--no-probe", "--format", "json", "--os", os, question]));
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{question}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{question}: bad json {e}: {}", stdout(&o)))
 }
 
 /// The repository root (for fixtures shipped with the tests).
