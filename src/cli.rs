@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const AFTER_HELP: &str = "\
 A question can be given without `plan`:
   certhelp \"move identity cert to new pc\"
-  certhelp export my certificate from firefox    (unquoted works when the first word is not a command)
+  certhelp how do i export my certificate from firefox   (unquoted works when the first word is not a command)
 
 Secrets never go on the command line: passwords and PINs come from
 --password-file/--password-env, --pin-file/--pin-env, or a prompt.
@@ -370,7 +370,10 @@ pub fn with_implicit_plan(args: Vec<String>) -> Vec<String> {
     let Some(first) = args.get(i) else {
         return args;
     };
-    let is_question = first.contains(char::is_whitespace) || !VERBS.contains(&first.as_str());
+    // "help" is clap's verb only alone or before a verb: "help me back up
+    // my certificate" is a question.
+    let help_question = first == "help" && args.get(i + 1).is_some_and(|n| !n.starts_with('-') && !VERBS.contains(&n.as_str()));
+    let is_question = first.contains(char::is_whitespace) || !VERBS.contains(&first.as_str()) || help_question;
     if !is_question || args[insert_at..i].iter().any(|a| a == "--help" || a == "-h" || a == "--version" || a == "-V") {
         return args;
     }
@@ -415,6 +418,11 @@ mod tests {
             argv(&["certhelp", "plan", "--no-probe", "backup firefox"])
         );
         assert_eq!(with_implicit_plan(argv(&["certhelp", "--help"])), argv(&["certhelp", "--help"]));
+        assert_eq!(
+            with_implicit_plan(argv(&["certhelp", "help", "me", "back", "up"])),
+            argv(&["certhelp", "plan", "help", "me", "back", "up"])
+        );
+        assert_eq!(with_implicit_plan(argv(&["certhelp", "help", "probe"])), argv(&["certhelp", "help", "probe"]));
     }
 
     #[test]

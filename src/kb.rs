@@ -62,6 +62,14 @@ pub struct Article {
     pub body: String,
     /// Where the article came from: `built-in` or a file path.
     pub source: String,
+    /// File lines (1-based) of the body's first line and of the `id` and
+    /// `related` keys, for `kb lint`.
+    #[serde(skip)]
+    pub body_line: usize,
+    #[serde(skip)]
+    pub id_line: usize,
+    #[serde(skip)]
+    pub related_line: usize,
 }
 
 /// A problem in an article file, with the line it is on (1-based; 0 when it
@@ -185,6 +193,12 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
             problem(line_of("id"), format!("id `{}` does not match the file name `{stem}.md`", article.id));
         }
     }
+    // Leading blank lines are trimmed from the body: count them so body
+    // line numbers map back to the file.
+    let skipped = text.lines().skip(body_start).take_while(|l| l.trim().is_empty()).count();
+    article.body_line = body_start + 1 + skipped;
+    article.id_line = line_of("id");
+    article.related_line = line_of("related");
     let body: Vec<&str> = text.lines().skip(body_start).collect();
     article.body = body.join("\n").trim().to_string() + "\n";
     if article.body.trim().is_empty() {
@@ -519,45 +533,65 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
             (articles, problems, mode, dir.display().to_string())
         }
     };
+    // Files that failed to parse still exist: references to them are not
+    // "missing" (their own problems say what is wrong).
+    let broken: Vec<String> = problems
+        .iter()
+        .filter_map(|p| Path::new(&p.file).file_stem().and_then(|s| s.to_str()).map(str::to_string))
+        .collect();
     let mut ids: HashMap<&str, &str> = HashMap::new();
     for a in &articles {
         if let Some(prev) = ids.insert(&a.id, &a.source) {
             problems.push(Problem {
                 file: a.source.clone(),
-                line: 2,
+                line: a.id_line,
                 message: format!("id `{}` is also used by {prev}", a.id),
             });
         }
     }
     let builtin = Kb::builtin();
-    let known = |id: &str| ids.contains_key(id) || (mode == LintMode::Overlay && builtin.get(id).is_some());
-    for a in &articles {
-        let file = if a.source.is_empty() { format!("{label}/{}.md", a.id) } else { a.source.clone() };
-        for r in a.related.iter().filter(|r| !known(r)) {
-            problems.push(Problem {
-                file: file.clone(),
-                line: 0,
-                message: format!("`related` names `{r}`, which is not an article"),
-            });
-        }
-        for (n, line) in a.body.lines().enumerate() {
-            for id in referenced_ids(line).into_iter().filter(|id| !known(id)) {
-                problems.push(Problem {
-                    file: file.clone(),
-                    line: 0,
-                    message: format!("body line {} refers to `{id}`, which is not an article", n + 1),
-                });
-            }
-        }
-    }
-    for id in required.iter().filter(|id| !known(id)) {
-        problems.push(Problem {
+    let exists = |id: &str| {
+        ids.contains_key(id)
+            || broken.iter().any(|b| b == id)
+            || (mode == LintMode::Overlay && builtin.get(id).is_some())
+    };
+    // The root causes first: articles the planner needs that are not there.
+    let mut missing: Vec<Problem> = required
+        .iter()
+        .filter(|id| !exists(id))
+        .map(|id| Problem {
             file: format!("{label}/{id}.md"),
             line: 0,
             message: format!("article `{id}` is missing: the planner's tables name it"),
-        });
+        })
+        .collect();
+    for a in &articles {
+        let file = if a.source.is_empty() { format!("{label}/{}.md", a.id) } else { a.source.clone() };
+        for r in a.related.iter().filter(|r| !exists(r)) {
+            problems.push(Problem {
+                file: file.clone(),
+                line: a.related_line,
+                message: format!("`related` names `{r}`, which is not an article"),
+            });
+        }
+        // One problem per missing id and file, at its first mention.
+        let mut reported: Vec<String> = Vec::new();
+        for (n, line) in a.body.lines().enumerate() {
+            for id in referenced_ids(line).into_iter().filter(|id| !exists(id)) {
+                if reported.contains(&id) {
+                    continue;
+                }
+                problems.push(Problem {
+                    file: file.clone(),
+                    line: a.body_line + n,
+                    message: format!("refers to `{id}`, which is not an article"),
+                });
+                reported.push(id);
+            }
+        }
     }
-    Ok(problems)
+    missing.extend(problems);
+    Ok(missing)
 }
 
 /// Article ids a line of text refers to (`SO7079`, `INFO646`, `TS2001`, ...).

@@ -23,11 +23,18 @@ use certhelp::{answer, probe};
 
 fn main() -> ExitCode {
     let args = cli::with_implicit_plan(std::env::args().collect());
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) => {
+        Err(e) if !e.use_stderr() || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // --help, --version, or no arguments at all: clap's own text.
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+        Err(e) => {
+            let e = usage_error(&e, &args);
+            eprintln!("error: {}", e.message);
+            eprintln!("hint: {}", e.hint);
+            return ExitCode::from(2);
         }
     };
     match run(cli) {
@@ -38,6 +45,33 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A command-line mistake as one `error:` line and one `hint:` line.
+fn usage_error(e: &clap::Error, args: &[String]) -> Error {
+    use clap::error::ErrorKind;
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines().filter(|l| !l.trim().is_empty());
+    let mut first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
+    if first.ends_with(':') {
+        // "the following required arguments were not provided:" + the list.
+        first = format!("{first} {}", lines.next().unwrap_or("").trim());
+    }
+    let possible = rendered.lines().find(|l| l.trim_start().starts_with("[possible values:")).map(str::trim);
+    let verb = args.iter().skip(1).find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
+    let hint = match e.kind() {
+        ErrorKind::UnknownArgument if !verb.is_empty() && cli::VERBS.contains(&verb.as_str()) => {
+            let words: Vec<&str> = args.iter().skip(1).map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+            format!("to ask a question, quote it: certhelp \"{}\"; or see `certhelp {verb} --help`", words.join(" "))
+        }
+        ErrorKind::InvalidValue => match possible {
+            Some(p) => p.to_string(),
+            None => "see `certhelp --help` for the accepted values".to_string(),
+        },
+        _ if cli::VERBS.contains(&verb.as_str()) => format!("see `certhelp {verb} --help`"),
+        _ => "see `certhelp --help`".to_string(),
+    };
+    Error::new(first, hint)
 }
 
 fn text_options(choice: ColorChoice) -> TextOptions {
@@ -77,6 +111,9 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Search { query, json, limit } => {
             let kb = Kb::load(cli.kb.as_deref())?;
             let query = query.join(" ");
+            if query.trim().is_empty() {
+                return Err(Error::new("the search is empty", "give some words, e.g. certhelp search export firefox"));
+            }
             let hits = SearchIndex::open(&kb)?.search(&kb, &query, limit.max(1));
             if json {
                 print(&(serde_json::to_string_pretty(&hits).unwrap_or_default() + "\n"))?;
@@ -121,6 +158,8 @@ fn run(cli: Cli) -> Result<u8> {
                 } else {
                     None
                 };
+                // `--kb DIR kb lint` (or CERTHELP_KB) checks that directory.
+                let dir = dir.or(cli.kb);
                 let problems = kb::lint(dir.as_deref(), mode, &plan::required_articles())?;
                 let label =
                     dir.as_deref().map(|d| d.display().to_string()).unwrap_or_else(|| "built-in knowledge base".into());
@@ -135,7 +174,7 @@ fn run(cli: Cli) -> Result<u8> {
                     print(&s)?;
                     eprintln!("error: {} problem(s) in {label}", problems.len());
                     eprintln!("hint: fix each file and line above (format: kb/README.md in the certhelp sources)");
-                    Ok(1)
+                    Ok(2)
                 }
             }
             KbCommand::Paths => {
@@ -310,6 +349,18 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
         p.notes.push(
             "The chain step depends on your certificate's issuer: SO10186 for ECA certificates, SO6395 for Digital ID for Secure Email (issued to \"Persona Not Validated\"). Add --product eca or --product digital-id to choose.".into(),
         );
+    }
+    if p.probed {
+        let found = env.as_ref().is_some_and(|e| e.personal_certificates().next().is_some());
+        let machine = match &args.env {
+            Some(f) => format!("the computer described in {}", f.display()),
+            None => "this computer".to_string(),
+        };
+        p.tailored_to = Some(if found {
+            machine
+        } else {
+            format!("{machine} (no personal certificate found there)")
+        });
     }
     print(&render::plan(&p, kb, format, opts)?)?;
     Ok(exit_status(&p))

@@ -91,6 +91,7 @@ pub fn to_text(md: &str, style: Style, width: usize, indent: &str) -> String {
         code_block: false,
         heading: false,
         link: None,
+        in_table: false,
         table_row: Vec::new(),
         cell: String::new(),
     };
@@ -102,6 +103,36 @@ pub fn to_text(md: &str, style: Style, width: usize, indent: &str) -> String {
         w.out.pop();
     }
     w.out
+}
+
+/// Wraps one line of terminal text at `width` columns, keeping its leading
+/// spaces on the first line and indenting the others by `hang` spaces.
+/// ANSI style sequences take no room.
+pub fn wrap_line(line: &str, width: usize, hang: usize) -> String {
+    let lead = line.len() - line.trim_start_matches(' ').len();
+    let mut out = String::new();
+    let mut current = " ".repeat(lead);
+    let mut len = lead;
+    let mut empty = true;
+    for word in line.split_whitespace() {
+        let n = visible_len(word);
+        if !empty && len + 1 + n > width {
+            out.push_str(current.trim_end());
+            out.push('\n');
+            current = " ".repeat(hang);
+            len = hang;
+            empty = true;
+        }
+        if !empty {
+            current.push(' ');
+            len += 1;
+        }
+        current.push_str(word);
+        len += n;
+        empty = false;
+    }
+    out.push_str(current.trim_end());
+    out
 }
 
 /// Characters a terminal shows (ANSI style sequences take no room).
@@ -134,13 +165,14 @@ struct TextWriter {
     code_block: bool,
     heading: bool,
     link: Option<String>,
+    in_table: bool,
     table_row: Vec<String>,
     cell: String,
 }
 
 impl TextWriter {
     fn push_text(&mut self, text: &str, code: bool) {
-        if !self.table_row.is_empty() || self.in_table() {
+        if self.in_table {
             self.cell.push_str(text);
             return;
         }
@@ -169,10 +201,6 @@ impl TextWriter {
         if text.ends_with(char::is_whitespace) {
             self.line.push((String::new(), String::new()));
         }
-    }
-
-    fn in_table(&self) -> bool {
-        false
     }
 
     fn current_prefix(&self) -> String {
@@ -232,6 +260,7 @@ impl TextWriter {
                     self.push_text(&t, false);
                 }
             }
+            Event::Code(t) if self.in_table => self.cell.push_str(&t),
             Event::Code(t) => self.push_text(&t, true),
             Event::SoftBreak => self.push_text(" ", false),
             Event::HardBreak => self.flush(),
@@ -290,7 +319,10 @@ impl TextWriter {
             }
             Tag::Strong | Tag::Emphasis => self.bold += 1,
             Tag::Link { dest_url, .. } => self.link = Some(dest_url.to_string()),
-            Tag::Table(_) => self.flush(),
+            Tag::Table(_) => {
+                self.flush();
+                self.in_table = true;
+            }
             Tag::TableHead | Tag::TableRow => self.table_row.clear(),
             Tag::TableCell => self.cell.clear(),
             _ => {}
@@ -348,9 +380,14 @@ impl TextWriter {
             TagEnd::TableHead | TagEnd::TableRow => {
                 let row = std::mem::take(&mut self.table_row);
                 let p = self.current_prefix();
-                self.out.push_str(&format!("{p}{}\n", row.join(" | ")));
+                let header = matches!(tag, TagEnd::TableHead);
+                let line = row.join(" | ");
+                self.out.push_str(&format!("{p}{}\n", if header { self.style.bold(&line) } else { line }));
             }
-            TagEnd::Table => self.blank(),
+            TagEnd::Table => {
+                self.in_table = false;
+                self.blank();
+            }
             _ => {}
         }
     }
@@ -376,6 +413,18 @@ mod tests {
         let t = to_text("Use `certutil`.", Style { color: true }, 80, "");
         assert!(t.contains("\x1b[36mcertutil\x1b[0m"));
         assert!(!to_text("Use `certutil`.", PLAIN, 80, "").contains('\x1b'));
+    }
+
+    #[test]
+    fn wrap_line_hangs_continuations() {
+        assert_eq!(wrap_line("  * one two three four", 12, 4), "  * one two\n    three\n    four");
+    }
+
+    #[test]
+    fn tables_keep_every_column() {
+        let t = to_text("| App | Store |\n| --- | --- |\n| Chrome | `nssdb` |\n", PLAIN, 80, "");
+        assert!(t.contains("App | Store"), "{t}");
+        assert!(t.contains("Chrome | nssdb"), "{t}");
     }
 
     #[test]

@@ -335,6 +335,10 @@ pub struct Plan {
     pub understood: String,
     /// Whether the plan was tailored to a probed machine.
     pub probed: bool,
+    /// Which machine, in words ("this computer", "the computer in
+    /// probe.json"); set by the caller, which knows where the Env came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tailored_to: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<CertRef>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -989,6 +993,7 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
         notes: r.notes,
         understood,
         probed: r.probed,
+        tailored_to: None,
         certificates: r.certs,
         findings: r.findings,
         alternatives: Vec::new(),
@@ -1082,6 +1087,7 @@ pub fn single_article(query: &str, kb: &Kb, id: &str, activity: Option<Activity>
             _ => format!("Closest article: {title}"),
         },
         probed: false,
+        tailored_to: None,
         certificates: Vec::new(),
         findings: Vec::new(),
         alternatives: Vec::new(),

@@ -67,6 +67,10 @@ fn environment(opts: TextOptions) -> Environment<'static> {
     env.add_filter("cyan", move |s: String| style.cyan(&s));
     env.add_filter("yellow", move |s: String| style.yellow(&s));
     env.add_filter("green", move |s: String| style.green(&s));
+    let width = opts.width;
+    env.add_filter("wrap", move |s: String, hang: Option<usize>| {
+        s.lines().map(|l| markdown::wrap_line(l, width, hang.unwrap_or(2))).collect::<Vec<_>>().join("\n")
+    });
     env.add_filter("status", move |s: String| match s.as_str() {
         "fail" => style.red("[fail]"),
         "warn" => style.yellow("[warn]"),

@@ -30,7 +30,7 @@ fn lint_names_file_and_line_of_a_broken_article() {
     let text = std::fs::read_to_string(&f).unwrap().replacen("kind: import", "kind: imprt", 1);
     std::fs::write(&f, text).unwrap();
     let o = run(certhelp(home.path()).args(["kb", "lint", dir.path().to_str().unwrap()]));
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     let out = stdout(&o);
     let line = out.lines().find(|l| l.contains("SO7085.md")).expect("names the file");
     assert!(line.contains("SO7085.md:5: unknown kind `imprt`"), "{out}");
@@ -43,7 +43,7 @@ fn lint_reports_an_article_the_tables_name_that_is_missing() {
     copy_kb(dir.path());
     std::fs::remove_file(dir.path().join("SO5437.md")).unwrap();
     let o = run(certhelp(home.path()).args(["kb", "lint", dir.path().to_str().unwrap()]));
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(stdout(&o).contains("SO5437.md: article `SO5437` is missing"), "{}", stdout(&o));
 }
 
