@@ -372,7 +372,8 @@ pub fn with_implicit_plan(args: Vec<String>) -> Vec<String> {
     };
     // "help" is clap's verb only alone or before a verb: "help me back up
     // my certificate" is a question.
-    let help_question = first == "help" && args.get(i + 1).is_some_and(|n| !n.starts_with('-') && !VERBS.contains(&n.as_str()));
+    let help_question =
+        first == "help" && args.get(i + 1).is_some_and(|n| !n.starts_with('-') && !VERBS.contains(&n.as_str()));
     let is_question = first.contains(char::is_whitespace) || !VERBS.contains(&first.as_str()) || help_question;
     if !is_question || args[insert_at..i].iter().any(|a| a == "--help" || a == "-h" || a == "--version" || a == "-V") {
         return args;

@@ -669,8 +669,8 @@ fn damerau(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -819,10 +819,14 @@ pub fn parse(query: &str) -> Parsed {
     if p.from.os.is_some() && p.to.os.is_some() && p.from.os != p.to.os {
         p.new_computer = true;
     }
-    if p.new_computer && matches!(p.activity, None | Some(Activity::Import)) && p.chain_words == false {
-        if p.activity.is_none() || apps.iter().any(|a| a.1 == Role::From) {
-            p.activity = Some(Activity::Move);
-        }
+    // A new computer with no verb, or an "import" from an app on the old
+    // one, is a move.
+    if p.new_computer
+        && matches!(p.activity, None | Some(Activity::Import))
+        && !p.chain_words
+        && (p.activity.is_none() || apps.iter().any(|a| a.1 == Role::From))
+    {
+        p.activity = Some(Activity::Move);
     }
     promote_to_mail(&mut p);
     p
@@ -974,10 +978,8 @@ fn promote_to_mail(p: &mut Parsed) {
                 p.activity = Some(Activity::Mail);
             }
         }
-        Some(Activity::Associate) => {
-            if p.from.app.is_some_and(|f| Some(f) != p.mail_client) {
-                p.activity = Some(Activity::Mail);
-            }
+        Some(Activity::Associate) if p.from.app.is_some_and(|f| Some(f) != p.mail_client) => {
+            p.activity = Some(Activity::Mail);
         }
         _ => {}
     }

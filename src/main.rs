@@ -356,11 +356,7 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
             Some(f) => format!("the computer described in {}", f.display()),
             None => "this computer".to_string(),
         };
-        p.tailored_to = Some(if found {
-            machine
-        } else {
-            format!("{machine} (no personal certificate found there)")
-        });
+        p.tailored_to = Some(if found { machine } else { format!("{machine} (no personal certificate found there)") });
     }
     print(&render::plan(&p, kb, format, opts)?)?;
     Ok(exit_status(&p))
@@ -379,12 +375,13 @@ fn probe_options(query: &str, overrides: &Overrides) -> probe::ProbeOptions {
 
 /// 1 when nothing was found to answer with (SPEC §5).
 fn exit_status(p: &Plan) -> u8 {
-    if p.steps.is_empty() && p.notes.is_empty() {
-        1
-    } else if p.intent.activity.is_none() && p.steps.is_empty() {
-        1
-    } else {
+    // An empty plan with a note (a shared store) is an answer; an empty
+    // plan for a question whose activity could not be told is not.
+    let answered = !p.steps.is_empty() || (p.intent.activity.is_some() && !p.notes.is_empty());
+    if answered {
         0
+    } else {
+        1
     }
 }
 

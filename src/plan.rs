@@ -579,7 +579,10 @@ fn store_app(env: &Env, store: &str) -> Option<&'static str> {
 /// exported (key present, not expired), preferring the app's default
 /// profile and the OS's main store. `app` limits the choice to one app.
 fn best_store<'e>(env: &'e Env, app: Option<&str>, os: Os, want: Option<Product>) -> Option<&'e str> {
-    let mut best: Option<((bool, bool, bool, bool, bool), &str)> = None;
+    /// Lower sorts first: the product asked for, usable key, not expired,
+    /// default profile, the OS's main store.
+    type Rank = (bool, bool, bool, bool, bool);
+    let mut best: Option<(Rank, &str)> = None;
     for c in env.personal_certificates() {
         let Some(a) = store_app(env, &c.store) else { continue };
         if !app_runs_on(a, os) || app.is_some_and(|want| !same_store_family(want, a, os)) {
@@ -588,8 +591,6 @@ fn best_store<'e>(env: &'e Env, app: Option<&str>, os: Os, want: Option<Product>
         let is_default = env.store(&c.store).is_some_and(|s| s.default);
         let product: Option<Product> = c.product.into();
         let other_product = want.is_some_and(|w| product.is_some_and(|p| p != w));
-        // Lower sorts first: the product asked for, usable key, not
-        // expired, default profile, the OS's main store.
         let rank = (other_product, c.has_private_key == Some(false), c.expired, !is_default, a != main_store_app(os));
         if best.is_none_or(|(b, _)| rank < b) {
             best = Some((rank, c.store.as_str()));
