@@ -505,7 +505,14 @@ pub fn render(checks: &[Check]) -> String {
     }
     let fails = checks.iter().filter(|c| c.status == Status::Fail).count();
     let warns = checks.iter().filter(|c| c.status == Status::Warn).count();
-    let _ = writeln!(o, "\n{} checks: {} failed, {} warnings", checks.len(), fails, warns);
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let _ = writeln!(
+        o,
+        "\n{}: {} failed, {}",
+        plural(checks.len(), "check", "checks"),
+        fails,
+        plural(warns, "warning", "warnings")
+    );
     o
 }
 

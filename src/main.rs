@@ -394,10 +394,14 @@ fn prompt(question: &str, options: &[&str]) -> Result<Option<usize>> {
     let _ = write!(err, "Choose 1-{} (Enter to skip): ", options.len());
     let _ = err.flush();
     let mut line = String::new();
-    io::stdin()
+    let n = io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| Error::new(format!("cannot read the answer: {e}"), "use --no-input"))?;
+    if n == 0 || !line.ends_with('\n') {
+        // End of input: finish the prompt's line.
+        let _ = writeln!(io::stderr());
+    }
     Ok(line.trim().parse::<usize>().ok().filter(|n| (1..=options.len()).contains(n)).map(|n| n - 1))
 }
 

@@ -284,15 +284,18 @@ fn build_cached(kb: &Kb, dir: &Path, schema: &Schema, f: &Fields) -> Result<Inde
         // Another process won the race: its index is as good as ours.
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    // Old indexes of other knowledge-base versions are dead weight.
+    // Indexes of older knowledge-base versions are dead weight, but keep a
+    // few: someone switching between the shipped articles and an
+    // organisation's directory should not rebuild every time.
     if let Ok(rd) = std::fs::read_dir(parent) {
-        for e in rd.flatten() {
-            let p = e.path();
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            if p != dir && name.starts_with("index-") && !name.starts_with(".tmp") {
-                let _ = std::fs::remove_dir_all(p);
-            }
+        let mut old: Vec<(std::time::SystemTime, PathBuf)> = rd
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("index-") && e.path() != dir)
+            .map(|e| (e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH), e.path()))
+            .collect();
+        old.sort_by(|a, b| b.0.cmp(&a.0));
+        for (_, p) in old.into_iter().skip(3) {
+            let _ = std::fs::remove_dir_all(p);
         }
     }
     Index::open_in_dir(dir).map_err(index_error)

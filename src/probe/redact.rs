@@ -35,6 +35,13 @@ pub fn redact(env: &Env) -> Env {
             }
         }
     }
+    // Nicknames are the user's own words and often hold a name; mail
+    // identities refer to them, so each maps to one placeholder everywhere.
+    let mut nicknames: Vec<String> = env.certificates.iter().filter_map(|c| c.nickname.clone()).collect();
+    nicknames.extend(env.mail_identities.iter().flat_map(|i| [i.signing_cert.clone(), i.encryption_cert.clone()]).flatten());
+    for nick in nicknames.iter().filter(|n| !n.starts_with("dbkey:")) {
+        add(nick, &|n| format!("certificate {n}"), &mut pairs);
+    }
     // Home first as a prefix, then the user name wherever it appears.
     let home = std::env::var("HOME").unwrap_or_default();
     let mut value = serde_json::to_value(env).unwrap_or(Value::Null);
@@ -123,7 +130,7 @@ mod tests {
         let r = redact(&env);
         let c = &r.certificates[0];
         assert_eq!(c.subject, "CN=Person 2, E=user1@example.invalid, O=Acme");
-        assert_eq!(c.nickname.as_deref(), Some("Person 2's ORC ECA 6 ID"));
+        assert_eq!(c.nickname.as_deref(), Some("certificate 3"), "a nickname may hold any name: it is replaced whole");
         assert_eq!(c.issuer, "CN=ORC ECA 6");
         assert_eq!(c.serial, "<serial>");
         assert_eq!(r.mail_identities[0].email.as_deref(), Some("user1@example.invalid"));

@@ -16,13 +16,16 @@ pub mod windows;
 
 use std::fmt;
 
+use zeroize::Zeroizing;
+
 /// A PIN or database password. Its `Debug` never shows the value, and the
-/// bytes are overwritten when it is dropped.
-pub struct Pin(String);
+/// bytes are overwritten when it is dropped (zeroize: the compiler cannot
+/// optimise the wipe away).
+pub struct Pin(Zeroizing<String>);
 
 impl Pin {
     pub fn new(s: impl Into<String>) -> Pin {
-        Pin(s.into())
+        Pin(Zeroizing::new(s.into()))
     }
     pub fn expose(&self) -> &str {
         &self.0
@@ -35,22 +38,14 @@ impl fmt::Debug for Pin {
     }
 }
 
-impl Drop for Pin {
-    fn drop(&mut self) {
-        // Best effort: overwrite before the allocation is freed.
-        let v = unsafe { self.0.as_bytes_mut() };
-        v.iter_mut().for_each(|b| *b = 0);
-    }
-}
-
 /// A private key in PKCS#8 DER. Redacted in `Debug`, zeroed on drop.
 pub struct PrivateKey {
-    pkcs8_der: Vec<u8>,
+    pkcs8_der: Zeroizing<Vec<u8>>,
 }
 
 impl PrivateKey {
     pub fn from_pkcs8_der(der: Vec<u8>) -> PrivateKey {
-        PrivateKey { pkcs8_der: der }
+        PrivateKey { pkcs8_der: Zeroizing::new(der) }
     }
     pub fn pkcs8_der(&self) -> &[u8] {
         &self.pkcs8_der
@@ -60,12 +55,6 @@ impl PrivateKey {
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PrivateKey({} bytes, redacted)", self.pkcs8_der.len())
-    }
-}
-
-impl Drop for PrivateKey {
-    fn drop(&mut self) {
-        self.pkcs8_der.iter_mut().for_each(|b| *b = 0);
     }
 }
 
