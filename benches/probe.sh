@@ -77,9 +77,13 @@ print(f"fixture: {len(e['stores'])} stores, {len(e['modules'])} modules, "
       f"{len(e['tokens'])} tokens, {len(e['certificates'])} certificates")
 PY
 
+"$CERTHELP_BIN" search warm-up-the-index-cache >/dev/null 2>&1 || true
 hyperfine --warmup 5 --runs 40 -N --export-json "$W/h.json" \
   -n true /bin/true \
-  -n probe "$CERTHELP_BIN probe --json" >/dev/null
+  -n probe "$CERTHELP_BIN probe --json" \
+  -n plan "$CERTHELP_BIN plan --format json 'move my cert to a new pc'" \
+  -n chain "$CERTHELP_BIN plan --format json 'install the ECA chain'" \
+  -n nopr "$CERTHELP_BIN plan --no-probe --format json 'move my cert to a new pc'" >/dev/null
 python3 - "$W/h.json" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
@@ -87,6 +91,9 @@ t, p = r["true"]["median"] * 1000, r["probe"]["median"] * 1000
 print(f"median /bin/true:            {t:8.2f} ms")
 print(f"median certhelp probe --json: {p:8.2f} ms  (min {r['probe']['min']*1000:.2f}, max {r['probe']['max']*1000:.2f})")
 print(f"ratio probe / true:           {p / t:8.1f}x")
+for name, what in (("plan", "plan, probe reads the stores"), ("chain", "plan, light probe (ECA chain)"), ("nopr", "plan --no-probe")):
+    m = r[name]["median"] * 1000
+    print(f"median {what:31s} {m:8.2f} ms  ({m / t:.1f}x true)")
 PY
 
 echo "phases (one run, CERTHELP_PROBE_TIMINGS=1):"

@@ -364,12 +364,19 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
 
 /// Probe only what the plan needs: the certificates in the stores when the
 /// plan starts from this machine's certificate (backup, export, move, mail,
-/// or an unclear question); the apps and profiles alone otherwise. Token
-/// modules are never loaded for a plan.
+/// or an unclear question), or when only the real certificate can tell the
+/// product (a chain, import or associate question that names none); the
+/// apps and profiles alone otherwise. Token modules are never loaded for a
+/// plan.
 fn probe_options(query: &str, overrides: &Overrides) -> probe::ProbeOptions {
-    let activity = overrides.activity.or(intent::parse(query).activity);
-    let needs_certificates =
-        matches!(activity, None | Some(Activity::Backup | Activity::Export | Activity::Move | Activity::Mail));
+    let parsed = intent::parse(query);
+    let activity = overrides.activity.or(parsed.activity);
+    let product_known = overrides.product.or(parsed.product).is_some() || parsed.identity_words;
+    let needs_certificates = match activity {
+        None | Some(Activity::Backup | Activity::Export | Activity::Move | Activity::Mail) => true,
+        Some(Activity::Chain | Activity::Import | Activity::Associate) => !product_known,
+        Some(Activity::Token | Activity::Troubleshoot) => false,
+    };
     probe::ProbeOptions { read_stores: needs_certificates, load_modules: false, ..Default::default() }
 }
 
