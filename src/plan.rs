@@ -508,11 +508,40 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
         }
         Some(Activity::Associate) => {
             r.to_app = r.mail_client;
-            attach_product(r, ctx);
+            if !source_elsewhere(r, ctx) {
+                attach_product(r, ctx);
+            }
         }
         Some(Activity::Chain) => attach_product(r, ctx),
         _ => {}
     }
+}
+
+/// `associate` on a probed machine whose certificate is not in the mail
+/// client but in another app's store: the plan becomes `mail` from there
+/// (export, chain, import, then set the client up), with a note.
+fn source_elsewhere(r: &mut Resolved, ctx: Context) -> bool {
+    let (Some(env), Some(client)) = (ctx.env, r.mail_client) else { return false };
+    let here = env.os.id;
+    if r.to_os != Some(here) || r.new_computer || !app_runs_on(client, here) {
+        return false;
+    }
+    if best_store(env, Some(client), here, r.product).is_some() {
+        return false;
+    }
+    let Some(store) = best_store(env, None, here, r.product) else { return false };
+    let Some(app) = store_app(env, store) else { return false };
+    r.notes.push(format!(
+        "Your certificate is in {}, not in {}: the plan brings it over first.",
+        app_name(app),
+        app_name(client)
+    ));
+    r.activity = Some(Activity::Mail);
+    r.from_app = Some(app);
+    r.from_os = Some(here);
+    attach_certs(r, ctx);
+    resolve_product(r);
+    true
 }
 
 /// For plans without a source store (chain, import, associate): the real
@@ -1131,6 +1160,57 @@ mod tests {
     fn notes_collapse() {
         let p = plan_for("import my cert into lotus notes", Os::Windows);
         assert_eq!(p.articles, vec!["INFO646"]);
+    }
+
+    /// SPEC §2's rules, one row each (the evaluation sets cover wording).
+    #[test]
+    fn spec_rules() {
+        use Os::*;
+        let rows: &[(&str, Os, &str, &[&str])] = &[
+            // Unknown source: the OS's main store.
+            ("back up my certificate", Windows, "backup", &["SO7079"]),
+            ("back up my certificate", Macos, "backup", &["SO28421"]),
+            ("back up my certificate", Linux, "backup", &["SO4291"]),
+            // Tokens always win.
+            ("move my smart card certificates to a new mac", Windows, "token", &["SO28695"]),
+            // Shared stores: no steps.
+            ("move my cert from chrome to edge", Windows, "move", &[]),
+            ("move my cert from safari to chrome", Macos, "move", &[]),
+            ("move my cert from chrome to chromium", Linux, "move", &[]),
+            // Each Mozilla profile is its own store.
+            (
+                "move my cert from firefox to thunderbird",
+                Linux,
+                "mail",
+                &["SO4291", "SO10186|SO6395", "SO5437", "SO4292"],
+            ),
+            // Mail client named alone: associate.
+            ("outlook", Windows, "associate", &["SO10781"]),
+            ("outlook", Macos, "associate", &["SO6722"]),
+            // Notes: I and A collapse.
+            ("import my cert into lotus notes", Windows, "mail", &["INFO646"]),
+            // Edge with no OS named means Windows, whatever --os says.
+            ("export my cert from edge", Macos, "export", &["SO7079"]),
+            ("export my cert from edge on my mac", Windows, "export", &["CH1003"]),
+            // An OS named once applies to both ends.
+            ("move identity cert to new mac", Windows, "move", &["SO28421", "SO10186", "SO5181"]),
+            ("move my cert from my pc to my new mac", Linux, "move", &["SO7079", "SO10186|SO6395", "SO5181"]),
+            // Product words.
+            ("install the digital id chain", Linux, "chain", &["SO6395"]),
+            ("install the chain for my persona not validated cert", Linux, "chain", &["SO6395"]),
+            ("install the chain for my ECA encryption cert", Linux, "chain", &["SO10186"]),
+            ("install the chain for my encryption cert", Linux, "chain", &["SO10186|SO6395"]),
+            ("install the chain for my signing cert", Linux, "chain", &["SO10186|SO6395"]),
+            // Aliases.
+            ("export my cert from mozilla", Windows, "export", &["SO4291"]),
+            ("set up windows live mail", Windows, "associate", &["SO10732"]),
+            ("set up outlook 365 to sign", Windows, "associate", &["SO10781"]),
+        ];
+        for (q, os, activity, articles) in rows {
+            let p = plan_for(q, *os);
+            assert_eq!(p.intent.activity.map(|a| a.id()), Some(*activity), "{q} ({os:?})");
+            assert_eq!(p.articles, *articles, "{q} ({os:?})");
+        }
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub fn redact(env: &Env) -> Env {
     // Nicknames are the user's own words and often hold a name; mail
     // identities refer to them, so each maps to one placeholder everywhere.
     let mut nicknames: Vec<String> = env.certificates.iter().filter_map(|c| c.nickname.clone()).collect();
-    nicknames.extend(env.mail_identities.iter().flat_map(|i| [i.signing_cert.clone(), i.encryption_cert.clone()]).flatten());
+    nicknames
+        .extend(env.mail_identities.iter().flat_map(|i| [i.signing_cert.clone(), i.encryption_cert.clone()]).flatten());
     for nick in nicknames.iter().filter(|n| !n.starts_with("dbkey:")) {
         add(nick, &|n| format!("certificate {n}"), &mut pairs);
     }

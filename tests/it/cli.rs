@@ -174,3 +174,32 @@ fn help_documents_the_verbs() {
         assert!(out.contains(verb), "{verb}");
     }
 }
+
+/// Runs certhelp on a pseudo-terminal (util-linux `script`), typing `input`.
+fn on_a_terminal(home: &std::path::Path, args: &str, input: &str) -> String {
+    let bin = env!("CARGO_BIN_EXE_certhelp");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &format!("{bin} {args}"), "/dev/null"])
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs commands on a terminal");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).into_owned()
+}
+
+#[test]
+fn on_a_terminal_a_choice_is_asked_and_answered() {
+    let home = TempDir::new("cli");
+    let q = "plan --no-probe --color never 'move my encryption cert from firefox to chrome on windows'";
+    let out = on_a_terminal(home.path(), q, "2\n");
+    assert!(out.contains("Which certificate do you have?"), "{out}");
+    assert!(out.contains("Articles: SO4291 -> SO6395 -> SO7085"), "{out}");
+    // --no-input never asks: the choice stays, with a note.
+    let out = on_a_terminal(home.path(), &format!("{q} --no-input"), "");
+    assert!(!out.contains("Which certificate do you have?"), "{out}");
+    assert!(out.contains("SO10186|SO6395"), "{out}");
+}

@@ -98,3 +98,56 @@ fn no_probe_ignores_the_machine() {
     assert_eq!(v["articles"], serde_json::json!(["SO7079"]));
     assert!(v.get("certificates").is_none());
 }
+
+/// A customer's probe file written by hand: Firefox holds an ECA pair,
+/// Thunderbird holds nothing.
+fn customer_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let cert = |usage: &str| {
+        serde_json::json!({
+            "store": "nss:/home/c/.mozilla/firefox/x.default-release",
+            "subject": "CN=Pat Customer", "common_name": "Pat Customer",
+            "issuer": "CN=WidePoint ECA 8, O=WidePoint, C=US",
+            "not_after": "2028-01-01T00:00:00Z", "days_left": 400,
+            "usage": usage, "product": "eca", "has_private_key": true,
+            "personal": true, "chain_complete": true
+        })
+    };
+    let env = serde_json::json!({
+        "schema": 1,
+        "os": {"id": "linux"},
+        "stores": [
+            {"id": "nss:/home/c/.mozilla/firefox/x.default-release", "kind": "nss", "app": "firefox",
+             "profile": "default-release", "path": "/home/c/.mozilla/firefox/x.default-release", "default": true, "readable": true},
+            {"id": "nss:/home/c/.thunderbird/y.default", "kind": "nss", "app": "thunderbird",
+             "profile": "default", "path": "/home/c/.thunderbird/y.default", "default": true, "readable": true}
+        ],
+        "certificates": [cert("identity"), cert("encryption")]
+    });
+    let file = dir.join("customer.json");
+    std::fs::write(&file, serde_json::to_vec(&env).unwrap()).unwrap();
+    file
+}
+
+#[test]
+fn a_mail_client_without_the_certificate_gets_it_from_where_it_is() {
+    let dir = TempDir::new("tailor");
+    let file = customer_file(dir.path());
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_certhelp"))
+        .args(["plan", "--format", "json", "--env", file.to_str().unwrap(), "set up thunderbird to sign my mail"])
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["intent"]["activity"], "mail");
+    assert_eq!(v["articles"], serde_json::json!(["SO4291", "SO10186", "SO5437", "SO4292"]));
+    assert!(v["notes"][0].as_str().unwrap().contains("Firefox"), "{}", v["notes"]);
+    // The chain question alone also takes the product from the real issuer.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_certhelp"))
+        .args(["plan", "--format", "json", "--env", file.to_str().unwrap(), "install the chain"])
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["articles"], serde_json::json!(["SO10186"]));
+}
