@@ -293,7 +293,7 @@ fn build_cached(kb: &Kb, dir: &Path, schema: &Schema, f: &Fields) -> Result<Inde
             .filter(|e| e.file_name().to_string_lossy().starts_with("index-") && e.path() != dir)
             .map(|e| (e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH), e.path()))
             .collect();
-        old.sort_by(|a, b| b.0.cmp(&a.0));
+        old.sort_by_key(|e| std::cmp::Reverse(e.0));
         for (_, p) in old.into_iter().skip(3) {
             let _ = std::fs::remove_dir_all(p);
         }
