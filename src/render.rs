@@ -119,7 +119,7 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
                 .article
                 .as_deref()
                 .and_then(|id| kb.get(id))
-                .map(|a| body(a, format, opts, "  ", 2))
+                .map(|a| body(a, format, opts, "  ", 1))
                 .unwrap_or_default();
             let choice_bodies: Vec<ChoiceBody> = s
                 .choices
@@ -130,7 +130,7 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
                     Some(ChoiceBody {
                         article: c.article.clone(),
                         when: c.when.clone(),
-                        body: body(a, format, opts, "    ", 3),
+                        body: body(a, format, opts, "    ", 2),
                     })
                 })
                 .collect();
