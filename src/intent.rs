@@ -405,7 +405,6 @@ const PHRASES: &[(&str, Cue)] = &[
     ("digitalid", Cue::DigitalId),
     ("persona not validated", Cue::DigitalId),
     ("individual subscriber", Cue::DigitalId),
-    ("individual subscriber ca", Cue::DigitalId),
     ("secure email", Cue::DigitalId),
     ("secure e mail", Cue::DigitalId),
     ("secure mail", Cue::DigitalId),
@@ -424,7 +423,9 @@ const PHRASES: &[(&str, Cue)] = &[
     ("roots", Cue::Chain),
     ("root ca", Cue::Chain),
     ("issuing ca", Cue::Chain),
-    ("ca", Cue::Chain),
+    ("intermediate ca", Cue::Chain),
+    ("ca missing", Cue::Chain),
+    ("ca is missing", Cue::Chain),
     ("ca cert", Cue::Chain),
     ("ca certs", Cue::Chain),
     ("ca certificate", Cue::Chain),
@@ -712,7 +713,16 @@ fn cues(words: &[String]) -> Vec<(usize, usize, Cue)> {
 /// Reads a question.
 pub fn parse(query: &str) -> Parsed {
     let words = normalise(query);
-    let found = cues(&words);
+    let mut found = cues(&words);
+    // "sign in thunderbird" is signing in an app, not a sign-in certificate.
+    for k in 0..found.len() {
+        let (at, len, cue) = found[k];
+        let next_is_app = found.get(k + 1).is_some_and(|&(nat, _, c)| nat == at + len && matches!(c, Cue::App(_)));
+        if cue == Cue::Identity && len == 2 && words[at] == "sign" && next_is_app {
+            found[k] = (at, 1, Cue::Sign);
+            found.insert(k + 1, (at + 1, 1, Cue::Prep(Role::At)));
+        }
+    }
     let mut p = Parsed { words: words.clone(), ..Parsed::default() };
 
     let mut verbs: Vec<Verb> = Vec::new();
@@ -907,7 +917,7 @@ fn assign_apps(p: &mut Parsed, apps: &[(&'static str, Role, usize)]) {
             p.mail_client = client;
             to = client;
             if from.is_none() {
-                from = loose.iter().copied().find(|a| Some(*a) != client && !is_mail_client(a));
+                from = loose.iter().copied().find(|a| Some(*a) != client);
             }
         }
         _ => {
