@@ -320,7 +320,7 @@ impl Kb {
     pub fn load(dir: Option<&Path>) -> Result<Kb> {
         let mut kb = Kb::builtin();
         let env_dir = std::env::var_os(KB_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let Some(dir) = dir.map(Path::to_path_buf).or(env_dir) else {
+        let Some(dir) = dir.map(Path::to_path_buf).or(env_dir).or_else(configured_dir) else {
             return Ok(kb);
         };
         let mut h = Fnv(kb.stamp);
@@ -447,6 +447,33 @@ impl Fnv {
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// Config files that may name an organisation's knowledge base, most
+/// specific first: the user's, then the machine's (deployed by IT).
+pub fn config_files() -> Vec<PathBuf> {
+    let user = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    let mut files: Vec<PathBuf> = user.into_iter().map(|d| d.join("certhelp").join("config")).collect();
+    files.push(PathBuf::from("/etc/certhelp/config"));
+    files
+}
+
+/// The `kb = DIR` line of the first config file that has one. The format
+/// is `key = value` lines, `#` comments; a relative DIR is relative to the
+/// config file.
+fn configured_dir() -> Option<PathBuf> {
+    config_files().into_iter().find_map(|file| {
+        let text = fs::read_to_string(&file).ok()?;
+        let value = text.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == "kb" && !l.trim_start().starts_with('#')).then(|| v.trim().trim_matches('"').to_string())
+        })?;
+        let dir = PathBuf::from(value);
+        Some(if dir.is_relative() { file.parent()?.join(dir) } else { dir })
+    })
 }
 
 /// The article files (`*.md` but README.md) of a directory, sorted, with

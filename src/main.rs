@@ -180,10 +180,12 @@ fn run(cli: Cli) -> Result<u8> {
             KbCommand::Paths => {
                 let kb = Kb::load(cli.kb.as_deref())?;
                 let overlay = kb.overlay.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "none".into());
+                let configs: Vec<String> = kb::config_files().iter().map(|p| p.display().to_string()).collect();
                 print(&format!(
-                    "articles: {} built-in, overlay: {overlay} (--kb or {})\nindex cache: {}\n",
+                    "articles: {} built-in, overlay: {overlay}\n  (--kb DIR, else {}, else `kb = DIR` in {})\nindex cache: {}\n",
                     Kb::builtin().len(),
                     kb::KB_ENV,
+                    configs.join(" or "),
                     cache_home().join("certhelp").display()
                 ))?;
                 Ok(0)

@@ -31,6 +31,9 @@ pub fn render(env: &Env) -> String {
     }
 
     let _ = writeln!(o, "\nStores:");
+    if env.stores.is_empty() {
+        let _ = writeln!(o, "  none found (start a browser or mail client once to create its profile; see TS2011)");
+    }
     for s in &env.stores {
         let mut flags = Vec::new();
         if s.default {

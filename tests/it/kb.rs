@@ -92,3 +92,18 @@ fn a_broken_organisation_article_is_a_warning_not_a_silent_skip() {
     assert!(err.contains("kb lint"), "{err}");
     assert!(stdout(&o).contains("SO7079"));
 }
+
+#[test]
+fn a_config_file_names_the_organisation_directory() {
+    let home = TempDir::new("kb");
+    let cfg = home.path().join(".config/certhelp");
+    std::fs::create_dir_all(cfg.join("org-kb")).unwrap();
+    std::fs::write(cfg.join("org-kb/SO7079.md"), ORG_ARTICLE).unwrap();
+    // A relative directory is relative to the config file.
+    std::fs::write(cfg.join("config"), "# ACME settings\nkb = org-kb\n").unwrap();
+    let o = run(certhelp(home.path()).args(["show", "SO7079", "--color", "never"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Call extension 4242"), "{}", stdout(&o));
+    let o = run(certhelp(home.path()).args(["kb", "paths"]));
+    assert!(stdout(&o).contains("org-kb"), "{}", stdout(&o));
+}
