@@ -48,14 +48,6 @@ impl Os {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Os> {
-        match s.to_ascii_lowercase().as_str() {
-            "windows" | "win" | "pc" => Some(Os::Windows),
-            "macos" | "mac" | "osx" | "darwin" => Some(Os::Macos),
-            "linux" => Some(Os::Linux),
-            _ => None,
-        }
-    }
 }
 
 /// Everything the probe found. Unknown or unreadable facts are `None`/empty,

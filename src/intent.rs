@@ -53,9 +53,6 @@ impl Activity {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Activity> {
-        Activity::ALL.into_iter().find(|a| a.id() == s.to_ascii_lowercase())
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,13 +63,6 @@ pub enum CertType {
 }
 
 impl CertType {
-    pub fn parse(s: &str) -> Option<CertType> {
-        match s.to_ascii_lowercase().as_str() {
-            "identity" => Some(CertType::Identity),
-            "encryption" => Some(CertType::Encryption),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,13 +77,6 @@ impl Product {
         match self {
             Product::Eca => "eca",
             Product::DigitalId => "digital-id",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Product> {
-        match s.to_ascii_lowercase().as_str() {
-            "eca" => Some(Product::Eca),
-            "digital-id" | "digitalid" | "digital_id" => Some(Product::DigitalId),
-            _ => None,
         }
     }
 }

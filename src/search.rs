@@ -111,13 +111,6 @@ impl SearchIndex {
         Ok(SearchIndex { index, reader, fields })
     }
 
-    /// Builds the index in memory only (benchmarks, read-only homes).
-    pub fn in_memory(kb: &Kb) -> Result<SearchIndex> {
-        let (schema, fields) = schema();
-        let index = build_in_ram(kb, &schema, &fields)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(index_error)?;
-        Ok(SearchIndex { index, reader, fields })
-    }
 
     /// The best `limit` articles for a question, best first.
     pub fn search(&self, kb: &Kb, query: &str, limit: usize) -> Vec<Hit> {

@@ -42,13 +42,6 @@ impl Default for ProbeOptions {
     }
 }
 
-impl ProbeOptions {
-    /// Cheap probe for planning: apps and stores, no database, no module.
-    pub fn quick() -> Self {
-        ProbeOptions { read_stores: false, load_modules: false, ..Default::default() }
-    }
-}
-
 fn now_secs() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
