@@ -47,7 +47,6 @@ impl Os {
             Os::Linux => "Linux",
         }
     }
-
 }
 
 /// Everything the probe found. Unknown or unreadable facts are `None`/empty,

@@ -52,7 +52,6 @@ impl Activity {
             Activity::Troubleshoot => "troubleshoot",
         }
     }
-
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,8 +61,7 @@ pub enum CertType {
     Encryption,
 }
 
-impl CertType {
-}
+impl CertType {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

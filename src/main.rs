@@ -358,6 +358,11 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
             Some(f) => format!("the computer described in {}", f.display()),
             None => "this computer".to_string(),
         };
+        if !found && args.env.is_none() && p.intent.from.is_some() {
+            p.notes.push(
+                "No personal certificate was found on this computer, so the plan starts from its main store. If the certificate is on another computer, name it (\"from my mac\") or plan with --no-probe.".into(),
+            );
+        }
         p.tailored_to = Some(if found { machine } else { format!("{machine} (no personal certificate found there)") });
     }
     print(&render::plan(&p, kb, format, opts)?)?;

@@ -111,7 +111,6 @@ impl SearchIndex {
         Ok(SearchIndex { index, reader, fields })
     }
 
-
     /// The best `limit` articles for a question, best first.
     pub fn search(&self, kb: &Kb, query: &str, limit: usize) -> Vec<Hit> {
         // Typos of the words certhelp knows (apps, verbs) are corrected
