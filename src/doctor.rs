@@ -311,7 +311,18 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             ProductKind::DigitalId => Some("SO6395"),
             ProductKind::Other => None,
         };
-        if c.chain_complete {
+        if let Some(ca) = &c.expired_issuer {
+            out.push(check(
+                "chain",
+                Status::Fail,
+                format!("{name} in {sname}: the chain holds an expired CA certificate, {ca}"),
+                Some(
+                    "install the current intermediate and root certificates and delete the expired one from this store",
+                ),
+                Some("TS2017"),
+                Some(&c.store),
+            ));
+        } else if c.chain_complete {
             out.push(check(
                 "chain",
                 Status::Ok,
@@ -581,6 +592,15 @@ mod tests {
     fn healthy_has_no_failures() {
         let c = run(&env());
         assert!(c.iter().all(|c| c.status == Status::Ok), "{c:#?}");
+    }
+
+    #[test]
+    fn an_expired_intermediate_points_to_ts2017() {
+        let mut e = env();
+        e.certificates[0].expired_issuer = Some("CN=ORC ECA 5".into());
+        let ch = find(&run(&e), "chain", Status::Fail).unwrap();
+        assert_eq!(ch.article.as_deref(), Some("TS2017"));
+        assert!(ch.message.contains("ORC ECA 5"));
     }
 
     #[test]

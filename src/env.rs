@@ -256,6 +256,9 @@ pub struct Certificate {
     pub chain_complete: bool,
     /// Subject of the first issuer missing from the store.
     pub missing_issuer: Option<String>,
+    /// Subject of the first expired CA certificate in the chain the store
+    /// builds (an expired intermediate or cross-signed root, TS2017).
+    pub expired_issuer: Option<String>,
     /// Hex SHA-256 of the DER, lower case.
     pub sha256: String,
     /// The e-mail addresses in the subjectAltName (rfc822Name) only: mail

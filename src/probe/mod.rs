@@ -350,6 +350,10 @@ pub fn certificates(store: &str, listed: &[StoredCert], now: i64) -> Vec<Certifi
         .map(|(s, i)| {
             let chain = cert::build_chain(i, &pool);
             let days_left = cert::days_left(i.not_after, now);
+            // build_chain prefers the issuer valid longest: an expired one
+            // in the path means the store has no current replacement.
+            let expired_issuer =
+                chain.path.iter().map(|&k| &pool[k]).find(|ca| ca.not_after < now).map(|ca| ca.subject.clone());
             Certificate {
                 store: store.into(),
                 nickname: s.label.clone(),
@@ -371,6 +375,7 @@ pub fn certificates(store: &str, listed: &[StoredCert], now: i64) -> Vec<Certifi
                 personal: false,
                 chain_complete: chain.complete,
                 missing_issuer: chain.missing_issuer,
+                expired_issuer,
                 sha256: i.sha256.clone(),
                 san_emails: i.san_emails.clone(),
             }

@@ -315,3 +315,71 @@ fn probe_text_and_empty_home() {
     assert_eq!(env["certificates"].as_array().unwrap().len(), 0);
     assert_eq!(env["stores"].as_array().unwrap().len(), 0);
 }
+
+/// An expired intermediate in a store (pitfall 22): the probe names it and
+/// doctor points to TS2017. Its own home, so the shared fixture stays as is.
+#[test]
+fn an_expired_intermediate_is_reported() {
+    use fixtures::{make, Spec};
+    let day = 86_400;
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let ca = |cn: &str, issuer: Option<&fixtures::Made>, not_after: i64, serial: u32| {
+        make(Spec {
+            subject: &[("C", "US"), ("O", "ORC PKI"), ("CN", cn)],
+            issuer,
+            ca: true,
+            ku: &["keyCertSign", "cRLSign"],
+            eku: &[],
+            san_email: None,
+            not_before: t - 900 * day,
+            not_after,
+            serial,
+        })
+    };
+    let root = ca("ECA Root CA 4", None, t + 3000 * day, 1);
+    let old_sub = ca("ORC ECA 5", Some(&root), t - 5 * day, 2);
+    let leaf = make(Spec {
+        subject: &[("C", "US"), ("O", "U.S. Government"), ("CN", "Sam Old-Chain")],
+        issuer: Some(&old_sub),
+        ca: false,
+        ku: &["digitalSignature"],
+        eku: &["clientAuth", "emailProtection"],
+        san_email: Some("sam@example.com"),
+        not_before: t - 100 * day,
+        not_after: t + 100 * day,
+        serial: 9,
+    });
+    let home = fixtures::temp_dir("expired-chain");
+    let work = home.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let profile = home.join(".mozilla/firefox/p.default");
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::write(
+        home.join(".mozilla/firefox/profiles.ini"),
+        "[Profile0]\nName=default\nPath=p.default\nIsRelative=1\nDefault=1\n",
+    )
+    .unwrap();
+    fixtures::new_db(&profile, None);
+    fixtures::add_ca(&profile, "ECA Root CA 4", &root, &work);
+    fixtures::add_ca(&profile, "ORC ECA 5", &old_sub, &work);
+    fixtures::add_p12(&profile, "Sam", &leaf, &work, None);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_certhelp"))
+            .args(args)
+            .env("HOME", &home)
+            .env_remove("XDG_CONFIG_HOME")
+            .env("CERTHELP_PKCS11_MODULES", "")
+            .output()
+            .unwrap()
+    };
+    let v = json(&run(&["probe", "--json"]));
+    let sam =
+        v["certificates"].as_array().unwrap().iter().find(|c| c["common_name"] == "Sam Old-Chain").unwrap().clone();
+    assert_eq!(sam["chain_complete"], true);
+    assert!(sam["expired_issuer"].as_str().unwrap().contains("ORC ECA 5"), "{sam}");
+    let checks = json(&run(&["doctor", "--json"]));
+    let chain =
+        checks.as_array().unwrap().iter().find(|c| c["id"] == "chain" && c["status"] == "fail").unwrap().clone();
+    assert_eq!(chain["article"], "TS2017");
+    let _ = std::fs::remove_dir_all(&home);
+}
