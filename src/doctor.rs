@@ -598,7 +598,8 @@ mod tests {
     fn an_expired_intermediate_points_to_ts2017() {
         let mut e = env();
         e.certificates[0].expired_issuer = Some("CN=ORC ECA 5".into());
-        let ch = find(&run(&e), "chain", Status::Fail).unwrap();
+        let checks = run(&e);
+        let ch = find(&checks, "chain", Status::Fail).unwrap();
         assert_eq!(ch.article.as_deref(), Some("TS2017"));
         assert!(ch.message.contains("ORC ECA 5"));
     }
