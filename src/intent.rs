@@ -382,6 +382,7 @@ const PHRASES: &[(&str, Cue)] = &[
     ("digitally sign", Cue::Sign),
     ("eca", Cue::Eca),
     ("external certificate authority", Cue::Eca),
+    ("e c a", Cue::Eca),
     ("digital id", Cue::DigitalId),
     ("digitalid", Cue::DigitalId),
     ("persona not validated", Cue::DigitalId),
@@ -926,8 +927,11 @@ fn assign_oses(p: &mut Parsed, oses: &[(Os, Role, usize)], apps: &[(&'static str
         let role = match role {
             Role::At if target_by_at => Role::To,
             Role::At => {
-                // "firefox on mac": the OS of the app it follows.
-                match apps.iter().rev().find(|a| a.2 < at && at - a.2 <= 3) {
+                // "firefox on mac", "outlook 2016 on my old win10 pc": the
+                // OS of the app mention it follows; that mention's own role
+                // first (the same app may be both ends).
+                match apps.iter().rev().find(|a| a.2 < at && at - a.2 <= 5) {
+                    Some(a) if matches!(a.1, Role::From | Role::To) => a.1,
                     Some(a) if Some(a.0) == p.from.app => Role::From,
                     Some(a) if Some(a.0) == p.to.app => Role::To,
                     _ => Role::None,

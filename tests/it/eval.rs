@@ -76,3 +76,11 @@ fn holdout_accuracy_is_at_least_90_percent() {
     let (pct, _) = evaluate("holdout.tsv");
     assert!(pct >= 90.0, "holdout accuracy {pct:.1}% is below 90%");
 }
+
+/// A third set in the style of support tickets and chat messages (greetings,
+/// non-native English, version numbers, half-pasted dialogs), written last.
+#[test]
+fn ticket_accuracy_is_at_least_90_percent() {
+    let (pct, _) = evaluate("tickets.tsv");
+    assert!(pct >= 90.0, "ticket accuracy {pct:.1}% is below 90%");
+}
