@@ -1,0 +1,239 @@
+//! Tailoring a plan to the probed machine (or a customer's probe file):
+//! which store the certificate really is in, what its issuer says about
+//! the product, what the doctor finds wrong with that store, and the lines
+//! that name the real profile and certificate in the walkthrough.
+//!
+//! Pure: reads the [`Env`] it is given, never the system.
+
+use super::*;
+
+/// `associate` on a probed machine whose certificate is not in the mail
+/// client but in another app's store: the plan becomes `mail` from there
+/// (export, chain, import, then set the client up), with a note.
+pub(super) fn source_elsewhere(r: &mut Resolved, ctx: Context) -> bool {
+    let (Some(env), Some(client)) = (ctx.env, r.mail_client) else { return false };
+    let here = env.os.id;
+    if r.to_os != Some(here) || r.new_computer || !app_runs_on(client, here) {
+        return false;
+    }
+    if best_store(env, Some(client), here, r.product).is_some() {
+        return false;
+    }
+    let Some(store) = best_store(env, None, here, r.product) else { return false };
+    let Some(app) = store_app(env, store) else { return false };
+    r.notes.push(format!(
+        "Your certificate is in {}, not in {}: the plan brings it over first.",
+        app_name(app),
+        app_name(client)
+    ));
+    r.activity = Some(Activity::Mail);
+    r.from_app = Some(app);
+    r.from_os = Some(here);
+    attach_certs(r, ctx);
+    resolve_product(r);
+    true
+}
+
+/// For plans without a source store (chain, import, associate): the real
+/// certificate on this machine still decides the product (SPEC §1).
+pub(super) fn attach_product(r: &mut Resolved, ctx: Context) {
+    let Some(env) = ctx.env else { return };
+    let here = env.os.id;
+    if r.to_os.is_some_and(|o| o != here) || r.new_computer {
+        return;
+    }
+    let Some(store) = best_store(env, None, here, r.product) else { return };
+    let mut found: Vec<Product> = Vec::new();
+    for c in env.personal_certificates().filter(|c| c.store == store) {
+        if let Some(p) = Option::<Product>::from(c.product) {
+            if !found.contains(&p) {
+                found.push(p);
+            }
+        }
+    }
+    if let [real] = found.as_slice() {
+        if r.product.is_some_and(|w| w != *real) {
+            r.notes.push(format!(
+                "The question says {}, but the certificate on this computer is {}; the plan follows the certificate.",
+                product_name(r.product.unwrap()),
+                product_name(*real)
+            ));
+        }
+        r.product = Some(*real);
+    }
+}
+
+/// The app whose store holds the user's personal certificate on this
+/// machine, when the probe ran on the source computer.
+pub(super) fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Option<&'static str> {
+    let env = ctx.env.filter(|e| e.os.id == from_os)?;
+    let store = best_store(env, None, from_os, r.product)?;
+    let app = store_app(env, store)?;
+    let mut others: Vec<&str> = Vec::new();
+    for c in env.personal_certificates().filter(|c| c.store != store) {
+        if let Some(a) = store_app(env, &c.store) {
+            if a != app && !others.contains(&a) {
+                others.push(a);
+            }
+        }
+    }
+    if !others.is_empty() {
+        r.notes.push(format!(
+            "Personal certificates were also found in {}; the plan starts from {}, where the certificate with its key is.",
+            others.iter().map(|a| app_name(a)).collect::<Vec<_>>().join(", "),
+            app_name(app)
+        ));
+    }
+    r.from_app = Some(app);
+    attach_certs(r, ctx);
+    Some(app)
+}
+
+/// The planner app id of the app that owns a store.
+pub(super) fn store_app(env: &Env, store: &str) -> Option<&'static str> {
+    env.store(store)?.app.as_deref().and_then(intent::app_id)
+}
+
+/// The store to start from: the one whose personal certificates can be
+/// exported (key present, not expired), preferring the app's default
+/// profile and the OS's main store. `app` limits the choice to one app.
+pub(super) fn best_store<'e>(env: &'e Env, app: Option<&str>, os: Os, want: Option<Product>) -> Option<&'e str> {
+    /// Lower sorts first: the product asked for, usable key, not expired,
+    /// default profile, the OS's main store.
+    type Rank = (bool, bool, bool, bool, bool);
+    let mut best: Option<(Rank, &str)> = None;
+    for c in env.personal_certificates() {
+        let Some(a) = store_app(env, &c.store) else { continue };
+        if !app_runs_on(a, os) || app.is_some_and(|want| !same_store_family(want, a, os)) {
+            continue;
+        }
+        let is_default = env.store(&c.store).is_some_and(|s| s.default);
+        let product: Option<Product> = c.product.into();
+        let other_product = want.is_some_and(|w| product.is_some_and(|p| p != w));
+        let rank = (other_product, c.has_private_key == Some(false), c.expired, !is_default, a != main_store_app(os));
+        if best.is_none_or(|(b, _)| rank < b) {
+            best = Some((rank, c.store.as_str()));
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+/// The same app, or apps that share one store (Chrome and Chromium on Linux).
+pub(super) fn same_store_family(a: &str, b: &str, os: Os) -> bool {
+    a == b || shared_store(a, os).is_some_and(|s| shared_store(b, os) == Some(s))
+}
+
+/// Records the probe's personal certificates of the source store.
+pub(super) fn attach_certs(r: &mut Resolved, ctx: Context) {
+    let (Some(env), Some(app)) = (ctx.env, r.from_app) else { return };
+    if env.os.id != r.from_os.unwrap_or(env.os.id) {
+        return;
+    }
+    let Some(store_id) = best_store(env, Some(app), env.os.id, r.product) else { return };
+    let store = env.store(store_id);
+    r.source_store = Some(store_id.to_string());
+    for c in env.personal_certificates().filter(|c| c.store == store_id) {
+        r.certs.push(CertRef {
+            store: c.store.clone(),
+            // A probe file from an older version may lack the product.
+            product: match c.product {
+                ProductKind::Other => crate::cert::product(&c.subject, &c.issuer),
+                known => known,
+            },
+            subject: c.common_name.clone().unwrap_or_else(|| c.subject.clone()),
+            issuer: c.issuer.clone(),
+            usage: c.usage,
+            not_after: c.not_after.clone(),
+            days_left: c.days_left,
+            expired: c.expired,
+            has_private_key: c.has_private_key,
+            chain_complete: c.chain_complete,
+            profile: store.and_then(|s| s.profile.clone()),
+            path: store.and_then(|s| s.path.clone()),
+        });
+    }
+    // What the doctor finds wrong with the source store, as far as it
+    // stands in the way of taking a certificate out of it.
+    const BLOCKING: &[&str] = &["expiry", "private-key", "nocertdb", "store-readable", "chain"];
+    for check in crate::doctor::run(env) {
+        if check.status == crate::doctor::Status::Ok
+            || check.store.as_deref() != Some(store_id)
+            || !BLOCKING.contains(&check.id.as_str())
+        {
+            continue;
+        }
+        r.findings.push(Finding {
+            status: if check.status == crate::doctor::Status::Fail { "fail" } else { "warn" }.into(),
+            message: check.message,
+            fix: check.fix.unwrap_or_default(),
+            article: check.article,
+        });
+    }
+}
+
+/// Adds what the probe found to the steps it concerns.
+pub(super) fn tailor(r: &mut Resolved, steps: &mut [Step]) {
+    if r.certs.is_empty() {
+        return;
+    }
+    for s in steps.iter_mut() {
+        match s.action {
+            "export" => {
+                if let Some(c) = r.certs.first() {
+                    let app = s.app.as_deref().map(app_name).unwrap_or("the app");
+                    s.found.push(match (&c.profile, &c.path) {
+                        (Some(p), Some(path)) => format!("{app} profile \"{p}\" ({path}) holds:"),
+                        (None, Some(path)) => format!("{app} ({path}) holds:"),
+                        _ => format!("{app} holds:"),
+                    });
+                }
+                for c in &r.certs {
+                    let key = match c.has_private_key {
+                        Some(true) => "private key present",
+                        Some(false) => "NO private key here",
+                        None => "private key not checked (the store has a password)",
+                    };
+                    let when = if c.expired {
+                        format!("EXPIRED {}", date_of(&c.not_after))
+                    } else {
+                        format!("expires {} ({} days)", date_of(&c.not_after), c.days_left)
+                    };
+                    let product = Option::<Product>::from(c.product).map(product_name).unwrap_or("other issuer");
+                    s.found.push(format!("  {} ({}, {product}), {when}, {key}", c.subject, usage_name(c.usage)));
+                }
+            }
+            "chain" => {
+                if r.certs.iter().all(|c| c.chain_complete) {
+                    s.found.push("The chain is complete in the source store; install it on the target as well.".into());
+                } else {
+                    s.found.push("The chain is incomplete in the source store too.".into());
+                }
+            }
+            _ => {}
+        }
+    }
+    if r.certs.iter().any(|c| c.has_private_key == Some(false)) {
+        r.notes.push(
+            "A certificate without its private key cannot be backed up or moved with its key: export it from the computer or token that holds the key (see TS2007, TS2006).".into(),
+        );
+    }
+    if r.certs.iter().any(|c| c.expired) {
+        r.notes.push(
+            "An expired certificate still decrypts old mail: keep it, but you need a new one to sign and sign in."
+                .into(),
+        );
+    }
+}
+
+pub(super) fn date_of(rfc3339: &str) -> &str {
+    rfc3339.split('T').next().unwrap_or(rfc3339)
+}
+
+pub(super) fn usage_name(u: CertUse) -> &'static str {
+    match u {
+        CertUse::Identity => "identity",
+        CertUse::Encryption => "encryption",
+        CertUse::Both => "identity and encryption",
+        CertUse::Other => "other use",
+    }
+}
