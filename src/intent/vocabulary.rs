@@ -1,0 +1,521 @@
+//! The words certhelp knows: cue phrases (apps, OSes, verbs, certificate
+//! and product words, prepositions, symptoms), and the typo correction and
+//! longest-phrase matching that find them in a question.
+//!
+//! Pure data and string functions; what the cues mean for a question is
+//! decided in `intent`.
+
+use super::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Verb {
+    Backup,
+    Export,
+    Import,
+    Move,
+    /// "copy": a move when there is somewhere to copy to, else a backup.
+    Copy,
+    Associate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cue {
+    App(&'static str),
+    Os(Os),
+    Verb(Verb),
+    Chain,
+    Token,
+    File,
+    NewWord,
+    OldWord,
+    Machine,
+    Identity,
+    Encryption,
+    Sign,
+    Mail,
+    Eca,
+    DigitalId,
+    Prep(Role),
+    /// "one", as in "the new one": a machine only when one was named.
+    One,
+    /// Words that may describe a problem ("not", "why").
+    Symptom,
+    /// Words that surely do ("fails", "error", "greyed out").
+    Failure,
+}
+
+/// Phrases and the cue each stands for. Longest match wins, so "windows
+/// live mail" is an app, not an OS.
+pub(super) const PHRASES: &[(&str, Cue)] = &[
+    // apps
+    ("chrome", Cue::App("chrome")),
+    ("google chrome", Cue::App("chrome")),
+    ("chromium", Cue::App("chromium")),
+    ("edge", Cue::App("edge")),
+    ("microsoft edge", Cue::App("edge")),
+    ("ms edge", Cue::App("edge")),
+    ("ie", Cue::App("ie")),
+    ("ie11", Cue::App("ie")),
+    ("msie", Cue::App("ie")),
+    ("internet explorer", Cue::App("ie")),
+    ("explorer", Cue::App("ie")),
+    ("firefox", Cue::App("firefox")),
+    ("fire fox", Cue::App("firefox")),
+    ("firefox esr", Cue::App("firefox")),
+    ("mozilla", Cue::App("firefox")),
+    ("mozilla firefox", Cue::App("firefox")),
+    ("ff", Cue::App("firefox")),
+    ("netscape", Cue::App("netscape")),
+    ("netscape navigator", Cue::App("netscape")),
+    ("netscape communicator", Cue::App("netscape")),
+    ("seamonkey", Cue::App("netscape")),
+    ("sea monkey", Cue::App("netscape")),
+    ("keychain", Cue::App("keychain")),
+    ("key chain", Cue::App("keychain")),
+    ("keychain access", Cue::App("keychain")),
+    ("keychains", Cue::App("keychain")),
+    ("safari", Cue::App("safari")),
+    ("outlook", Cue::App("outlook")),
+    ("ms outlook", Cue::App("outlook")),
+    ("microsoft outlook", Cue::App("outlook")),
+    ("new outlook", Cue::App("outlook")),
+    ("outlook express", Cue::App("outlook-express")),
+    ("msoe", Cue::App("outlook-express")),
+    ("entourage", Cue::App("entourage")),
+    ("windows mail", Cue::App("windows-mail")),
+    ("windows live mail", Cue::App("windows-mail")),
+    ("live mail", Cue::App("windows-mail")),
+    ("wlm", Cue::App("windows-mail")),
+    ("apple mail", Cue::App("apple-mail")),
+    ("mac mail", Cue::App("apple-mail")),
+    ("macos mail", Cue::App("apple-mail")),
+    ("mail app", Cue::App("apple-mail")),
+    ("thunderbird", Cue::App("thunderbird")),
+    ("thunder bird", Cue::App("thunderbird")),
+    ("tbird", Cue::App("thunderbird")),
+    ("lotus notes", Cue::App("lotus-notes")),
+    ("lotus", Cue::App("lotus-notes")),
+    ("notes", Cue::App("lotus-notes")),
+    ("hcl notes", Cue::App("lotus-notes")),
+    ("ibm notes", Cue::App("lotus-notes")),
+    ("domino", Cue::App("lotus-notes")),
+    ("evolution", Cue::App("evolution")),
+    // operating systems
+    ("windows", Cue::Os(Os::Windows)),
+    ("pc", Cue::Os(Os::Windows)),
+    ("pcs", Cue::Os(Os::Windows)),
+    ("win", Cue::Os(Os::Windows)),
+    ("win7", Cue::Os(Os::Windows)),
+    ("win8", Cue::Os(Os::Windows)),
+    ("win10", Cue::Os(Os::Windows)),
+    ("win11", Cue::Os(Os::Windows)),
+    ("windows10", Cue::Os(Os::Windows)),
+    ("windows11", Cue::Os(Os::Windows)),
+    ("mac", Cue::Os(Os::Macos)),
+    ("macs", Cue::Os(Os::Macos)),
+    ("macbook", Cue::Os(Os::Macos)),
+    ("macbookpro", Cue::Os(Os::Macos)),
+    ("imac", Cue::Os(Os::Macos)),
+    ("macos", Cue::Os(Os::Macos)),
+    ("mac os", Cue::Os(Os::Macos)),
+    ("os x", Cue::Os(Os::Macos)),
+    ("osx", Cue::Os(Os::Macos)),
+    ("linux", Cue::Os(Os::Linux)),
+    ("ubuntu", Cue::Os(Os::Linux)),
+    ("debian", Cue::Os(Os::Linux)),
+    ("fedora", Cue::Os(Os::Linux)),
+    ("mint", Cue::Os(Os::Linux)),
+    ("rhel", Cue::Os(Os::Linux)),
+    // verbs
+    ("backup", Cue::Verb(Verb::Backup)),
+    ("backups", Cue::Verb(Verb::Backup)),
+    ("back up", Cue::Verb(Verb::Backup)),
+    ("backing up", Cue::Verb(Verb::Backup)),
+    ("backed up", Cue::Verb(Verb::Backup)),
+    ("save", Cue::Verb(Verb::Backup)),
+    ("saving", Cue::Verb(Verb::Backup)),
+    ("archive", Cue::Verb(Verb::Backup)),
+    ("keep a copy", Cue::Verb(Verb::Backup)),
+    ("make a copy", Cue::Verb(Verb::Backup)),
+    ("export", Cue::Verb(Verb::Export)),
+    ("exporting", Cue::Verb(Verb::Export)),
+    ("exported", Cue::Verb(Verb::Export)),
+    ("exports", Cue::Verb(Verb::Export)),
+    ("extract", Cue::Verb(Verb::Export)),
+    ("get out", Cue::Verb(Verb::Export)),
+    ("get my cert out", Cue::Verb(Verb::Export)),
+    ("import", Cue::Verb(Verb::Import)),
+    ("importing", Cue::Verb(Verb::Import)),
+    ("imported", Cue::Verb(Verb::Import)),
+    ("imports", Cue::Verb(Verb::Import)),
+    ("install", Cue::Verb(Verb::Import)),
+    ("installing", Cue::Verb(Verb::Import)),
+    ("installed", Cue::Verb(Verb::Import)),
+    ("add", Cue::Verb(Verb::Import)),
+    ("adding", Cue::Verb(Verb::Import)),
+    ("load", Cue::Verb(Verb::Import)),
+    ("loading", Cue::Verb(Verb::Import)),
+    ("restore", Cue::Verb(Verb::Import)),
+    ("double click", Cue::Verb(Verb::Import)),
+    ("double clicked", Cue::Verb(Verb::Import)),
+    ("doubleclick", Cue::Verb(Verb::Import)),
+    ("restoring", Cue::Verb(Verb::Import)),
+    ("put", Cue::Verb(Verb::Import)),
+    ("move", Cue::Verb(Verb::Move)),
+    ("moving", Cue::Verb(Verb::Move)),
+    ("moved", Cue::Verb(Verb::Move)),
+    ("transfer", Cue::Verb(Verb::Move)),
+    ("transfering", Cue::Verb(Verb::Move)),
+    ("transferring", Cue::Verb(Verb::Move)),
+    ("transferred", Cue::Verb(Verb::Move)),
+    ("migrate", Cue::Verb(Verb::Move)),
+    ("migrating", Cue::Verb(Verb::Move)),
+    ("migration", Cue::Verb(Verb::Move)),
+    ("copy", Cue::Verb(Verb::Copy)),
+    ("copying", Cue::Verb(Verb::Copy)),
+    ("backup copy", Cue::Verb(Verb::Backup)),
+    ("back up copy", Cue::Verb(Verb::Backup)),
+    ("switch", Cue::Verb(Verb::Move)),
+    ("switching", Cue::Verb(Verb::Move)),
+    ("carry over", Cue::Verb(Verb::Move)),
+    ("bring over", Cue::Verb(Verb::Move)),
+    ("associate", Cue::Verb(Verb::Associate)),
+    ("configure", Cue::Verb(Verb::Associate)),
+    ("configuring", Cue::Verb(Verb::Associate)),
+    ("config", Cue::Verb(Verb::Associate)),
+    ("setup", Cue::Verb(Verb::Associate)),
+    ("set up", Cue::Verb(Verb::Associate)),
+    ("setting up", Cue::Verb(Verb::Associate)),
+    ("enable", Cue::Verb(Verb::Associate)),
+    ("turn on", Cue::Verb(Verb::Associate)),
+    // what the certificate is and who issued it
+    ("identity", Cue::Identity),
+    ("authentication", Cue::Identity),
+    ("auth", Cue::Identity),
+    ("sign in", Cue::Identity),
+    ("signin", Cue::Identity),
+    ("login", Cue::Identity),
+    ("log in", Cue::Identity),
+    ("logon", Cue::Identity),
+    ("encryption", Cue::Encryption),
+    ("encrypt", Cue::Encryption),
+    ("encrypting", Cue::Encryption),
+    ("encrypted", Cue::Encryption),
+    ("sign", Cue::Sign),
+    ("signing", Cue::Sign),
+    ("signed", Cue::Sign),
+    ("signature", Cue::Sign),
+    ("signatures", Cue::Sign),
+    ("digitally", Cue::Sign),
+    ("digitally sign", Cue::Sign),
+    ("eca", Cue::Eca),
+    ("external certificate authority", Cue::Eca),
+    ("e c a", Cue::Eca),
+    ("digital id", Cue::DigitalId),
+    ("digitalid", Cue::DigitalId),
+    ("persona not validated", Cue::DigitalId),
+    ("individual subscriber", Cue::DigitalId),
+    ("secure email", Cue::DigitalId),
+    ("secure e mail", Cue::DigitalId),
+    ("secure mail", Cue::DigitalId),
+    // other nouns
+    ("email", Cue::Mail),
+    ("emails", Cue::Mail),
+    ("e mail", Cue::Mail),
+    ("e mails", Cue::Mail),
+    ("mail", Cue::Mail),
+    ("s mime", Cue::Mail),
+    ("smime", Cue::Mail),
+    ("chain", Cue::Chain),
+    ("intermediate", Cue::Chain),
+    ("intermediates", Cue::Chain),
+    ("root", Cue::Chain),
+    ("roots", Cue::Chain),
+    ("root ca", Cue::Chain),
+    ("issuing ca", Cue::Chain),
+    ("intermediate ca", Cue::Chain),
+    ("ca missing", Cue::Chain),
+    ("ca is missing", Cue::Chain),
+    ("ca cert", Cue::Chain),
+    ("ca certs", Cue::Chain),
+    ("ca certificate", Cue::Chain),
+    ("ca certificates", Cue::Chain),
+    ("trust chain", Cue::Chain),
+    ("certificate chain", Cue::Chain),
+    ("cert chain", Cue::Chain),
+    ("token", Cue::Token),
+    ("tokens", Cue::Token),
+    ("smart card", Cue::Token),
+    ("smartcard", Cue::Token),
+    ("smart cards", Cue::Token),
+    ("smartcards", Cue::Token),
+    ("cac", Cue::Token),
+    ("cac card", Cue::Token),
+    ("piv", Cue::Token),
+    ("yubikey", Cue::Token),
+    ("usb token", Cue::Token),
+    ("hardware token", Cue::Token),
+    ("etoken", Cue::Token),
+    ("safenet", Cue::Token),
+    ("card reader", Cue::Token),
+    ("common access card", Cue::Token),
+    ("pfx", Cue::File),
+    ("p12", Cue::File),
+    ("pkcs12", Cue::File),
+    ("pkcs 12", Cue::File),
+    ("pem", Cue::File),
+    ("file", Cue::File),
+    ("new", Cue::NewWord),
+    ("another", Cue::NewWord),
+    ("other", Cue::NewWord),
+    ("different", Cue::NewWord),
+    ("second", Cue::NewWord),
+    ("replacement", Cue::NewWord),
+    ("replaced", Cue::NewWord),
+    ("one", Cue::One),
+    ("old", Cue::OldWord),
+    ("computer", Cue::Machine),
+    ("computers", Cue::Machine),
+    ("laptop", Cue::Machine),
+    ("machine", Cue::Machine),
+    ("desktop", Cue::Machine),
+    ("workstation", Cue::Machine),
+    ("device", Cue::Machine),
+    ("system", Cue::Machine),
+    ("from", Cue::Prep(Role::From)),
+    ("out of", Cue::Prep(Role::From)),
+    ("off", Cue::Prep(Role::From)),
+    ("to", Cue::Prep(Role::To)),
+    ("into", Cue::Prep(Role::To)),
+    ("onto", Cue::Prep(Role::To)),
+    ("in to", Cue::Prep(Role::To)),
+    ("over to", Cue::Prep(Role::To)),
+    ("in", Cue::Prep(Role::At)),
+    ("on", Cue::Prep(Role::At)),
+    ("at", Cue::Prep(Role::At)),
+    ("inside", Cue::Prep(Role::At)),
+    ("within", Cue::Prep(Role::At)),
+    ("for", Cue::Prep(Role::At)),
+    ("with", Cue::Prep(Role::At)),
+    // trouble
+    ("not", Cue::Symptom),
+    ("doesnt", Cue::Symptom),
+    ("dont", Cue::Symptom),
+    ("didnt", Cue::Symptom),
+    ("cant", Cue::Symptom),
+    ("cannot", Cue::Symptom),
+    ("wont", Cue::Symptom),
+    ("isnt", Cue::Symptom),
+    ("arent", Cue::Symptom),
+    ("never", Cue::Symptom),
+    ("why", Cue::Symptom),
+    ("wrong", Cue::Symptom),
+    ("problem", Cue::Symptom),
+    ("missing", Cue::Symptom),
+    ("expired", Cue::Symptom),
+    ("fails", Cue::Failure),
+    ("fail", Cue::Failure),
+    ("failed", Cue::Failure),
+    ("failing", Cue::Failure),
+    ("failure", Cue::Failure),
+    ("error", Cue::Failure),
+    ("errors", Cue::Failure),
+    ("unable", Cue::Failure),
+    ("greyed", Cue::Failure),
+    ("grayed", Cue::Failure),
+    ("invalid", Cue::Failure),
+    ("unsupported", Cue::Failure),
+    ("broken", Cue::Failure),
+    ("keeps asking", Cue::Failure),
+    ("unreadable", Cue::Failure),
+    ("rejected", Cue::Failure),
+    ("rejects", Cue::Failure),
+    ("refuses", Cue::Failure),
+    ("no private key", Cue::Failure),
+    ("without private key", Cue::Failure),
+    ("without the private key", Cue::Failure),
+    ("doesnt see", Cue::Failure),
+    ("does not see", Cue::Failure),
+    ("cant see", Cue::Failure),
+    ("not showing", Cue::Failure),
+    ("doesnt show", Cue::Failure),
+    ("not offered", Cue::Failure),
+    ("doesnt offer", Cue::Failure),
+    ("doesnt work", Cue::Failure),
+    ("not working", Cue::Failure),
+];
+
+/// Words skipped when looking for what a preposition governs.
+pub(super) const FILLER: &[&str] = &[
+    "my",
+    "the",
+    "a",
+    "an",
+    "our",
+    "his",
+    "her",
+    "their",
+    "your",
+    "this",
+    "that",
+    "me",
+    "it",
+    "its",
+    "all",
+    "both",
+    "certs",
+    "cert",
+    "certificate",
+    "certificates",
+    "certificat",
+    "certifcate",
+    "certficate",
+    "certs",
+    "id",
+    "ids",
+    "profile",
+    "store",
+    "account",
+    "browser",
+    "client",
+    "app",
+    "program",
+    "version",
+    "brand",
+    "shiny",
+    "work",
+    "home",
+    "office",
+    "personal",
+    "user",
+    "users",
+    "private",
+    "key",
+    "keys",
+    "and",
+    "of",
+    "s",
+];
+
+/// Lower-cases, drops apostrophes, splits on anything not a letter or digit,
+/// and corrects typos against the cue vocabulary.
+pub fn normalise(query: &str) -> Vec<String> {
+    let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
+    let raw: Vec<&str> = lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    raw.iter().map(|w| correct(w)).collect()
+}
+
+/// The phrases split into words, once per process.
+pub(super) fn split_phrases() -> &'static [(Vec<&'static str>, Cue)] {
+    static SPLIT: std::sync::OnceLock<Vec<(Vec<&'static str>, Cue)>> = std::sync::OnceLock::new();
+    SPLIT.get_or_init(|| PHRASES.iter().map(|(p, c)| (p.split(' ').collect(), *c)).collect())
+}
+
+/// Every single word of the vocabulary (phrase parts included), once.
+pub(super) fn vocabulary() -> impl Iterator<Item = &'static str> {
+    static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    WORDS
+        .get_or_init(|| {
+            let mut v: Vec<&str> = PHRASES.iter().flat_map(|(p, _)| p.split(' ')).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .iter()
+        .copied()
+}
+
+/// Words that look like typos of vocabulary words but are English words of
+/// their own: never corrected.
+pub(super) const KEEP: &[&str] = &[
+    "expert", "window", "notes", "note", "taken", "start", "smart", "signs", "mails", "sing", "singing", "rooted",
+    "moves", "copied", "saved", "from", "form", "fore", "into", "onto", "want", "went", "need", "needs", "files",
+    "filed", "adds", "added", "loads", "loaded", "settings", "setting", "using", "used", "uses", "user", "users",
+    "exports", "imports", "later", "cart", "card", "cards", "chains", "certs", "cert",
+];
+
+/// The vocabulary word a typo stands for, or the word itself.
+pub(super) fn correct(word: &str) -> String {
+    if word.len() < 5 || KEEP.contains(&word) || FILLER.contains(&word) || vocabulary().any(|v| v == word) {
+        return word.to_string();
+    }
+    let mut best: Option<(&str, usize)> = None;
+    let mut tie = false;
+    for v in vocabulary() {
+        // Short words have too many neighbours to correct safely.
+        let allowed = if v.len() >= 9 {
+            2
+        } else if v.len() >= 6 {
+            1
+        } else {
+            0
+        };
+        if allowed == 0 || v.len().abs_diff(word.len()) > allowed {
+            continue;
+        }
+        let d = damerau(word, v);
+        if d > allowed {
+            continue;
+        }
+        match best {
+            Some((b, bd)) if b == v || d > bd => {}
+            Some((_, bd)) if d == bd => tie = true,
+            _ => {
+                best = Some((v, d));
+                tie = false;
+            }
+        }
+    }
+    match best {
+        Some((v, _)) if !tie => v.to_string(),
+        _ => word.to_string(),
+    }
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent swaps).
+pub(super) fn damerau(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Finds the cues in order: (first word index, word count, cue).
+pub(super) fn cues(words: &[String]) -> Vec<(usize, usize, Cue)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let mut best: Option<(usize, Cue)> = None;
+        for (parts, cue) in split_phrases() {
+            if parts.len() > words.len() - i || best.is_some_and(|(n, _)| n >= parts.len()) {
+                continue;
+            }
+            if parts.iter().zip(&words[i..]).all(|(p, w)| p == w) {
+                best = Some((parts.len(), *cue));
+            }
+        }
+        match best {
+            Some((n, cue)) => {
+                out.push((i, n, cue));
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
