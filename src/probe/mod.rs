@@ -193,6 +193,10 @@ pub fn collect(opts: &ProbeOptions) -> Env {
 
     // Certificates in the NSS databases.
     if opts.read_stores {
+        // Each database is a load, C_Initialize, read, C_Finalize of
+        // softoken; holding one extra handle keeps the library (and NSPR)
+        // mapped between them instead of unloading and relocating it again.
+        let _keep_loaded = (nss_dirs.len() > 1).then(nss::keep_softokn_loaded).flatten();
         for (i, dir, _) in &nss_dirs {
             let st = NssStore::new(env.stores[*i].id.clone(), dir);
             match st.list_read_only(None) {

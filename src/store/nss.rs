@@ -43,6 +43,15 @@ pub fn softokn_path() -> Option<PathBuf> {
     SOFTOKN_PATHS.iter().map(PathBuf::from).find(|p| p.exists())
 }
 
+/// A handle that keeps softoken mapped while several databases are opened
+/// one after another (dropping it unloads the library as usual).
+pub fn keep_softokn_loaded() -> Option<libloading::Library> {
+    let path = softokn_path()?;
+    // SAFETY: loading softoken runs only its library constructors, the same
+    // ones the PKCS#11 module loader runs for every database.
+    unsafe { libloading::Library::new(path).ok() }
+}
+
 /// Database format of an NSS directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbFormat {
