@@ -452,11 +452,7 @@ impl Fnv {
 /// Config files that may name an organisation's knowledge base, most
 /// specific first: the user's, then the machine's (deployed by IT).
 pub fn config_files() -> Vec<PathBuf> {
-    let user = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-    let mut files: Vec<PathBuf> = user.into_iter().map(|d| d.join("certhelp").join("config")).collect();
+    let mut files: Vec<PathBuf> = crate::dirs::config().into_iter().map(|d| d.join("config")).collect();
     files.push(PathBuf::from("/etc/certhelp/config"));
     files
 }
@@ -471,7 +467,13 @@ fn configured_dir() -> Option<PathBuf> {
             let (k, v) = l.split_once('=')?;
             (k.trim() == "kb" && !l.trim_start().starts_with('#')).then(|| v.trim().trim_matches('"').to_string())
         })?;
-        let dir = PathBuf::from(value);
+        if value.is_empty() {
+            return None;
+        }
+        let dir = match value.strip_prefix("~/") {
+            Some(rest) => crate::dirs::home()?.join(rest),
+            None => PathBuf::from(value),
+        };
         Some(if dir.is_relative() { file.parent()?.join(dir) } else { dir })
     })
 }
@@ -492,7 +494,13 @@ fn article_entries(dir: &Path) -> Result<Vec<(PathBuf, Option<fs::Metadata>)>> {
             let name = name.to_string_lossy();
             name.ends_with(".md") && name != "README.md"
         })
-        .map(|e| (e.file_name(), e.path(), e.metadata().ok()))
+        .map(|e| {
+            // A symlinked article: the cache key must see the target's size
+            // and time, which the entry's own metadata does not.
+            let symlink = e.file_type().is_ok_and(|t| t.is_symlink());
+            let meta = if symlink { fs::metadata(e.path()).ok() } else { e.metadata().ok() };
+            (e.file_name(), e.path(), meta)
+        })
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(entries.into_iter().map(|(_, p, m)| (p, m)).collect())

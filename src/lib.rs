@@ -8,6 +8,7 @@
 pub mod answer;
 pub mod cert;
 pub mod cli;
+pub mod dirs;
 pub mod doctor;
 pub mod env;
 pub mod error;

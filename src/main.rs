@@ -58,7 +58,17 @@ fn usage_error(e: &clap::Error, args: &[String]) -> Error {
         first = format!("{first} {}", lines.next().unwrap_or("").trim());
     }
     let possible = rendered.lines().find(|l| l.trim_start().starts_with("[possible values:")).map(str::trim);
-    let verb = args.iter().skip(1).find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
+    // The first word that is neither an option nor a global option's value.
+    let mut verb = String::new();
+    let mut rest = args.iter().skip(1);
+    while let Some(a) = rest.next() {
+        if a == "--kb" || a == "--color" {
+            rest.next();
+        } else if !a.starts_with('-') {
+            verb = a.clone();
+            break;
+        }
+    }
     let hint = match e.kind() {
         ErrorKind::UnknownArgument if !verb.is_empty() && cli::VERBS.contains(&verb.as_str()) => {
             let words: Vec<&str> = args.iter().skip(1).map(String::as_str).filter(|a| !a.starts_with('-')).collect();
@@ -118,7 +128,9 @@ fn run(cli: Cli) -> Result<u8> {
             if json {
                 print(&(serde_json::to_string_pretty(&hits).unwrap_or_default() + "\n"))?;
             } else if hits.is_empty() {
-                eprintln!("No article matches \"{query}\". Try other words, or `certhelp list`.");
+                let shown: String = query.chars().take(60).collect();
+                let more = if shown.len() < query.len() { "..." } else { "" };
+                eprintln!("No article matches \"{shown}{more}\". Try other words, or `certhelp list`.");
             } else {
                 let style = certhelp::markdown::Style { color: opts.color };
                 let mut s = String::new();
@@ -186,7 +198,7 @@ fn run(cli: Cli) -> Result<u8> {
                     Kb::builtin().len(),
                     kb::KB_ENV,
                     configs.join(" or "),
-                    cache_home().join("certhelp").display()
+                    certhelp::dirs::cache().map(|d| d.display().to_string()).unwrap_or_else(|| "none (no absolute HOME): built in memory".into())
                 ))?;
                 Ok(0)
             }
@@ -225,14 +237,6 @@ fn warn_broken(kb: &Kb) {
 
 fn exit_u8(code: i32) -> u8 {
     u8::try_from(code).unwrap_or(2)
-}
-
-fn cache_home() -> std::path::PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
-        .unwrap_or_default()
 }
 
 fn next_release(verb: &str, question: &str) -> Error {
@@ -381,7 +385,9 @@ fn probe_options(query: &str, overrides: &Overrides) -> probe::ProbeOptions {
     let product_known = overrides.product.or(parsed.product).is_some() || parsed.identity_words;
     let needs_certificates = match activity {
         None | Some(Activity::Backup | Activity::Export | Activity::Move | Activity::Mail) => true,
-        Some(Activity::Chain | Activity::Import | Activity::Associate) => !product_known,
+        // Associate needs them anyway: the certificate may be in another app.
+        Some(Activity::Associate) => true,
+        Some(Activity::Chain | Activity::Import) => !product_known,
         Some(Activity::Token | Activity::Troubleshoot) => false,
     };
     probe::ProbeOptions { read_stores: needs_certificates, load_modules: false, ..Default::default() }

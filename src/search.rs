@@ -48,6 +48,7 @@ pub struct Hit {
     pub legacy: bool,
 }
 
+#[derive(Clone, Copy)]
 struct Fields {
     id: Field,
     title: Field,
@@ -64,6 +65,12 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+}
+
+/// A name part no other process uses at the same time (pid and clock).
+fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{}-{nanos}", std::process::id())
 }
 
 fn schema() -> (Schema, Fields) {
@@ -89,33 +96,49 @@ fn schema() -> (Schema, Fields) {
 
 /// Where the index for this knowledge base is cached.
 fn cache_dir(kb: &Kb) -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("certhelp").join(format!("index-{}-{:016x}", env!("CARGO_PKG_VERSION"), kb.fingerprint())))
+    Some(crate::dirs::cache()?.join(format!("index-{}-{:016x}", env!("CARGO_PKG_VERSION"), kb.fingerprint())))
 }
+
+/// Most words of a query that count; a question is not an essay, and every
+/// unknown word costs a fuzzy term.
+const MAX_QUERY_WORDS: usize = 48;
+/// Longer "words" are pasted noise (hashes, base64): never fuzzy-matched.
+const MAX_FUZZY_WORD: usize = 40;
 
 impl SearchIndex {
     /// Opens the cached index of `kb`, building it first when needed.
     pub fn open(kb: &Kb) -> Result<SearchIndex> {
         let (schema, fields) = schema();
-        let index = match cache_dir(kb) {
-            Some(dir) => match Index::open_in_dir(&dir) {
-                Ok(i) => i,
-                Err(_) => build_cached(kb, &dir, &schema, &fields).or_else(|_| build_in_ram(kb, &schema, &fields))?,
-            },
-            None => build_in_ram(kb, &schema, &fields)?,
+        let open_reader = |index: Index| -> Result<SearchIndex> {
+            let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(index_error)?;
+            Ok(SearchIndex { index, reader, fields })
         };
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(index_error)?;
-        Ok(SearchIndex { index, reader, fields })
+        if let Some(dir) = cache_dir(kb) {
+            let cached = Index::open_in_dir(&dir).map_err(index_error).and_then(open_reader);
+            if let Ok(ix) = cached {
+                return Ok(ix);
+            }
+            // Missing or damaged (a killed build, a pruned directory): set
+            // the bad one aside and build it again; when that fails too, the
+            // index is built in memory for this run.
+            if dir.exists() {
+                let aside = dir.with_extension(format!("broken-{}", unique_suffix()));
+                let _ = std::fs::rename(&dir, &aside);
+                let _ = std::fs::remove_dir_all(&aside);
+            }
+            if let Ok(ix) = build_cached(kb, &dir, &schema, &fields).and_then(open_reader) {
+                return Ok(ix);
+            }
+        }
+        open_reader(build_in_ram(kb, &schema, &fields)?)
     }
 
     /// The best `limit` articles for a question, best first.
     pub fn search(&self, kb: &Kb, query: &str, limit: usize) -> Vec<Hit> {
         // Typos of the words certhelp knows (apps, verbs) are corrected
         // first, so they rank by BM25 like any word; the rest go fuzzy.
-        let words = query_words(&crate::intent::normalise(query).join(" "));
+        let mut words = query_words(&crate::intent::normalise(query).join(" "));
+        words.truncate(MAX_QUERY_WORDS);
         if words.is_empty() || limit == 0 {
             return Vec::new();
         }
@@ -124,6 +147,9 @@ impl SearchIndex {
         let mut expanded: Vec<String> = Vec::new();
         for w in &words {
             let known = searcher.doc_freq(&Term::from_field_text(self.fields.raw, w)).unwrap_or(0) > 0;
+            if w.len() > MAX_FUZZY_WORD {
+                continue;
+            }
             if known || w.len() < 4 {
                 expanded.push(w.clone());
                 for group in SYNONYMS.iter().filter(|g| g.contains(&w.as_str())) {
@@ -259,7 +285,7 @@ fn build_cached(kb: &Kb, dir: &Path, schema: &Schema, f: &Fields) -> Result<Inde
     std::fs::create_dir_all(parent).map_err(io)?;
     let tmp = parent.join(format!(
         ".tmp-{}-{}",
-        std::process::id(),
+        unique_suffix(),
         dir.file_name().and_then(|n| n.to_str()).unwrap_or("index")
     ));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -276,21 +302,36 @@ fn build_cached(kb: &Kb, dir: &Path, schema: &Schema, f: &Fields) -> Result<Inde
         // Another process won the race: its index is as good as ours.
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    // Indexes of older knowledge-base versions are dead weight, but keep a
-    // few: someone switching between the shipped articles and an
-    // organisation's directory should not rebuild every time.
-    if let Ok(rd) = std::fs::read_dir(parent) {
-        let mut old: Vec<(std::time::SystemTime, PathBuf)> = rd
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("index-") && e.path() != dir)
-            .map(|e| (e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH), e.path()))
-            .collect();
-        old.sort_by_key(|e| std::cmp::Reverse(e.0));
-        for (_, p) in old.into_iter().skip(3) {
-            let _ = std::fs::remove_dir_all(p);
+    prune(parent, dir);
+    Index::open_in_dir(dir).map_err(index_error)
+}
+
+/// Removes what a day-old cache no longer needs: indexes of older
+/// knowledge-base versions beyond the three newest, and temporary
+/// directories of killed builds. Only directories untouched for a day go:
+/// another process may be reading a younger one right now.
+fn prune(parent: &Path, keep: &Path) {
+    let day = std::time::Duration::from_secs(86_400);
+    let Ok(rd) = std::fs::read_dir(parent) else { return };
+    let mut old: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+    for e in rd.flatten() {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let modified = e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+        let stale = modified.elapsed().is_ok_and(|age| age > day);
+        if path == keep || !stale {
+            continue;
+        }
+        if name.starts_with(".tmp-") || name.contains(".broken-") {
+            let _ = std::fs::remove_dir_all(&path);
+        } else if name.starts_with("index-") {
+            old.push((modified, path));
         }
     }
-    Index::open_in_dir(dir).map_err(index_error)
+    old.sort_by_key(|e| std::cmp::Reverse(e.0));
+    for (_, p) in old.into_iter().skip(2) {
+        let _ = std::fs::remove_dir_all(p);
+    }
 }
 
 /// Lower-case words of a query, without stop words.
@@ -300,13 +341,13 @@ fn query_words(query: &str) -> Vec<String> {
         "from", "into", "me", "can", "what", "pls", "please", "need", "want",
     ];
     let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
-    let mut words: Vec<String> = lowered
+    let mut seen = std::collections::HashSet::new();
+    lowered
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !STOP.contains(w))
+        .filter(|w| !w.is_empty() && !STOP.contains(w) && seen.insert(*w))
+        .take(4 * MAX_QUERY_WORDS)
         .map(str::to_string)
-        .collect();
-    words.dedup();
-    words
+        .collect()
 }
 
 /// Words too common in certificate talk to show that an error was quoted:

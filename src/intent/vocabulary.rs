@@ -397,12 +397,16 @@ pub(super) const FILLER: &[&str] = &[
     "s",
 ];
 
+/// How many words of a question are read.
+const MAX_WORDS: usize = 200;
+
 /// Lower-cases, drops apostrophes, splits on anything not a letter or digit,
 /// and corrects typos against the cue vocabulary.
 pub fn normalise(query: &str) -> Vec<String> {
     let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
     let raw: Vec<&str> = lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    raw.iter().map(|w| correct(w)).collect()
+    // A question is a few dozen words; a pasted log is not read beyond this.
+    raw.iter().take(MAX_WORDS).map(|w| correct(w)).collect()
 }
 
 /// The phrases split into words, once per process.

@@ -52,3 +52,41 @@ fn an_unwritable_cache_falls_back_to_memory() {
     assert!(o.status.success());
     assert!(stdout(&o).starts_with("SO28421"));
 }
+
+#[test]
+fn a_damaged_cache_is_rebuilt() {
+    let home = TempDir::new("search");
+    assert_eq!(top(home.path(), "keychain export"), "SO28421");
+    let cache = home.path().join(".cache/certhelp");
+    let index = std::fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    // A killed build or a pruning race can leave a segment file missing.
+    let victim = std::fs::read_dir(&index)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "term"))
+        .expect("a segment term file");
+    std::fs::remove_file(victim).unwrap();
+    assert_eq!(top(home.path(), "keychain export"), "SO28421");
+    assert_eq!(top(home.path(), "keychain export"), "SO28421", "and the cache works again");
+}
+
+#[test]
+fn a_relative_cache_variable_never_writes_into_the_current_directory() {
+    let home = TempDir::new("search");
+    let cwd = TempDir::new("cwd");
+    let o = run(certhelp(home.path())
+        .current_dir(cwd.path())
+        .env("XDG_CACHE_HOME", "relcache")
+        .env("HOME", "")
+        .args(["search", "keychain export"]));
+    assert!(o.status.success());
+    assert!(std::fs::read_dir(cwd.path()).unwrap().next().is_none(), "nothing written to the current directory");
+}
+
+#[test]
+fn a_pasted_log_is_bounded() {
+    let home = TempDir::new("search");
+    let log: Vec<String> = (0..5000).map(|i| format!("zq{i}xw")).collect();
+    let o = run(certhelp(home.path()).args(["plan", "--no-probe", "--no-input", &log.join(" ")]));
+    assert!(o.status.code().is_some_and(|c| c <= 1), "answers (or finds nothing) without failing");
+}
