@@ -135,21 +135,13 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         env: Option<PathBuf>,
     },
-    /// Export certificates with their keys from a store (next release)
+    /// Export certificates with their keys from a store to PKCS#12 files
     Export(ExportArgs),
-    /// Import a PKCS#12 or PEM file into a store (next release)
+    /// Import a PKCS#12 or PEM key + certificate into a store
     Import(ImportArgs),
-    /// Re-pack a PKCS#12 (or PEM key+cert) file (next release)
-    Convert {
-        file: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, value_enum, default_value_t = CompatArg::Modern)]
-        compat: CompatArg,
-        #[command(flatten)]
-        secrets: SecretArgs,
-    },
-    /// Install intermediate and root certificates (next release)
+    /// Re-pack a PKCS#12 file, or PEM key + certificate <-> PKCS#12
+    Convert(ConvertArgs),
+    /// Install intermediate and root certificates
     Chain {
         #[command(subcommand)]
         command: ChainCommand,
@@ -169,8 +161,8 @@ pub enum Command {
         #[arg(long, value_name = "EMAIL")]
         identity: Option<String>,
     },
-    /// Put a store back as certhelp's backup recorded it (next release)
-    Restore { backup: PathBuf },
+    /// Put a store back as certhelp's backup recorded it
+    Restore(RestoreArgs),
     /// Carry out the plan's steps that apply to this machine (next release)
     Run {
         #[arg(required = true, num_args = 1..)]
@@ -264,19 +256,62 @@ pub struct ExportArgs {
     /// Leave the chain out of the file
     #[arg(long)]
     pub no_chain: bool,
+    /// Replace an existing output file without asking
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub secrets: SecretArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
+    /// A PKCS#12 file (.p12/.pfx), or a PEM file with the certificate (and key)
     pub file: PathBuf,
+    /// nss:DIR, firefox[:PROFILE], thunderbird[:PROFILE], chrome, chromium
     #[arg(long, value_name = "STORE")]
     pub to: String,
+    /// The nickname to give the certificate (default: as NSS would name it)
     #[arg(long, value_name = "NAME")]
     pub cert_name: Option<String>,
+    /// The private key in its own PEM file, when FILE holds only the certificate
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     #[command(flatten)]
     pub secrets: SecretArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// A PKCS#12 file, or a PEM file with a certificate and its key
+    pub file: PathBuf,
+    /// The file to write: .p12/.pfx for PKCS#12, .pem for PEM
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = CompatArg::Modern)]
+    pub compat: CompatArg,
+    /// The private key in its own PEM file, when FILE holds only the certificate
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Read the new file's password from this file (default: the old password)
+    #[arg(long, value_name = "FILE")]
+    pub new_password_file: Option<PathBuf>,
+    /// Read the new file's password from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub new_password_env: Option<String>,
+    /// PEM output: write the private key unencrypted (it is encrypted by default)
+    #[arg(long)]
+    pub no_key_encryption: bool,
+    /// Replace an existing output file without asking
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A backup directory that certhelp printed (or its manifest.json)
+    pub backup: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -298,14 +333,25 @@ pub enum KbCommand {
 #[derive(Debug, Subcommand)]
 pub enum ChainCommand {
     /// Install the chain into a store
-    Install {
-        #[arg(long, value_name = "STORE")]
-        to: String,
-        #[arg(long, value_name = "FILE", conflicts_with = "from_cert")]
-        from_file: Option<PathBuf>,
-        #[arg(long, value_name = "FILE")]
-        from_cert: Option<PathBuf>,
-    },
+    Install(ChainInstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChainInstallArgs {
+    /// nss:DIR, firefox[:PROFILE], thunderbird[:PROFILE], chrome, chromium
+    #[arg(long, value_name = "STORE")]
+    pub to: String,
+    /// The chain from a file: PEM or PKCS#7 (.p7b/.p7c) bundle, or a PKCS#12
+    #[arg(long, value_name = "FILE", conflicts_with = "from_cert")]
+    pub from_file: Option<PathBuf>,
+    /// Follow this certificate's issuer links (AIA caIssuers over HTTP) to the root
+    #[arg(long, value_name = "FILE")]
+    pub from_cert: Option<PathBuf>,
+    /// Trust a root fetched over the network: its SHA-256 fingerprint, as sha256:HEX
+    #[arg(long, value_name = "sha256:HEX")]
+    pub trust_root: Option<String>,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
 }
 
 #[derive(Debug, Subcommand)]

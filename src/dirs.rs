@@ -28,3 +28,11 @@ pub fn config() -> Option<PathBuf> {
 pub fn home() -> Option<PathBuf> {
     absolute_var("HOME")
 }
+
+/// certhelp's state (backups, journals, locks): `CERTHELP_STATE_DIR`, else
+/// `$XDG_STATE_HOME/certhelp`, else `$HOME/.local/state/certhelp`.
+pub fn state() -> Option<PathBuf> {
+    absolute_var("CERTHELP_STATE_DIR")
+        .or_else(|| absolute_var("XDG_STATE_HOME").map(|d| d.join("certhelp")))
+        .or_else(|| absolute_var("HOME").map(|h| h.join(".local/state/certhelp")))
+}

@@ -5,6 +5,7 @@
 //! and the machine (`probe` -> `env::Env`), and printed by `render`.
 //! `main.rs` is the only place that prints.
 
+pub mod action;
 pub mod answer;
 pub mod cert;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod dirs;
 pub mod doctor;
 pub mod env;
 pub mod error;
+pub mod fsutil;
 pub mod intent;
 pub mod kb;
 pub mod markdown;
@@ -19,6 +21,7 @@ pub mod plan;
 pub mod probe;
 pub mod render;
 pub mod search;
+pub mod secret;
 pub mod store;
 
 /// The knowledge base and templates compiled into the binary (build.rs).

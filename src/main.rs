@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use certhelp::cli::{
-    self, ActivityArg, CertTypeArg, Cli, ColorChoice, Command, FormatArg, KbCommand, OsArg, PlanArgs, ProductArg,
+    self, ActivityArg, CertTypeArg, ChainCommand, Cli, ColorChoice, Command, FormatArg, KbCommand, OsArg, PlanArgs,
+    ProductArg,
 };
 use certhelp::env::{Env, Os};
 use certhelp::error::{Error, Result};
@@ -19,7 +20,7 @@ use certhelp::kb::{self, Kb, LintMode};
 use certhelp::plan::{self, Context, Overrides, Plan};
 use certhelp::render::{self, Format, TextOptions};
 use certhelp::search::SearchIndex;
-use certhelp::{answer, probe};
+use certhelp::{action, answer, probe};
 
 fn main() -> ExitCode {
     let args = cli::with_implicit_plan(std::env::args().collect());
@@ -214,15 +215,34 @@ fn run(cli: Cli) -> Result<u8> {
             print(&out)?;
             Ok(exit_u8(code))
         }
-        Command::Export(_) => Err(next_release("export", "export my certificate")),
-        Command::Import(_) => Err(next_release("import", "import my certificate")),
-        Command::Convert { .. } => Err(next_release("convert", "convert pem to p12")),
-        Command::Chain { .. } => Err(next_release("chain install", "install the chain")),
+        Command::Export(args) => report(action::export::run(&args, ui())?),
+        Command::Import(args) => report(action::import::run(&args, ui())?),
+        Command::Convert(args) => report(action::convert::run(&args, ui())?),
+        Command::Chain { command: ChainCommand::Install(args) } => report(action::chain::run(&args, ui())?),
+        Command::Restore(args) => report(action::restore::run(&args, ui())?),
         Command::Token { .. } => Err(next_release("token", "use my smart card on another computer")),
         Command::Associate { .. } => Err(next_release("associate", "set up thunderbird to sign")),
-        Command::Restore { .. } => Err(next_release("restore", "import my certificate")),
         Command::Run { query, .. } => Err(next_release("run", &query.join(" "))),
     }
+}
+
+/// Whether the verbs may prompt: only with a terminal on both ends.
+fn ui() -> action::Ui {
+    action::Ui { interactive: io::stdin().is_terminal() && io::stderr().is_terminal() }
+}
+
+/// Prints a verb's report: what was done on stdout, warnings on stderr.
+fn report(r: action::Report) -> Result<u8> {
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut s = String::new();
+    for l in &r.lines {
+        s.push_str(l);
+        s.push('\n');
+    }
+    print(&s)?;
+    Ok(r.code)
 }
 
 /// Says which organisation articles were skipped because they are broken.

@@ -18,25 +18,8 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-/// A PIN or database password. Its `Debug` never shows the value, and the
-/// bytes are overwritten when it is dropped (zeroize: the compiler cannot
-/// optimise the wipe away).
-pub struct Pin(Zeroizing<String>);
-
-impl Pin {
-    pub fn new(s: impl Into<String>) -> Pin {
-        Pin(Zeroizing::new(s.into()))
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Pin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Pin(***)")
-    }
-}
+/// A PIN or database password: the one secret type (see [`crate::secret`]).
+pub type Pin = crate::secret::Secret;
 
 /// A private key in PKCS#8 DER. Redacted in `Debug`, zeroed on drop.
 pub struct PrivateKey {
@@ -58,15 +41,46 @@ impl fmt::Debug for PrivateKey {
     }
 }
 
-/// The one type that crosses store boundaries: a certificate, its private
-/// key when it travels with it, and the chain (issuer first, root last).
+/// A personal certificate and, when it travels with it, its private key.
 #[derive(Debug)]
-pub struct Bundle {
-    /// NSS nickname / PKCS#11 label / friendly name, when the source had one.
+pub struct Identity {
+    /// NSS nickname / PKCS#11 label / PKCS#12 friendlyName, when known.
     pub label: Option<String>,
     pub cert_der: Vec<u8>,
     pub key: Option<PrivateKey>,
-    pub chain: Vec<Vec<u8>>,
+}
+
+/// What a CA certificate is trusted for in a store (NSS trust objects;
+/// a PKCS#12 file carries none). Default: no trust, only a link in a chain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Trust {
+    /// Trusted to issue certificates for websites (and TLS clients).
+    pub tls: bool,
+    /// Trusted to issue certificates for e-mail (S/MIME).
+    pub email: bool,
+}
+
+impl Trust {
+    /// What a root needs for the chain articles: websites and e-mail.
+    pub const ROOT: Trust = Trust { tls: true, email: true };
+    pub const NONE: Trust = Trust { tls: false, email: false };
+}
+
+/// A CA certificate of a chain, with the trust it has or should get.
+#[derive(Debug, Clone)]
+pub struct ChainCert {
+    pub label: Option<String>,
+    pub der: Vec<u8>,
+    pub trust: Trust,
+}
+
+/// The one type that crosses store boundaries: personal certificates with
+/// their keys (an ECA identity and encryption pair, old encryption keys)
+/// and the CA certificates of their chains (issuer first, root last).
+#[derive(Debug, Default)]
+pub struct Bundle {
+    pub identities: Vec<Identity>,
+    pub chain: Vec<ChainCert>,
 }
 
 /// One certificate as a store lists it (read side; no secrets).
@@ -158,7 +172,8 @@ pub trait CertStore {
     }
 }
 
-/// Meaning-level store errors. Match on the meaning, not on texts.
+/// Meaning-level store errors. Match on the meaning, not on texts; the
+/// cause (PKCS#11 return value, io::ErrorKind) is kept where there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -174,13 +189,50 @@ pub enum StoreError {
     LoginRequired {
         store: String,
     },
+    /// A token PIN or NSS database password was refused.
     WrongPin {
         store: String,
     },
     Locked {
         store: String,
     },
+    /// A PKCS#12 file's password is wrong (its MAC does not verify): not a PIN.
+    WrongPassword {
+        file: String,
+    },
+    /// The file is not what was expected: `found` says what it is instead
+    /// ("a PEM certificate without its key", "random bytes", ...).
+    UnsupportedFormat {
+        file: String,
+        found: String,
+    },
+    /// A PKCS#12 file without an integrity MAC: refused.
+    NoMac {
+        file: String,
+    },
     KeyNotExtractable {
+        what: String,
+    },
+    /// The app that owns the store or file is running.
+    InUse {
+        what: String,
+    },
+    ReadOnly {
+        path: String,
+    },
+    /// Another subject's certificate already has this nickname.
+    NicknameClash {
+        nickname: String,
+    },
+    NoSpace {
+        path: String,
+    },
+    /// An output file exists and no one said it may be replaced.
+    Exists {
+        path: String,
+    },
+    /// Reading back after a write did not show what was written.
+    VerifyFailed {
         what: String,
     },
     NotSupported {
@@ -191,15 +243,32 @@ pub enum StoreError {
         module: String,
         message: String,
     },
-    /// A PKCS#11 call failed for another reason.
+    /// A PKCS#11 call failed for another reason; `rv` is its return value.
     Pkcs11 {
         call: String,
+        rv: Option<cryptoki::error::RvError>,
         message: String,
     },
     Io {
         path: String,
+        kind: std::io::ErrorKind,
         message: String,
     },
+}
+
+impl StoreError {
+    /// An I/O error on `path`, by meaning: no space, read-only, not found.
+    pub fn io(path: &std::path::Path, e: &std::io::Error) -> StoreError {
+        let path_s = path.display().to_string();
+        match e.kind() {
+            std::io::ErrorKind::StorageFull => StoreError::NoSpace { path: path_s },
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                StoreError::ReadOnly { path: path_s }
+            }
+            std::io::ErrorKind::NotFound => StoreError::NotFound { what: path_s },
+            kind => StoreError::Io { path: path_s, kind, message: e.to_string() },
+        }
+    }
 }
 
 impl fmt::Display for StoreError {
@@ -215,15 +284,30 @@ impl fmt::Display for StoreError {
             }
             StoreError::WrongPin { store } => write!(f, "wrong password or PIN for {store}"),
             StoreError::Locked { store } => write!(f, "{store} is locked"),
+            StoreError::WrongPassword { file } => {
+                write!(f, "wrong password for {file} (its integrity check fails)")
+            }
+            StoreError::UnsupportedFormat { file, found } => write!(f, "{file} is not a PKCS#12 file: {found}"),
+            StoreError::NoMac { file } => {
+                write!(f, "{file} has no integrity check (MAC), so a wrong password or a damaged file cannot be told")
+            }
             StoreError::KeyNotExtractable { what } => {
                 write!(f, "the private key of {what} cannot leave its store")
             }
+            StoreError::InUse { what } => write!(f, "{what} is in use by a running app"),
+            StoreError::ReadOnly { path } => write!(f, "{path} cannot be written (read-only or no permission)"),
+            StoreError::NicknameClash { nickname } => {
+                write!(f, "the nickname \"{nickname}\" is already used by another certificate")
+            }
+            StoreError::NoSpace { path } => write!(f, "no space left on the device for {path}"),
+            StoreError::Exists { path } => write!(f, "{path} already exists"),
+            StoreError::VerifyFailed { what } => write!(f, "check after writing failed: {what}"),
             StoreError::NotSupported { what } => write!(f, "not supported here: {what}"),
             StoreError::Module { module, message } => {
                 write!(f, "cannot load PKCS#11 module {module}: {message}")
             }
-            StoreError::Pkcs11 { call, message } => write!(f, "{call} failed: {message}"),
-            StoreError::Io { path, message } => write!(f, "{path}: {message}"),
+            StoreError::Pkcs11 { call, message, .. } => write!(f, "{call} failed: {message}"),
+            StoreError::Io { path, message, .. } => write!(f, "{path}: {message}"),
         }
     }
 }
@@ -239,7 +323,20 @@ impl From<StoreError> for crate::error::Error {
             StoreError::LoginRequired { .. } => "give the PIN or password with --pin-file or --pin-env",
             StoreError::WrongPin { .. } => "check the PIN or password; tokens lock after a few wrong tries",
             StoreError::Locked { .. } => "unlock the token with its SO PIN or the vendor's tool (see TS2016)",
+            StoreError::WrongPassword { .. } => {
+                "give the password the file was exported with (--password-file or --password-env); it is not the PIN"
+            }
+            StoreError::UnsupportedFormat { .. } => {
+                "a certificate without its key cannot be imported as a personal certificate; `certhelp convert KEY+CERT --out FILE.p12` packs a PEM key and certificate (see CH1005)"
+            }
+            StoreError::NoMac { .. } => "export the file again with a password (see TS2003)",
             StoreError::KeyNotExtractable { .. } => "use the token itself on the other computer (see SO28695)",
+            StoreError::InUse { .. } => "close the app (all its windows) and run the command again",
+            StoreError::ReadOnly { .. } => "check the file's owner and permissions (`certhelp doctor`)",
+            StoreError::NicknameClash { .. } => "choose another name with --cert-name",
+            StoreError::NoSpace { .. } => "free some disk space and run the command again; nothing was changed",
+            StoreError::Exists { .. } => "choose another --out, or add --force to replace it",
+            StoreError::VerifyFailed { .. } => "nothing was kept; run `certhelp doctor` and report this",
             StoreError::NotSupported { .. } => "run certhelp on the computer that has this store",
             StoreError::Module { .. } => "check the module path and that the token software is installed (see TS2016)",
             StoreError::Pkcs11 { .. } | StoreError::Io { .. } => "run `certhelp doctor` for the store's state",
@@ -295,7 +392,7 @@ mod tests {
     #[test]
     fn secrets_do_not_show() {
         let p = Pin::new("123456");
-        assert_eq!(format!("{p:?}"), "Pin(***)");
+        assert_eq!(format!("{p:?}"), "Secret(***)");
         let k = PrivateKey::from_pkcs8_der(vec![1, 2, 3]);
         assert!(!format!("{k:?}").contains('1'));
     }

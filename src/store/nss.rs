@@ -130,6 +130,7 @@ impl NssStore {
             .map(|(s, _)| *s)
             .ok_or_else(|| StoreError::Pkcs11 {
                 call: "C_GetSlotList".into(),
+                rv: None,
                 message: "softoken shows no certificate database slot".into(),
             })?;
         let listing = module.list(slot, pin);
@@ -145,6 +146,26 @@ impl CertStore for NssStore {
     fn list(&mut self, pin: Option<&Pin>) -> Result<Listing, StoreError> {
         self.list_read_only(pin)
     }
+}
+
+/// What `install_ca_certs` did, by certificate (nickname or subject).
+#[derive(Debug, Default)]
+pub struct ChainInstallReport {
+    pub added: Vec<String>,
+    pub already_present: Vec<String>,
+    /// The backup taken before the first change, when something changed.
+    pub backup: Option<PathBuf>,
+}
+
+/// Add CA certificates with their trust to the NSS database in `dir`,
+/// leaving those already present alone. Backs the store up first.
+pub fn install_ca_certs(
+    _dir: &Path,
+    store_id: &str,
+    _certs: &[super::ChainCert],
+    _pin: Option<&Pin>,
+) -> Result<ChainInstallReport, StoreError> {
+    Err(StoreError::NotSupported { what: format!("chain install into {store_id} (being built)") })
 }
 
 #[cfg(test)]

@@ -52,7 +52,15 @@ impl std::fmt::Debug for Module {
 }
 
 pub(crate) fn ck_err(call: &str, e: CkError) -> StoreError {
-    StoreError::Pkcs11 { call: call.into(), message: short(&e) }
+    StoreError::Pkcs11 { call: call.into(), rv: rv_of(&e), message: short(&e) }
+}
+
+/// The CK_RV behind a cryptoki error, when there is one.
+pub(crate) fn rv_of(e: &CkError) -> Option<RvError> {
+    match e {
+        CkError::Pkcs11(rv, _) => Some(*rv),
+        _ => None,
+    }
 }
 
 /// A one-line reason: cryptoki's Display of return codes is a paragraph.

@@ -1,0 +1,40 @@
+//! The store-changing verbs of SPEC §5, one file per verb. Each is a
+//! function from the parsed command line to a [`Report`]: parse STORE and
+//! SEL, read secrets, back up, call the store, verify, say what happened.
+//! `main.rs` prints the report; verbs never print themselves.
+//!
+//! There is exactly one way to export or import: `run` (later) calls these
+//! same functions.
+
+pub mod chain;
+pub mod convert;
+pub mod export;
+pub mod import;
+pub mod restore;
+
+/// What a verb tells the user, and its exit status.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Lines for stdout: what was done, where files and backups are.
+    pub lines: Vec<String>,
+    /// Lines for stderr: warnings (an expired certificate, a skipped item).
+    pub warnings: Vec<String>,
+    /// 0 done (also "already there"); 2 is returned as an `Err`.
+    pub code: u8,
+}
+
+impl Report {
+    pub fn say(&mut self, line: impl Into<String>) {
+        self.lines.push(line.into());
+    }
+    pub fn warn(&mut self, line: impl Into<String>) {
+        self.warnings.push(line.into());
+    }
+}
+
+/// How a verb may interact with the person running it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    /// stdin and stderr are a terminal: prompts and questions are allowed.
+    pub interactive: bool,
+}

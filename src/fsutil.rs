@@ -1,0 +1,128 @@
+//! Files certhelp writes: new files that may hold keys (mode 0600 from the
+//! first byte, temp + fsync + rename, never over an existing file unless the
+//! caller says so) and certhelp's own state directory (backups, journals,
+//! locks; mode 0700).
+//!
+//! This module decides nothing about *whether* to overwrite: the caller asks
+//! the user and passes `replace`. It must not print or prompt.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::store::StoreError;
+
+/// Write `bytes` to `path` atomically: a temporary file in the same
+/// directory, created 0600 with O_EXCL, written, fsynced, then renamed over
+/// `path` and the directory fsynced. Without `replace`, an existing `path`
+/// is an error ([`StoreError::Exists`]) and nothing is written. On any
+/// failure the temporary file is removed and `path` is as it was.
+pub fn write_new_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), StoreError> {
+    if !replace && fs::symlink_metadata(path).is_ok() {
+        return Err(StoreError::Exists { path: path.display().to_string() });
+    }
+    let dir = parent_dir(path);
+    let tmp = temp_name(path);
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| StoreError::io(&tmp, &e))?;
+        f.write_all(bytes).map_err(|e| StoreError::io(path, &e))?;
+        f.sync_all().map_err(|e| StoreError::io(path, &e))?;
+        drop(f);
+        if !replace {
+            // link(2) fails when the name exists: no window in which another
+            // process's file could be replaced.
+            fs::hard_link(&tmp, path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => StoreError::Exists { path: path.display().to_string() },
+                _ => StoreError::io(path, &e),
+            })?;
+            let _ = fs::remove_file(&tmp);
+        } else {
+            fs::rename(&tmp, path).map_err(|e| StoreError::io(path, &e))?;
+        }
+        sync_dir(&dir);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Create a directory (and parents) with mode 0700, or tighten an existing
+/// one that certhelp owns.
+pub fn private_dir(dir: &Path) -> Result<(), StoreError> {
+    fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, &e))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| StoreError::io(dir, &e))
+}
+
+/// certhelp's state directory ([`crate::dirs::state`]), created 0700.
+pub fn state_dir() -> Result<PathBuf, StoreError> {
+    let dir = crate::dirs::state().ok_or_else(|| StoreError::NotFound {
+        what: "a home directory for certhelp's backups (set HOME or CERTHELP_STATE_DIR)".into(),
+    })?;
+    private_dir(&dir)?;
+    Ok(dir)
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn temp_name(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    parent_dir(path).join(format!(".{name}.certhelp-{}-{nanos}.tmp", std::process::id()))
+}
+
+/// fsync a directory so a rename in it survives a crash.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("certhelp-fsutil-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn new_files_are_private_and_never_replace_silently() {
+        let d = tmp("new");
+        let f = d.join("a.p12");
+        write_new_file(&f, b"one", false).unwrap();
+        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(matches!(write_new_file(&f, b"two", false), Err(StoreError::Exists { .. })));
+        assert_eq!(fs::read(&f).unwrap(), b"one");
+        write_new_file(&f, b"two", true).unwrap();
+        assert_eq!(fs::read(&f).unwrap(), b"two");
+        // No temporary file is left behind.
+        assert_eq!(fs::read_dir(&d).unwrap().count(), 1);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn missing_directory_is_an_error_and_leaves_nothing() {
+        let d = tmp("missing");
+        let f = d.join("no/such/dir/a.p12");
+        assert!(write_new_file(&f, b"x", false).is_err());
+        assert_eq!(fs::read_dir(&d).unwrap().count(), 0);
+        let _ = fs::remove_dir_all(&d);
+    }
+}
