@@ -9,9 +9,12 @@
 //! every platform and answers [`StoreError::NotSupported`] where it cannot
 //! work.
 
+pub mod export;
+pub mod import;
 pub mod keychain;
 pub mod nss;
 pub mod pkcs11;
+pub mod session;
 pub mod windows;
 
 use std::fmt;

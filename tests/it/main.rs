@@ -6,6 +6,7 @@ mod eval;
 mod fixtures;
 mod golden;
 mod kb;
+mod nss_core;
 mod probe;
 mod search;
 mod tailor;
