@@ -39,8 +39,10 @@ pub struct PlannedCa {
     pub present: bool,
     /// Trust to set (softoken only); `None`: leave the trust as it is.
     pub trust: Option<Trust>,
-    /// A trust object exists for it already.
+    /// The trust object already says `trust`.
     pub trust_present: bool,
+    /// A trust object exists for it (to change rather than create).
+    pub trust_object: bool,
 }
 
 /// What an import will do, decided before the first write.
@@ -103,16 +105,16 @@ pub fn plan(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) -> R
     for (index, ca) in bundle.chain.iter().enumerate() {
         let info = parse(&ca.der)?;
         let present = !s.find_cert(&ca.der)?.is_empty();
-        let (trust, trust_present) = if s.flavor == Flavor::Softoken && ca.trust != Trust::NONE {
+        let (trust, trust_present, trust_object) = if s.flavor == Flavor::Softoken && ca.trust != Trust::NONE {
             let x = openssl::x509::X509::from_der(&ca.der).map_err(|e| bad_cert(e.to_string()))?;
             let existing = s.find_trust(&super::session::issuer_der(&x)?, &super::session::serial_der(&x)?)?;
             let already = match existing.first() {
                 Some(h) => s.trust_of(*h)? == ca.trust,
                 None => false,
             };
-            (Some(ca.trust), already)
+            (Some(ca.trust), already, !existing.is_empty())
         } else {
-            (None, false)
+            (None, false, false)
         };
         let nickname = match existing_nickname_for_subject(s, &info)? {
             Some(l) => l,
@@ -122,7 +124,15 @@ pub fn plan(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) -> R
             }
         };
         taken.push((nickname.clone(), info.subject_der.clone()));
-        plan.cas.push(PlannedCa { index, nickname, sha256: info.sha256.clone(), present, trust, trust_present });
+        plan.cas.push(PlannedCa {
+            index,
+            nickname,
+            sha256: info.sha256.clone(),
+            present,
+            trust,
+            trust_present,
+            trust_object,
+        });
     }
     Ok(plan)
 }

@@ -11,10 +11,12 @@
 
 pub mod export;
 pub mod import;
+pub mod write;
 pub mod keychain;
 pub mod nss;
 pub mod pkcs11;
 pub mod session;
+pub mod token;
 pub mod windows;
 
 use std::fmt;

@@ -167,14 +167,25 @@ pub struct ChainInstallReport {
 }
 
 /// Add CA certificates with their trust to the NSS database in `dir`,
-/// leaving those already present alone. Backs the store up first.
+/// leaving those already present alone, through the guarded write path
+/// (lock, backup, journal, verify; `store::write`).
 pub fn install_ca_certs(
-    _dir: &Path,
+    dir: &Path,
     store_id: &str,
-    _certs: &[super::ChainCert],
-    _pin: Option<&Pin>,
+    certs: &[super::ChainCert],
+    pin: Option<&Pin>,
 ) -> Result<ChainInstallReport, StoreError> {
-    Err(StoreError::NotSupported { what: format!("chain install into {store_id} (being built)") })
+    let bundle = super::Bundle { identities: Vec::new(), chain: certs.to_vec() };
+    let out = super::write::import_into_nss(store_id, dir, &bundle, None, pin, "before chain install")?;
+    let mut report = ChainInstallReport { backup: out.backup, ..Default::default() };
+    for c in &out.plan.cas {
+        if c.present && (c.trust.is_none() || c.trust_present) {
+            report.already_present.push(c.nickname.clone());
+        } else {
+            report.added.push(c.nickname.clone());
+        }
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -202,6 +202,25 @@ impl StoreSession {
             .map_err(|e| ck_err("C_FindObjects", e))
     }
 
+    /// Certificate objects whose DER has this SHA-256 (lower-case hex).
+    pub fn find_cert_by_sha256(&self, sha256: &str) -> Result<Vec<ObjectHandle>, StoreError> {
+        let all = self
+            .session
+            .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE)])
+            .map_err(|e| ck_err("C_FindObjects", e))?;
+        let mut out = Vec::new();
+        for h in all {
+            for a in self.session.get_attributes(h, &[AttributeType::Value]).map_err(|e| ck_err("C_GetAttributeValue", e))? {
+                if let Attribute::Value(v) = a {
+                    if crate::cert::hex(&openssl::sha::sha256(&v)) == sha256 {
+                        out.push(h);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The subjects (DER) of certificates labelled `label`.
     pub fn subjects_with_label(&self, label: &str) -> Result<Vec<Vec<u8>>, StoreError> {
         let found = self
