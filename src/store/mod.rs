@@ -9,7 +9,10 @@
 //! every platform and answers [`StoreError::NotSupported`] where it cannot
 //! work.
 
+pub mod backup;
+pub mod journal;
 pub mod keychain;
+pub mod lock;
 pub mod nss;
 pub mod pkcs11;
 pub mod windows;
