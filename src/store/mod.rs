@@ -9,15 +9,18 @@
 //! every platform and answers [`StoreError::NotSupported`] where it cannot
 //! work.
 
+pub mod backup;
 pub mod export;
 pub mod import;
-pub mod write;
+pub mod journal;
 pub mod keychain;
+pub mod lock;
 pub mod nss;
 pub mod pkcs11;
 pub mod session;
 pub mod token;
 pub mod windows;
+pub mod write;
 
 use std::fmt;
 
