@@ -17,10 +17,14 @@ pub mod keychain;
 pub mod lock;
 pub mod nss;
 pub mod pkcs11;
+pub mod select;
 pub mod session;
+pub mod target;
 pub mod token;
 pub mod windows;
 pub mod write;
+
+pub use select::{select, Selector};
 
 use std::fmt;
 
@@ -116,19 +120,6 @@ pub struct Listing {
     pub login_required: bool,
     /// Login happened for this listing (a PIN was given).
     pub logged_in: bool,
-}
-
-/// Which certificate an operation is about (SPEC §5 "SEL").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selector {
-    /// Nickname or label, exact.
-    Label(String),
-    /// An e-mail address in the certificate.
-    Email(String),
-    /// Part of the subject CN.
-    CommonName(String),
-    /// A prefix of the lower-case hex SHA-256 fingerprint.
-    Sha256Prefix(String),
 }
 
 /// The store contract. Read operations never change a store; write
@@ -353,46 +344,6 @@ impl From<StoreError> for crate::error::Error {
     }
 }
 
-/// Pick exactly one certificate: the only one when `sel` is `None`.
-pub fn select<'a>(certs: &'a [StoredCert], sel: Option<&Selector>) -> Result<&'a StoredCert, StoreError> {
-    let matches: Vec<&StoredCert> = certs
-        .iter()
-        .filter(|c| match sel {
-            None => true,
-            Some(s) => matches(c, s),
-        })
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(StoreError::NotFound {
-            what: match sel {
-                Some(s) => format!("certificate {s:?}"),
-                None => "a certificate".into(),
-            },
-        }),
-        many => Err(StoreError::Ambiguous {
-            candidates: many.iter().map(|c| c.label.clone().unwrap_or_else(|| "(no label)".into())).collect(),
-        }),
-    }
-}
-
-fn matches(c: &StoredCert, s: &Selector) -> bool {
-    match s {
-        Selector::Label(l) => c.label.as_deref() == Some(l.as_str()),
-        _ => match crate::cert::parse(&c.der) {
-            Ok(i) => match s {
-                Selector::Email(e) => i.emails.iter().any(|x| x.eq_ignore_ascii_case(e)),
-                Selector::CommonName(n) => {
-                    i.common_name.is_some_and(|cn| cn.to_lowercase().contains(&n.to_lowercase()))
-                }
-                Selector::Sha256Prefix(p) => i.sha256.starts_with(&p.to_ascii_lowercase()),
-                Selector::Label(_) => unreachable!(),
-            },
-            Err(_) => false,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,16 +354,5 @@ mod tests {
         assert_eq!(format!("{p:?}"), "Secret(***)");
         let k = PrivateKey::from_pkcs8_der(vec![1, 2, 3]);
         assert!(!format!("{k:?}").contains('1'));
-    }
-
-    #[test]
-    fn select_by_label() {
-        let certs = vec![
-            StoredCert { label: Some("a".into()), ..Default::default() },
-            StoredCert { label: Some("b".into()), ..Default::default() },
-        ];
-        assert!(matches!(select(&certs, None), Err(StoreError::Ambiguous { .. })));
-        assert_eq!(select(&certs, Some(&Selector::Label("b".into()))).unwrap().label.as_deref(), Some("b"));
-        assert!(matches!(select(&certs, Some(&Selector::Label("c".into()))), Err(StoreError::NotFound { .. })));
     }
 }
