@@ -39,6 +39,7 @@ const KEYS: &[&str] = &[
     "legacy",
     "related",
     "updated",
+    "pinned_roots",
 ];
 
 /// One article: its front matter and its Markdown body.
@@ -57,6 +58,10 @@ pub struct Article {
     pub legacy: bool,
     pub related: Vec<String>,
     pub updated: Option<String>,
+    /// Chain articles: SHA-256 fingerprints (64 hex digits, lower case) of
+    /// the roots `chain install` may trust when it fetched them itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pinned_roots: Vec<String>,
     /// Markdown after the front matter.
     #[serde(skip)]
     pub body: String,
@@ -157,6 +162,12 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
             "synonyms" => article.synonyms = list(&mut problem),
             "errors" => article.errors = list(&mut problem),
             "related" => article.related = list(&mut problem),
+            "pinned_roots" => {
+                article.pinned_roots = list(&mut problem).into_iter().map(|h| h.to_ascii_lowercase()).collect();
+                for h in article.pinned_roots.iter().filter(|h| !crate::chain::trust::is_sha256_hex(h)) {
+                    problem(lineno, format!("`pinned_roots`: `{h}` is not a SHA-256 fingerprint (64 hex digits)"));
+                }
+            }
             _ => unreachable!("KEYS lists every key"),
         }
     }
@@ -187,6 +198,9 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
         for v in values.iter().filter(|v| !allowed.contains(&v.as_str())) {
             problem(line_of(key), format!("unknown {key} value `{v}` (one of: {})", allowed.join(", ")));
         }
+    }
+    if !article.pinned_roots.is_empty() && !article.kind.is_empty() && article.kind != "chain" {
+        problem(line_of("pinned_roots"), "`pinned_roots` is read from chain articles only (kind: chain)".into());
     }
     if let Some(stem) = Path::new(file).file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".md")) {
         if !article.id.is_empty() && stem != article.id {
@@ -688,6 +702,19 @@ mod tests {
         assert_eq!(parse_list(r#"["a \"b\"", c]"#).unwrap(), vec!["a \"b\"", "c"]);
         assert!(parse_list("[a, b").is_err());
         assert_eq!(parse_list("single").unwrap(), vec!["single"]);
+    }
+
+    #[test]
+    fn pinned_roots_are_whole_fingerprints() {
+        let hex = "AB".repeat(32);
+        let ok = GOOD.replace("kind: export", &format!("kind: chain\npinned_roots: [{hex}]"));
+        assert_eq!(parse_article("SO1.md", &ok).unwrap().pinned_roots, vec!["ab".repeat(32)]);
+        let bad = GOOD.replace("kind: export", "kind: chain\npinned_roots: [abcd, \"\"]");
+        let p = parse_article("SO1.md", &bad).unwrap_err();
+        assert!(p[0].line == 6 && p[0].message.contains("`abcd` is not a SHA-256"), "{p:?}");
+        let wrong_kind = GOOD.replace("legacy: true", &format!("pinned_roots: [{hex}]"));
+        let p = parse_article("SO1.md", &wrong_kind).unwrap_err();
+        assert!(p[0].message.contains("chain articles only"), "{p:?}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod answer;
 pub mod cert;
+pub mod chain;
 pub mod cli;
 pub mod dirs;
 pub mod doctor;

@@ -1,8 +1,338 @@
-//! `certhelp chain` (SPEC §5). Being built.
+//! `certhelp chain install --to STORE [--from-file FILE | --from-cert FILE]`
+//! (SPEC §5): put the intermediate and root certificates of a chain into a
+//! store, the root trusted where the policy in [`crate::chain::trust`] says
+//! so, and say exactly what was done.
+//!
+//! Steps: resolve the store, gather the certificates (a PEM/PKCS#7 file, a
+//! PKCS#12's chain, or the AIA links of a certificate), keep the CA ones in
+//! issuer-first order, decide each one's trust, then one call to the store
+//! layer, which leaves certificates already present alone and backs the
+//! store up first. Every check happens before that call, so bad input
+//! changes nothing. This verb never prints; `main` prints its [`Report`].
+
+use std::path::{Path, PathBuf};
 
 use super::{Report, Ui};
+use crate::chain::aia::{self, End, Fetch};
+use crate::chain::source::{self, CaCert, FileContent};
+use crate::chain::trust::{self, Origin, Pin, RootReason};
+use crate::cli::{ChainInstallArgs, SecretArgs};
+use crate::env::ProductKind;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::store::{ChainCert, StoreError};
 
-pub fn run(_args: &crate::cli::ChainInstallArgs, _ui: Ui) -> Result<Report> {
-    Err(Error::new("`certhelp chain` is being built", "follow the walkthrough: certhelp \"chain my certificate\""))
+pub fn run(args: &ChainInstallArgs, ui: Ui) -> Result<Report> {
+    run_with(args, ui, &mut crate::chain::http::get)
+}
+
+/// [`run`] with the fetcher for `--from-cert` as a parameter.
+pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Result<Report> {
+    let target = parse_target(&args.to)?;
+    let confirmed = match &args.trust_root {
+        Some(s) => Some(trust::parse_fingerprint(s).ok_or_else(|| {
+            Error::new(
+                format!("--trust-root `{s}` is not a SHA-256 fingerprint"),
+                "give all 64 hex digits as sha256:HEX (colons allowed), as your CA publishes it",
+            )
+        })?),
+        None => None,
+    };
+    let gathered =
+        match (&args.from_file, &args.from_cert) {
+            (Some(file), _) => from_file(file, &args.secrets)?,
+            (None, Some(cert)) => from_cert(cert, fetch)?,
+            (None, None) => return Err(Error::new(
+                "chain install needs the chain's source",
+                "add --from-file CHAIN.p7b (PEM, PKCS#7 or PKCS#12) or --from-cert YOUR.cer (follows its issuer links)",
+            )),
+        };
+    let pins = trust::pins(&crate::kb::Kb::load(None)?);
+    // TODO(lead): on a terminal (ui.interactive), ask with
+    // crate::prompt::confirm whether to trust an unpinned fetched root,
+    // showing its name and fingerprint; a yes counts as `confirmed`.
+    let plan = plan(&gathered, &pins, confirmed.as_deref())?;
+    let pin = read_secret(args.secrets.pin_file.as_deref(), args.secrets.pin_env.as_deref(), "PIN")?;
+    let certs: Vec<ChainCert> = plan.certs.iter().map(|p| p.cert.clone()).collect();
+    let done = crate::store::nss::install_ca_certs(&target.dir, &target.id, &certs, pin.as_ref())?;
+
+    let mut report = Report::default();
+    report.say(format!("Chain for {} (from {}):", target.id, gathered.source));
+    for p in &plan.certs {
+        report.say(format!("  {}: {}", p.name, describe(p)));
+    }
+    if !done.added.is_empty() {
+        report.say(format!("added: {}", done.added.join(", ")));
+    }
+    if !done.already_present.is_empty() {
+        report.say(format!("already there (left as they were): {}", done.already_present.join(", ")));
+    }
+    if let Some(b) = &done.backup {
+        report.say(format!("backup of the store before the change: {} (`certhelp restore` puts it back)", b.display()));
+    }
+    for w in plan.warnings.iter().chain(&gathered.notes) {
+        report.warn(w.clone());
+    }
+    for p in plan.certs.iter().filter(|p| p.reason == Some(RootReason::NotConfirmed)) {
+        report.warn(how_to_trust(p, &args.to, &gathered, plan.article));
+    }
+    Ok(report)
+}
+
+/// An NSS database directory and the id certhelp names it by.
+struct Target {
+    dir: PathBuf,
+    id: String,
+}
+
+// TODO(lead): use store::target::{parse_store, resolve} for firefox[:PROFILE],
+// thunderbird, chrome/chromium; only nss:DIR is understood here.
+fn parse_target(to: &str) -> Result<Target> {
+    let Some(dir) = to.strip_prefix("nss:").filter(|d| !d.is_empty()) else {
+        return Err(Error::new(
+            format!("chain install cannot write to `{to}` yet"),
+            "give the NSS database directory as nss:DIR (`certhelp probe` lists the stores found)",
+        ));
+    };
+    let dir = PathBuf::from(dir.strip_prefix("sql:").unwrap_or(dir));
+    // Softoken turns an empty directory into a new database: never let a
+    // typo create one.
+    if !dir.join("cert9.db").is_file() {
+        return Err(Error::new(
+            format!("{} is not an NSS database (no cert9.db)", dir.display()),
+            "give the profile or database directory that holds cert9.db; start the app once if it has none",
+        ));
+    }
+    Ok(Target { id: format!("nss:{}", dir.display()), dir })
+}
+
+/// Certificates from one source, each with where it came from.
+struct Gathered {
+    /// The file (and, for AIA, "its issuer links"), for the report.
+    source: String,
+    certs: Vec<(Vec<u8>, Origin)>,
+    /// Notes for the report: skipped links, where a walk stopped.
+    notes: Vec<String>,
+    /// The certificate `--from-cert` started from, for the product.
+    start: Option<Vec<u8>>,
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| StoreError::io(path, &e).into())
+}
+
+fn format_error(e: StoreError) -> Error {
+    match e {
+        StoreError::UnsupportedFormat { file, found } => Error::new(
+            format!("{file} holds no certificates certhelp can read: {found}"),
+            "give a PEM or DER certificate file, a PKCS#7 bundle (.p7b/.p7c) or a PKCS#12 file (.p12/.pfx)",
+        ),
+        other => other.into(),
+    }
+}
+
+fn from_file(path: &Path, secrets: &SecretArgs) -> Result<Gathered> {
+    let label = path.display().to_string();
+    let bytes = read_file(path)?;
+    let certs = match source::classify(&bytes, &label).map_err(format_error)? {
+        FileContent::Certs(c) => c,
+        FileContent::Pkcs12 => {
+            let Some(password) =
+                read_secret(secrets.password_file.as_deref(), secrets.password_env.as_deref(), "password")?
+            else {
+                // TODO(lead): on a terminal, prompt (no echo) instead.
+                return Err(Error::new(
+                    format!("{label} is a PKCS#12 file: its chain needs the file's password"),
+                    "give it with --password-file FILE or --password-env VAR",
+                ));
+            };
+            pkcs12_chain(&bytes, &password, &label)?
+        }
+    };
+    Ok(Gathered {
+        source: label,
+        certs: certs.into_iter().map(|c| (c, Origin::HandedOver)).collect(),
+        notes: Vec::new(),
+        start: None,
+    })
+}
+
+// TODO(lead): replace with crate::store::pkcs12::read(bytes, password,
+// file)?.chain once it lands (it reads legacy RC2 files and every safe bag);
+// this stand-in keeps the verb usable meanwhile.
+fn pkcs12_chain(bytes: &[u8], password: &Secret, file: &str) -> Result<Vec<Vec<u8>>> {
+    let p12 = openssl::pkcs12::Pkcs12::from_der(bytes).map_err(|_| {
+        format_error(StoreError::UnsupportedFormat { file: file.to_string(), found: "a damaged PKCS#12 file".into() })
+    })?;
+    let parsed = p12.parse2(password.expose()).map_err(|_| StoreError::WrongPassword { file: file.to_string() })?;
+    let mut certs: Vec<Vec<u8>> = Vec::new();
+    if let Some(ca) = parsed.ca {
+        certs.extend(ca.iter().filter_map(|c| c.to_der().ok()));
+    }
+    Ok(certs)
+}
+
+fn from_cert(path: &Path, fetch: &mut dyn Fetch) -> Result<Gathered> {
+    let label = path.display().to_string();
+    let bytes = read_file(path)?;
+    let certs = source::certs_from_bytes(&bytes, &label).map_err(format_error)?;
+    let mut notes = Vec::new();
+    if certs.len() > 1 {
+        notes.push(format!("{label} holds {} certificates; following the first one's issuer links", certs.len()));
+    }
+    let start = certs.into_iter().next().expect("certs_from_bytes returns at least one");
+    let walk = aia::walk(&start, fetch, aia::MAX_HOPS).map_err(|e| {
+        let hint = match e {
+            aia::AiaError::NoLinks { .. } => "get the chain from your CA's repository and use --from-file CHAIN.p7b",
+            _ => "check the network (only http:// links are followed), or get the chain from your CA and use --from-file CHAIN.p7b",
+        };
+        Error::new(format!("{e}; nothing was installed"), hint)
+    })?;
+    notes.extend(walk.notes);
+    match &walk.end {
+        End::Root => {}
+        End::NoLink(name) => notes.push(format!(
+            "the chain stops at \"{name}\", which has no http:// issuer link: its issuer (the root) was not fetched; it may already be in the store"
+        )),
+        End::Loop(url) => notes.push(format!("the issuer links lead back to {url}; stopped there, without a root")),
+        End::TooDeep => notes.push(format!("stopped after {} issuers without reaching a root", aia::MAX_HOPS)),
+    }
+    let mut gathered_certs = Vec::new();
+    // A CA certificate handed over as the start (an intermediate) is part of
+    // the chain too, and came from the user, not the network.
+    if CaCert::new(start.clone()).is_some_and(|c| c.is_ca()) {
+        gathered_certs.push((start.clone(), Origin::HandedOver));
+    }
+    gathered_certs.extend(walk.issuers.into_iter().map(|f| (f.der, Origin::Network)));
+    Ok(Gathered { source: format!("the issuer links in {label}"), certs: gathered_certs, notes, start: Some(start) })
+}
+
+/// One certificate to install, with the reason for its trust.
+#[derive(Debug, Clone)]
+struct Planned {
+    cert: ChainCert,
+    name: String,
+    sha256: String,
+    /// Set for roots.
+    reason: Option<RootReason>,
+    origin: Origin,
+}
+
+#[derive(Debug)]
+struct Plan {
+    certs: Vec<Planned>,
+    warnings: Vec<String>,
+    /// The chain article for this product, for the how-to-trust advice.
+    article: &'static str,
+}
+
+/// Decide what to install and with which trust. Fails, before anything is
+/// written, when nothing is left to install or `--trust-root` names a
+/// fingerprint that is not the chain's root.
+fn plan(g: &Gathered, pins: &[Pin], confirmed: Option<&str>) -> Result<Plan> {
+    let origin_of = |der: &[u8]| g.certs.iter().find(|(d, _)| d == der).map_or(Origin::Network, |(_, o)| *o);
+    let sel = source::select_cas(g.certs.iter().map(|(d, _)| d.clone()).collect());
+    let mut warnings = Vec::new();
+    if !sel.skipped.is_empty() {
+        warnings.push(format!("not installed (not CA certificates): {}", sel.skipped.join(", ")));
+    }
+    if sel.cas.is_empty() {
+        return Err(Error::new(
+            format!("{} holds no CA certificates to install", g.source),
+            "the chain is the issuing CA and root certificates; get them from your CA (see SO10186 or SO6395)",
+        ));
+    }
+    let product = std::iter::once(g.start.as_deref())
+        .flatten()
+        .chain(sel.cas.iter().map(|c| c.der.as_slice()))
+        .filter_map(|d| crate::cert::parse(d).ok())
+        .map(|i| i.product)
+        .find(|p| *p != ProductKind::Other);
+    let article = match product {
+        Some(ProductKind::Eca) => "SO10186",
+        Some(ProductKind::DigitalId) => "SO6395",
+        _ => "SO10186 or SO6395",
+    };
+    let certs: Vec<Planned> = sel
+        .cas
+        .iter()
+        .map(|c| {
+            let origin = origin_of(&c.der);
+            let reason = c.root.then(|| trust::root_trust(origin, &c.info.sha256, pins, confirmed));
+            let trust = reason.as_ref().map_or(crate::store::Trust::NONE, RootReason::trust);
+            Planned {
+                cert: ChainCert { label: Some(c.name()), der: c.der.clone(), trust },
+                name: c.name(),
+                sha256: c.info.sha256.clone(),
+                reason,
+                origin,
+            }
+        })
+        .collect();
+    if let Some(fp) = confirmed {
+        if !certs.iter().any(|p| p.reason.is_some() && p.sha256 == fp) {
+            let roots: Vec<String> = certs
+                .iter()
+                .filter(|p| p.reason.is_some())
+                .map(|p| format!("\"{}\" is sha256:{}", p.name, p.sha256))
+                .collect();
+            let found = if roots.is_empty() { "no root was found".to_string() } else { roots.join("; ") };
+            return Err(Error::new(
+                format!("--trust-root sha256:{fp} is not the chain's root ({found}); nothing was installed"),
+                format!("compare the fingerprint with the one your CA publishes (see {article}) and give that one"),
+            ));
+        }
+    }
+    Ok(Plan { certs, warnings, article })
+}
+
+fn describe(p: &Planned) -> String {
+    let from = match p.origin {
+        Origin::HandedOver => "",
+        Origin::Network => ", fetched",
+    };
+    match &p.reason {
+        None => format!("intermediate{from}, no trust"),
+        Some(RootReason::HandedOver) => "root, trusted for websites and e-mail".into(),
+        Some(RootReason::Pinned { article }) => {
+            format!("root{from}, trusted for websites and e-mail (its fingerprint is the one {article} names)")
+        }
+        Some(RootReason::Confirmed) => format!("root{from}, trusted for websites and e-mail (fingerprint confirmed)"),
+        Some(RootReason::NotConfirmed) => format!("root{from}, NOT trusted (see below)"),
+    }
+}
+
+/// The exact step that trusts a fetched root, after the user checked it.
+fn how_to_trust(p: &Planned, to: &str, g: &Gathered, article: &str) -> String {
+    let colons =
+        p.sha256.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_uppercase()).collect::<Vec<_>>().join(":");
+    let from = g.source.strip_prefix("the issuer links in ").unwrap_or(&g.source);
+    format!(
+        "\"{}\" was fetched over the network and is not a root the chain articles pin, so it was installed without trust. \
+         Compare its SHA-256 fingerprint {colons} with the one your CA publishes ({article}); if they match, run: \
+         certhelp chain install --to {to} --from-cert {from} --trust-root sha256:{}",
+        p.name, p.sha256
+    )
+}
+
+// TODO(lead): use the shared secret reader (file, environment, no-echo
+// prompt on a terminal) once it lands; this one reads a file's first line
+// or an environment variable, nothing else.
+fn read_secret(file: Option<&Path>, env: Option<&str>, what: &str) -> Result<Option<Secret>> {
+    if let Some(f) = file {
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(f).map_err(|e| {
+            Error::new(
+                format!("cannot read the {what} file {}: {e}", f.display()),
+                "give a readable file whose first line is the secret",
+            )
+        })?);
+        return Ok(Some(Secret::new(text.lines().next().unwrap_or(""))));
+    }
+    if let Some(var) = env {
+        let v = std::env::var(var).map_err(|_| {
+            Error::new(format!("the environment variable {var} is not set"), format!("export {var} with the {what}"))
+        })?;
+        return Ok(Some(Secret::new(v)));
+    }
+    Ok(None)
 }
