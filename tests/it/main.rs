@@ -9,4 +9,5 @@ mod kb;
 mod probe;
 mod search;
 mod tailor;
+mod target;
 mod util;
