@@ -199,3 +199,127 @@ fn token_child() {
     let e = resolve(&c, "pkcs11:token=Other").unwrap_err();
     assert!(e.message.contains("no token matches pkcs11:token=Other: pkcs11:token=Same%20Label ("), "{e:?}");
 }
+
+/// A command on a pseudo-terminal (util-linux `script`), read as it goes
+/// so that typing can wait for a prompt.
+struct Pty {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    seen: String,
+}
+
+impl Pty {
+    /// `shell` runs under `sh -c` on the terminal, with `env` added.
+    fn spawn(shell: &str, env: (&str, &str)) -> Pty {
+        use std::io::Read;
+        let mut child = Command::new("script")
+            .args(["-qec", shell, "/dev/null"])
+            .env(env.0, env.1)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs commands on a terminal");
+        let stdin = child.stdin.take();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Pty { child, stdin, rx, seen: String::new() }
+    }
+
+    /// Read until `what` has appeared (a guard against a hang, not a
+    /// timing assertion); false when the output ended first.
+    fn wait_for(&mut self, what: &str) -> bool {
+        while !self.seen.contains(what) {
+            match self.rx.recv_timeout(std::time::Duration::from_secs(120)) {
+                Ok(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return false,
+                Err(_) => panic!("no {what:?} after two minutes: {}", self.seen),
+            }
+        }
+        true
+    }
+
+    fn type_line(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Everything until the command ends.
+    fn finish(mut self) -> String {
+        self.stdin = None;
+        self.wait_for("\u{0}never");
+        let _ = self.child.wait();
+        self.seen
+    }
+}
+
+fn this_test(name: &str) -> String {
+    format!("{} --exact target::{name} --nocapture --test-threads=1", std::env::current_exe().unwrap().display())
+}
+
+/// The secret prompt on a real terminal: asked twice for a new file, typed
+/// with echo off, so the password never shows in what the terminal
+/// displayed.
+#[test]
+fn a_new_password_is_asked_twice_without_echo() {
+    if std::env::var_os("CERTHELP_SECRET_CHILD").is_some() {
+        return;
+    }
+    let mut t = Pty::spawn(&this_test("secret_child"), ("CERTHELP_SECRET_CHILD", "new"));
+    // Typed once the prompt shows, as a person would.
+    assert!(t.wait_for("New password for test.p12: "), "{}", t.seen);
+    t.type_line("typed-Secret-9");
+    assert!(t.wait_for("Again, the same password for test.p12: "), "{}", t.seen);
+    t.type_line("typed-Secret-9");
+    let seen = t.finish();
+    assert!(seen.contains("secret read: 14 characters, as typed"), "{seen}");
+    assert!(!seen.contains("typed-Secret-9"), "the password was echoed: {seen}");
+}
+
+/// Killed while asking (Ctrl-C, a hangup, `kill`): the terminal gets its
+/// echo back before the process ends.
+#[test]
+fn a_killed_prompt_gives_the_terminal_back() {
+    if std::env::var_os("CERTHELP_SECRET_CHILD").is_some() {
+        return;
+    }
+    let shell = format!("stty -g; {}; stty -g", this_test("secret_child"));
+    let mut t = Pty::spawn(&shell, ("CERTHELP_SECRET_CHILD", "existing"));
+    assert!(t.wait_for("Password for test.p12: "), "{}", t.seen);
+    let pid = t.seen.split("pid=").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
+    fixtures::run(Command::new("kill").args(["-TERM", &pid]));
+    let seen = t.finish();
+    let settings: Vec<&str> = seen
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.len() > 20 && l.chars().all(|c| c.is_ascii_hexdigit() || c == ':'))
+        .collect();
+    assert_eq!(settings.len(), 2, "{seen}");
+    assert_eq!(settings[0], settings[1], "terminal settings changed: {seen}");
+    assert!(!seen.contains("secret read"), "{seen}");
+}
+
+#[test]
+fn secret_child() {
+    use certhelp::secret::{read_secret, SecretFlags, SecretMode};
+    let mode = match std::env::var("CERTHELP_SECRET_CHILD").as_deref() {
+        Ok("new") => SecretMode::New,
+        Ok("existing") => SecretMode::Existing,
+        _ => return,
+    };
+    println!("pid={}", std::process::id());
+    let s = read_secret(None, None, "test.p12", mode, true, SecretFlags::PASSWORD).unwrap();
+    let same = if s.expose() == "typed-Secret-9" { "as typed" } else { "NOT as typed" };
+    println!("secret read: {} characters, {same}", s.expose().len());
+}
