@@ -31,14 +31,14 @@ pub fn confirm_with(question: &str, input: &mut impl BufRead, out: &mut impl Wri
 
 /// Offer numbered options; the index of the one chosen, `None` for end of
 /// input, an empty line or an answer that is not one of the numbers.
-pub fn choose(question: &str, options: &[String]) -> Option<usize> {
+pub fn choose<S: AsRef<str>>(question: &str, options: &[S]) -> Option<usize> {
     choose_with(question, options, &mut io::stdin().lock(), &mut io::stderr().lock())
 }
 
 /// [`choose`] over any reader and writer (for tests).
-pub fn choose_with(
+pub fn choose_with<S: AsRef<str>>(
     question: &str,
-    options: &[String],
+    options: &[S],
     input: &mut impl BufRead,
     out: &mut impl Write,
 ) -> Option<usize> {
@@ -47,7 +47,7 @@ pub fn choose_with(
     }
     let _ = writeln!(out, "{question}");
     for (i, o) in options.iter().enumerate() {
-        let _ = writeln!(out, "  {}) {o}", i + 1);
+        let _ = writeln!(out, "  {}) {}", i + 1, o.as_ref());
     }
     let _ = write!(out, "Choose 1-{} (Enter to skip): ", options.len());
     let _ = out.flush();
@@ -250,6 +250,6 @@ mod tests {
         assert_eq!(ask("0\n").0, None);
         assert_eq!(ask("x\n").0, None);
         assert_eq!(ask("").0, None);
-        assert_eq!(choose_with("Which?", &[], &mut "1\n".as_bytes(), &mut Vec::new()), None);
+        assert_eq!(choose_with::<&str>("Which?", &[], &mut "1\n".as_bytes(), &mut Vec::new()), None);
     }
 }

@@ -726,7 +726,14 @@ fn resolve_token(uri: &Pkcs11Uri, cx: &Context) -> Result<ResolvedStore, Error> 
     let mut found: Vec<(String, TokenFacts)> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for m in &mods {
-        for t in token_facts(m) {
+        let tokens = match token_facts(m) {
+            Ok(t) => t,
+            Err(e) => {
+                seen.push(format!("module {m} did not load ({e})"));
+                continue;
+            }
+        };
+        for t in tokens {
             if uri.matches_token(&t) {
                 found.push((m.clone(), t.clone()));
             }
@@ -774,12 +781,9 @@ fn module_matches_name(path: &str, name: &str) -> bool {
 }
 
 /// The initialised tokens behind one module (load, list, finalise).
-fn token_facts(module: &str) -> Vec<TokenFacts> {
-    let Ok(m) = crate::store::pkcs11::Module::load(module) else {
-        return Vec::new();
-    };
-    m.tokens()
-        .unwrap_or_default()
+fn token_facts(module: &str) -> Result<Vec<TokenFacts>, crate::store::StoreError> {
+    let m = crate::store::pkcs11::Module::load(module)?;
+    Ok(m.tokens()?
         .into_iter()
         .filter(|(_, i)| i.token_initialized())
         .map(|(s, i)| TokenFacts {
@@ -789,7 +793,7 @@ fn token_facts(module: &str) -> Vec<TokenFacts> {
             serial: i.serial_number().trim().to_string(),
             slot_id: s.id(),
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]

@@ -196,8 +196,13 @@ fn token_child() {
     let b = resolve(&c, &format!("pkcs11:token=Same%20Label?module-path={}", copy.display())).unwrap();
     assert_ne!(a.id(), b.id());
 
+    // Nothing matches: what is there is listed, a broken module too.
+    let broken = work.join("broken.so");
+    std::fs::write(&broken, b"not a library").unwrap();
+    c.modules = Some(vec![fixtures::SOFTHSM.to_string(), broken.display().to_string()]);
     let e = resolve(&c, "pkcs11:token=Other").unwrap_err();
     assert!(e.message.contains("no token matches pkcs11:token=Other: pkcs11:token=Same%20Label ("), "{e:?}");
+    assert!(e.message.contains(&format!("module {} did not load", broken.display())), "{e:?}");
 }
 
 /// A command on a pseudo-terminal (util-linux `script`), read as it goes
