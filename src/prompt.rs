@@ -212,11 +212,6 @@ mod tty {
     }
 }
 
-/// Tell the person something about the entry in progress ("they differ").
-pub fn note(line: &str) {
-    let _ = writeln!(io::stderr(), "{line}");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
