@@ -291,8 +291,12 @@ pub fn parse_store(s: &str) -> Result<StoreSpec, Error> {
         Some((h, r)) => (h, Some(r)),
         None => (t, None),
     };
+    // `firefox:` and `chrome:` may stand alone; `nss` and `file` need a path.
     let empty_tail = |what: &str| {
-        Error::new(format!("\"{t}\" names no {what} after the colon"), format!("write {head}:{what}, or {head} alone"))
+        let alone =
+            matches!(what, "PROFILE") || head.eq_ignore_ascii_case("chrome") || head.eq_ignore_ascii_case("chromium");
+        let hint = if alone { format!("write {head}:{what}, or {head} alone") } else { format!("write {head}:{what}") };
+        Error::new(format!("\"{t}\" names no {what}"), hint)
     };
     let head_l = head.to_ascii_lowercase();
     let mozilla = match head_l.as_str() {
@@ -426,10 +430,12 @@ pub fn resolve_in(spec: &StoreSpec, cx: &Context) -> Result<ResolvedStore, Error
             let dir = absolute(dir, &cx.home);
             let (app, profile) = known_profile(&dir, cx);
             nss_at(&dir, *format, &cx.home, app, profile, || {
-                format!(
-                    "point nss: at a directory holding cert9.db (or cert8.db), such as a profile that {}",
-                    LIST_HINT
-                )
+                let known = known_databases(cx);
+                if known.is_empty() {
+                    "point nss: at a directory holding cert9.db (or cert8.db)".to_string()
+                } else {
+                    format!("NSS databases here: {}", known.join(", "))
+                }
             })
         }
         StoreSpec::Pkcs11(uri) => resolve_token(uri, cx),
@@ -437,7 +443,19 @@ pub fn resolve_in(spec: &StoreSpec, cx: &Context) -> Result<ResolvedStore, Error
     }
 }
 
-const LIST_HINT: &str = "`certhelp probe` lists";
+/// The NSS databases the probe would find: Mozilla profiles and the
+/// shared databases, as `nss:~/...` spellings.
+fn known_databases(cx: &Context) -> Vec<String> {
+    let mut dirs: Vec<PathBuf> = mozilla::discover(&cx.home, cx.xdg_config.as_deref(), cx.os)
+        .into_iter()
+        .flat_map(|(_, _, ps)| ps.into_iter().map(|p| p.path))
+        .collect();
+    dirs.extend(SHARED_DBS.iter().map(|d| cx.home.join(d)));
+    dirs.iter().filter(|d| nss::db_format(d).is_some()).map(|d| format!("nss:{}", show(d, &cx.home))).collect()
+}
+
+/// The shared NSS databases (Chrome, Chromium 146+, Evolution) on Linux.
+const SHARED_DBS: [&str; 2] = [".pki/nssdb", ".local/share/pki/nssdb"];
 
 /// `~` and `~/x` are the home directory; relative paths are from the
 /// current directory; `.` components go (so ids match the probe's).
@@ -648,7 +666,7 @@ fn resolve_chromium(app: &str, dir: Option<&str>, cx: &Context) -> Result<Resolv
     // Not installed here, or its database is elsewhere: the shared one
     // (Chromium 146+ uses the XDG place when the old one does not exist).
     if dirs.is_empty() {
-        if let Some(d) = chromium::nssdb_dir(&cx.home, &[".pki/nssdb", ".local/share/pki/nssdb"]) {
+        if let Some(d) = chromium::nssdb_dir(&cx.home, &SHARED_DBS) {
             dirs.push(d);
         }
     }
@@ -679,7 +697,7 @@ pub fn candidate_modules(cx: &Context) -> Vec<String> {
         .into_iter()
         .flat_map(|(_, _, ps)| ps.into_iter().map(|p| p.path))
         .collect();
-    dirs.extend([".pki/nssdb", ".local/share/pki/nssdb"].iter().map(|d| cx.home.join(d)));
+    dirs.extend(SHARED_DBS.iter().map(|d| cx.home.join(d)));
     for d in dirs {
         if let Ok(t) = std::fs::read_to_string(d.join("pkcs11.txt")) {
             for m in mozilla::parse_pkcs11_txt(&t) {
@@ -726,7 +744,14 @@ fn resolve_token(uri: &Pkcs11Uri, cx: &Context) -> Result<ResolvedStore, Error> 
     let mut found: Vec<(String, TokenFacts)> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for m in &mods {
-        for t in token_facts(m) {
+        let tokens = match token_facts(m) {
+            Ok(t) => t,
+            Err(e) => {
+                seen.push(format!("module {m} did not load ({e})"));
+                continue;
+            }
+        };
+        for t in tokens {
             if uri.matches_token(&t) {
                 found.push((m.clone(), t.clone()));
             }
@@ -774,12 +799,9 @@ fn module_matches_name(path: &str, name: &str) -> bool {
 }
 
 /// The initialised tokens behind one module (load, list, finalise).
-fn token_facts(module: &str) -> Vec<TokenFacts> {
-    let Ok(m) = crate::store::pkcs11::Module::load(module) else {
-        return Vec::new();
-    };
-    m.tokens()
-        .unwrap_or_default()
+fn token_facts(module: &str) -> Result<Vec<TokenFacts>, crate::store::StoreError> {
+    let m = crate::store::pkcs11::Module::load(module)?;
+    Ok(m.tokens()?
         .into_iter()
         .filter(|(_, i)| i.token_initialized())
         .map(|(s, i)| TokenFacts {
@@ -789,7 +811,7 @@ fn token_facts(module: &str) -> Vec<TokenFacts> {
             serial: i.serial_number().trim().to_string(),
             slot_id: s.id(),
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -816,6 +838,9 @@ mod tests {
         assert_eq!(parse_store("chromium").unwrap(), StoreSpec::Chromium { app: "chromium", dir: None });
         assert_eq!(parse_store("chrome").unwrap(), StoreSpec::Chromium { app: "chrome", dir: None });
         assert!(err("firefox:").message.contains("no PROFILE"));
+        assert_eq!(err("firefox:").hint, "write firefox:PROFILE, or firefox alone");
+        assert_eq!(err("nss").hint, "write nss:DIR");
+        assert_eq!(err("file:").message, "\"file:\" names no PATH");
     }
 
     #[test]
@@ -991,6 +1016,7 @@ mod tests {
         std::fs::create_dir_all(h.join("empty")).unwrap();
         let e = r("nss:~/empty").unwrap_err();
         assert_eq!(e.message, "no NSS database in ~/empty");
+        assert_eq!(e.hint, "NSS databases here: nss:~/.pki/nssdb, nss:~/.local/share/pki/nssdb");
         assert!(r("nss:dbm:~/.pki/nssdb").is_err());
         let e = r("chrome:work").unwrap_err();
         assert!(e.message.contains("share one NSS database"), "{e:?}");

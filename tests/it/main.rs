@@ -10,4 +10,5 @@ mod nss_core;
 mod probe;
 mod search;
 mod tailor;
+mod target;
 mod util;
