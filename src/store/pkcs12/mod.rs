@@ -29,7 +29,7 @@ use std::path::Path;
 pub use pem::{read_pem, read_pem_named, verify_pem, write_pem, PEM_KEY_ITERATIONS};
 pub use read::read;
 pub use sniff::{sniff, FileKind};
-pub use write::{verify, verify_written, write, write_all, write_keyed, Written};
+pub use write::{verify, verify_all, verify_written, write, write_all, write_keyed, Written};
 
 use super::StoreError;
 use crate::secret::Secret;
@@ -262,6 +262,8 @@ pub(crate) mod tests {
         let ids: Vec<Identity> = ["ID", "Enc", "Old enc"].iter().map(|l| identity(&make(l, Some(&ca)), l)).collect();
         let pw = Secret::new("pw");
         let w = write_all(&ids, &[chain_of(&ca)], &pw, &opts(Compat::Modern)).unwrap();
+        verify_all(&w.bytes, &pw, &ids, &[chain_of(&ca)], Some(&w)).unwrap();
+        assert!(verify_all(&w.bytes, &pw, &ids[..2], &[chain_of(&ca)], Some(&w)).is_err());
         let b = read(&w.bytes, &pw, "f").unwrap();
         let labels: Vec<_> = b.identities.iter().map(|i| i.label.clone().unwrap()).collect();
         assert_eq!(labels, ["ID", "Enc", "Old enc"]);
@@ -338,6 +340,21 @@ pub(crate) mod tests {
         let other_key = other.1.private_key_to_pem_pkcs8().unwrap();
         assert!(matches!(read_pem(&leaf.0.to_pem().unwrap(), Some(&other_key), None), Err(StoreError::Invalid { .. })));
         assert!(matches!(read_pem(&leaf.0.to_pem().unwrap(), None, None), Err(StoreError::UnsupportedFormat { .. })));
+    }
+
+    #[test]
+    fn keys_that_do_not_belong_are_refused() {
+        let a = make("A", None);
+        let b = make("B", None);
+        let (ca, kb) = (a.0.to_der().unwrap(), b.1.private_key_to_pkcs8().unwrap());
+        let pw = Secret::new("pw");
+        // B's key linked (localKeyID) to A's certificate.
+        let e = write::Entry { label: Some("A"), cert_der: &ca, pkcs8: &kb, lkid: vec![1; 20] };
+        let w = write::assemble(&[e], &[], &pw, &opts(Compat::Modern)).unwrap();
+        match read(&w.bytes, &pw, "f") {
+            Err(StoreError::Invalid { problem, .. }) => assert!(problem.contains("does not match"), "{problem}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

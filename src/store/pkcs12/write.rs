@@ -89,9 +89,28 @@ pub fn write_all(
         }
         // localKeyID as OpenSSL writes it: the certificate's SHA-1.
         let lkid = hash(MessageDigest::sha1(), &identity.cert_der).map_err(|_| invalid("SHA-1 failed"))?.to_vec();
-        keyed.push((identity, key, lkid));
+        keyed.push(Entry { label: identity.label.as_deref(), cert_der: &identity.cert_der, pkcs8: key.pkcs8_der(), lkid });
     }
     ffi::clear_errors();
+    assemble(&keyed, chain, password, opts)
+}
+
+/// One identity as it goes into the file.
+pub(super) struct Entry<'a> {
+    pub label: Option<&'a str>,
+    pub cert_der: &'a [u8],
+    pub pkcs8: &'a [u8],
+    pub lkid: Vec<u8>,
+}
+
+/// Build the file from entries already checked (tests feed it unchecked
+/// ones to make broken files).
+pub(super) fn assemble(
+    keyed: &[Entry],
+    chain: &[ChainCert],
+    password: &Secret,
+    opts: &WriteOptions,
+) -> Result<Written, StoreError> {
     let iterations = opts.iterations().max(1);
     let pbe = |salt_len: usize| -> Result<Pbe, StoreError> {
         Ok(match opts.compat {
@@ -134,12 +153,11 @@ pub fn write_all(
     };
     let mut key_bags = Vec::new();
     let mut cert_bags = Vec::new();
-    for ((identity, key, lkid), key_pbe) in keyed.iter().zip(&key_pbes) {
-        let label = identity.label.as_deref();
-        let enc = encrypt(key_pbe, key.pkcs8_der())?;
+    for (e, key_pbe) in keyed.iter().zip(&key_pbes) {
+        let enc = encrypt(key_pbe, e.pkcs8)?;
         let value = pfx::encrypted_key_value(&alg_der(key_pbe), &enc);
-        key_bags.push(pfx::bag(oid::SHROUDED_KEY_BAG, &value, label, Some(lkid)));
-        cert_bags.push(pfx::bag(oid::CERT_BAG, &pfx::cert_bag_value(&identity.cert_der), label, Some(lkid)));
+        key_bags.push(pfx::bag(oid::SHROUDED_KEY_BAG, &value, e.label, Some(&e.lkid)));
+        cert_bags.push(pfx::bag(oid::CERT_BAG, &pfx::cert_bag_value(e.cert_der), e.label, Some(&e.lkid)));
     }
     for c in chain {
         cert_bags.push(pfx::bag(oid::CERT_BAG, &pfx::cert_bag_value(&c.der), c.label.as_deref(), None));
@@ -168,7 +186,19 @@ fn alg_der(p: &Pbe) -> Vec<u8> {
 /// `password` and that the key matches the certificate. Any difference is
 /// [`StoreError::VerifyFailed`].
 pub fn verify(bytes: &[u8], password: &Secret, expected: &Identity, chain: &[ChainCert]) -> Result<(), StoreError> {
-    check(bytes, password, expected, chain, None)
+    check(bytes, password, std::slice::from_ref(expected), chain, None)
+}
+
+/// [`verify`] for a file of several identities (see [`write_all`]),
+/// reusing `written`'s keys when given.
+pub fn verify_all(
+    bytes: &[u8],
+    password: &Secret,
+    expected: &[Identity],
+    chain: &[ChainCert],
+    written: Option<&Written>,
+) -> Result<(), StoreError> {
+    check(bytes, password, expected, chain, written.map(|w| &w.keys))
 }
 
 /// [`verify`] reusing the keys derived when the file was written: no KDF
@@ -180,7 +210,7 @@ pub fn verify_written(
     chain: &[ChainCert],
     written: &Written,
 ) -> Result<(), StoreError> {
-    check(bytes, password, expected, chain, Some(&written.keys))
+    check(bytes, password, std::slice::from_ref(expected), chain, Some(&written.keys))
 }
 
 fn failed(what: impl Into<String>) -> StoreError {
@@ -199,7 +229,7 @@ struct Found {
 fn check(
     bytes: &[u8],
     password: &Secret,
-    expected: &Identity,
+    expected: &[Identity],
     chain: &[ChainCert],
     cache: Option<&Keys>,
 ) -> Result<(), StoreError> {
@@ -276,32 +306,35 @@ fn check(
     compare(found, expected, chain)
 }
 
-fn compare(found: Found, expected: &Identity, chain: &[ChainCert]) -> Result<(), StoreError> {
-    let want_key = expected.key.as_ref().ok_or_else(|| failed("no key expected"))?;
-    let [(id, p8)] = found.keys.as_slice() else {
-        return Err(failed(format!("the written file holds {} keys, not one", found.keys.len())));
-    };
-    if p8.as_slice() != want_key.pkcs8_der() {
-        return Err(failed("the key in the written file differs from the key given"));
+fn compare(found: Found, expected: &[Identity], chain: &[ChainCert]) -> Result<(), StoreError> {
+    if found.keys.len() != expected.len() {
+        return Err(failed(format!("the written file holds {} keys, {} expected", found.keys.len(), expected.len())));
     }
     let mut certs = Vec::new();
-    let mut leaf = None;
     for bag in &found.certs {
         let der = pfx::cert_bag_der(&bag.value).ok().flatten().ok_or_else(|| failed("a certificate bag"))?;
-        if id.is_some() && bag.local_key_id == *id {
-            leaf = Some((der.clone(), bag.friendly_name.clone()));
+        certs.push((der, bag));
+    }
+    for want in expected {
+        let want_key = want.key.as_ref().ok_or_else(|| failed("no key expected"))?;
+        let (id, p8) = found
+            .keys
+            .iter()
+            .find(|(_, p8)| p8.as_slice() == want_key.pkcs8_der())
+            .ok_or_else(|| failed("a key in the written file differs from the key given"))?;
+        let (leaf, bag) = certs
+            .iter()
+            .find(|(_, bag)| id.is_some() && bag.local_key_id == *id)
+            .ok_or_else(|| failed("a key's certificate is not linked to it (localKeyID)"))?;
+        if *leaf != want.cert_der {
+            return Err(failed("the certificate in the written file differs from the one given"));
         }
-        certs.push(der);
+        if bag.friendly_name != want.label {
+            return Err(failed("the certificate's name (friendlyName) differs"));
+        }
+        key_matches(leaf, p8)?;
     }
-    let (leaf, name) = leaf.ok_or_else(|| failed("the key's certificate is not linked to it (localKeyID)"))?;
-    if leaf != expected.cert_der {
-        return Err(failed("the certificate in the written file differs from the one given"));
-    }
-    if name != expected.label {
-        return Err(failed("the certificate's name (friendlyName) differs"));
-    }
-    key_matches(&leaf, p8)?;
-    same_certs(certs, expected, chain)
+    same_certs(certs.into_iter().map(|(d, _)| d).collect(), expected, chain)
 }
 
 fn key_matches(cert_der: &[u8], p8: &[u8]) -> Result<(), StoreError> {
@@ -317,9 +350,9 @@ fn key_matches(cert_der: &[u8], p8: &[u8]) -> Result<(), StoreError> {
     }
 }
 
-fn same_certs(mut got: Vec<Vec<u8>>, expected: &Identity, chain: &[ChainCert]) -> Result<(), StoreError> {
+fn same_certs(mut got: Vec<Vec<u8>>, expected: &[Identity], chain: &[ChainCert]) -> Result<(), StoreError> {
     let mut want: Vec<Vec<u8>> = chain.iter().map(|c| c.der.clone()).collect();
-    want.push(expected.cert_der.clone());
+    want.extend(expected.iter().map(|i| i.cert_der.clone()));
     got.sort();
     want.sort();
     if got != want {
@@ -332,21 +365,22 @@ fn same_certs(mut got: Vec<Vec<u8>>, expected: &Identity, chain: &[ChainCert]) -
 fn check_by_reading(
     bytes: &[u8],
     password: &Secret,
-    expected: &Identity,
+    expected: &[Identity],
     chain: &[ChainCert],
 ) -> Result<(), StoreError> {
     let b = super::read(bytes, password, "the written file").map_err(|e| failed(e.to_string()))?;
-    let [id] = b.identities.as_slice() else {
-        return Err(failed(format!("the written file holds {} identities, not one", b.identities.len())));
-    };
-    let key = id.key.as_ref().ok_or_else(|| failed("no key"))?;
-    if Some(key.pkcs8_der()) != expected.key.as_ref().map(|k| k.pkcs8_der()) {
-        return Err(failed("the key in the written file differs from the key given"));
+    if b.identities.len() != expected.len() {
+        return Err(failed(format!("the written file holds {} identities, {} expected", b.identities.len(), expected.len())));
     }
-    if id.cert_der != expected.cert_der || id.label != expected.label {
-        return Err(failed("the certificate or its name in the written file differs"));
+    for (got, want) in b.identities.iter().zip(expected) {
+        if got.key.as_ref().map(|k| k.pkcs8_der()) != want.key.as_ref().map(|k| k.pkcs8_der()) {
+            return Err(failed("a key in the written file differs from the key given"));
+        }
+        if got.cert_der != want.cert_der || got.label != want.label {
+            return Err(failed("a certificate or its name in the written file differs"));
+        }
     }
     let mut got: Vec<Vec<u8>> = b.chain.iter().map(|c| c.der.clone()).collect();
-    got.push(id.cert_der.clone());
+    got.extend(b.identities.iter().map(|i| i.cert_der.clone()));
     same_certs(got, expected, chain)
 }
