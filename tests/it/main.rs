@@ -6,6 +6,7 @@ mod eval;
 mod fixtures;
 mod golden;
 mod kb;
+mod pkcs12;
 mod probe;
 mod search;
 mod tailor;
