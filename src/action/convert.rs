@@ -65,7 +65,11 @@ pub fn run(args: &ConvertArgs, _ui: Ui) -> Result<Report> {
         }
         k if k.is_pem() || args.key.is_some() => read_pem_input(args, &bytes, kind, old_password.as_ref())?,
         other => {
-            return Err(StoreError::UnsupportedFormat { file: input, found: other.describe().into() }.into());
+            let e = StoreError::UnsupportedFormat { file: input, found: other.describe().into() };
+            return Err(Error::new(
+                e.to_string(),
+                "convert takes a PKCS#12 file (.p12/.pfx) or PEM; check that this is the file you exported",
+            ));
         }
     };
     if bundle.identities.is_empty() {
@@ -96,6 +100,12 @@ fn read_pem_input(args: &ConvertArgs, bytes: &[u8], kind: FileKind, pw: Option<&
         return Err(Error::new(
             format!("the private key in {key_name} is encrypted and no password was given"),
             "give the key's password with --password-file FILE or --password-env VAR",
+        ));
+    }
+    if kind == FileKind::PemKeyOnly && key.is_none() {
+        return Err(Error::new(
+            format!("{input} holds a private key without its certificate"),
+            "give the certificate file first and this key with --key (certhelp convert CERT.pem --key KEY.pem --out FILE.p12)",
         ));
     }
     if kind == FileKind::PemCertOnly && key.is_none() {
@@ -158,7 +168,11 @@ fn write_pkcs12(args: &ConvertArgs, bundle: &Bundle, pw: Option<Secret>, report:
 fn write_pem(args: &ConvertArgs, bundle: &Bundle, pw: Option<Secret>, report: &mut Report) -> Result<()> {
     let [identity] = bundle.identities.as_slice() else {
         return Err(Error::new(
-            format!("{} holds {} certificates with keys; a PEM file takes one", args.file.display(), bundle.identities.len()),
+            format!(
+                "{} holds {} certificates with keys; a PEM file takes one",
+                args.file.display(),
+                bundle.identities.len()
+            ),
             "convert to .p12 to keep them all in one file",
         ));
     };
@@ -222,7 +236,8 @@ fn say_password(args: &ConvertArgs, report: &mut Report) {
 }
 
 fn warn_expired(bundle: &Bundle, report: &mut Report) {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     for id in &bundle.identities {
         if let Ok(c) = crate::cert::parse(&id.cert_der) {
             if c.not_after < now {

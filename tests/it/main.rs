@@ -2,6 +2,7 @@
 //! real certhelp binary against real files it makes itself.
 
 mod cli;
+mod convert;
 mod eval;
 mod fixtures;
 mod golden;

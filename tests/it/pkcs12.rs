@@ -264,12 +264,20 @@ fn written_files_pass_the_openssl_and_nss_oracles() {
         (
             Compat::Modern,
             "modern.p12",
-            &["MAC: sha256, Iteration 600000", "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 600000, PRF hmacWithSHA256", "PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 600000, PRF hmacWithSHA256"][..],
+            &[
+                "MAC: sha256, Iteration 600000",
+                "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 600000, PRF hmacWithSHA256",
+                "PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 600000, PRF hmacWithSHA256",
+            ][..],
         ),
         (
             Compat::Legacy,
             "legacy.p12",
-            &["MAC: sha1, Iteration 2048", "Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048", "PKCS7 Encrypted data: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048"][..],
+            &[
+                "MAC: sha1, Iteration 2048",
+                "Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048",
+                "PKCS7 Encrypted data: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048",
+            ][..],
         ),
     ] {
         let opts = WriteOptions { compat, iterations: None };
@@ -312,7 +320,13 @@ fn a_backup_all_file_with_several_keys_reads_whole() {
     let f = Files::new(d.path());
     let other = Files::new(&d.path().join("x").tap_mkdir());
     let ids = vec![f.identity("Jane ID"), other.identity("Jane Enc")];
-    let w = pkcs12::write_all(&ids, &f.chain(), &secret(), &WriteOptions { compat: Compat::Modern, iterations: Some(2048) }).unwrap();
+    let w = pkcs12::write_all(
+        &ids,
+        &f.chain(),
+        &secret(),
+        &WriteOptions { compat: Compat::Modern, iterations: Some(2048) },
+    )
+    .unwrap();
     let p = d.path().join("all.p12");
     std::fs::write(&p, &w.bytes).unwrap();
     let b = read(&p).unwrap();

@@ -89,7 +89,12 @@ pub fn write_all(
         }
         // localKeyID as OpenSSL writes it: the certificate's SHA-1.
         let lkid = hash(MessageDigest::sha1(), &identity.cert_der).map_err(|_| invalid("SHA-1 failed"))?.to_vec();
-        keyed.push(Entry { label: identity.label.as_deref(), cert_der: &identity.cert_der, pkcs8: key.pkcs8_der(), lkid });
+        keyed.push(Entry {
+            label: identity.label.as_deref(),
+            cert_der: &identity.cert_der,
+            pkcs8: key.pkcs8_der(),
+            lkid,
+        });
     }
     ffi::clear_errors();
     assemble(&keyed, chain, password, opts)
@@ -370,7 +375,11 @@ fn check_by_reading(
 ) -> Result<(), StoreError> {
     let b = super::read(bytes, password, "the written file").map_err(|e| failed(e.to_string()))?;
     if b.identities.len() != expected.len() {
-        return Err(failed(format!("the written file holds {} identities, {} expected", b.identities.len(), expected.len())));
+        return Err(failed(format!(
+            "the written file holds {} identities, {} expected",
+            b.identities.len(),
+            expected.len()
+        )));
     }
     for (got, want) in b.identities.iter().zip(expected) {
         if got.key.as_ref().map(|k| k.pkcs8_der()) != want.key.as_ref().map(|k| k.pkcs8_der()) {
