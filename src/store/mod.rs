@@ -17,6 +17,7 @@ pub mod keychain;
 pub mod lock;
 pub mod nss;
 pub mod pkcs11;
+pub mod pkcs12;
 pub mod select;
 pub mod session;
 pub mod target;
@@ -205,6 +206,12 @@ pub enum StoreError {
         file: String,
         found: String,
     },
+    /// A file of the right format whose content is refused: a key that does
+    /// not match its certificate, an absurd iteration count, a huge file.
+    Invalid {
+        file: String,
+        problem: String,
+    },
     /// A PKCS#12 file without an integrity MAC: refused.
     NoMac {
         file: String,
@@ -287,6 +294,7 @@ impl fmt::Display for StoreError {
                 write!(f, "wrong password for {file} (its integrity check fails)")
             }
             StoreError::UnsupportedFormat { file, found } => write!(f, "{file} is not a PKCS#12 file: {found}"),
+            StoreError::Invalid { file, problem } => write!(f, "{file}: {problem}"),
             StoreError::NoMac { file } => {
                 write!(f, "{file} has no integrity check (MAC), so a wrong password or a damaged file cannot be told")
             }
@@ -327,6 +335,9 @@ impl From<StoreError> for crate::error::Error {
             }
             StoreError::UnsupportedFormat { .. } => {
                 "a certificate without its key cannot be imported as a personal certificate; `certhelp convert KEY+CERT --out FILE.p12` packs a PEM key and certificate (see CH1005)"
+            }
+            StoreError::Invalid { .. } => {
+                "check that this is the right file, or export it again from the app that holds the certificate"
             }
             StoreError::NoMac { .. } => "export the file again with a password (see TS2003)",
             StoreError::KeyNotExtractable { .. } => "use the token itself on the other computer (see SO28695)",

@@ -2,11 +2,13 @@
 //! real certhelp binary against real files it makes itself.
 
 mod cli;
+mod convert;
 mod eval;
 mod fixtures;
 mod golden;
 mod kb;
 mod nss_core;
+mod pkcs12;
 mod probe;
 mod search;
 mod tailor;
