@@ -38,7 +38,10 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
     let mut bundles: Vec<(Candidate, Bundle)> = Vec::new();
     for c in chosen {
         if c.info.not_after < now {
-            report.warn(format!("{} has expired; it is exported all the same (old keys still open old mail)", c.describe(now)));
+            report.warn(format!(
+                "{} has expired; it is exported all the same (old keys still open old mail)",
+                c.describe(now)
+            ));
         }
         let b = export::export(&session, &[&c.cert], &listing.certs, !args.no_chain)?;
         bundles.push((c, b));
@@ -58,7 +61,7 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
     for (c, b) in &bundles {
         let path = outputs.path_for(c);
         match write_one(&path, b, &password, &opts, outputs.replace) {
-            Ok(()) => written.push(path),
+            Ok(()) => written.push(path.clone()),
             Err(e) => {
                 // One failed file: none of this run's files stay, so the user
                 // is never left believing a partial backup is whole.
@@ -161,10 +164,12 @@ fn slug(s: &str) -> String {
 /// Write one identity to `path` and check the file as it is on disk.
 fn write_one(path: &Path, b: &Bundle, password: &Secret, opts: &WriteOptions, replace: bool) -> Result<()> {
     let id = &b.identities[0];
-    let bytes = pkcs12::write(id, &b.chain, password, opts)?;
-    crate::fsutil::write_new_file(path, &bytes, replace)?;
+    let written = pkcs12::write_keyed(id, &b.chain, password, opts)?;
+    crate::fsutil::write_new_file(path, &written.bytes, replace)?;
+    // The check reads the file as it is on disk, and reuses the keys the
+    // write derived instead of running the KDF again.
     let back = std::fs::read(path).map_err(|e| Error::from(StoreError::io(path, &e)))?;
-    if let Err(e) = pkcs12::verify(&back, password, id, &b.chain) {
+    if let Err(e) = pkcs12::verify_written(&back, password, id, &b.chain, &written) {
         let _ = std::fs::remove_file(path);
         return Err(e.into());
     }
@@ -176,7 +181,8 @@ fn open(resolved: &ResolvedStore, args: &ExportArgs, ui: Ui) -> Result<StoreSess
         ResolvedStore::Nss { id, dir, .. } => {
             let mut s = NssStore::new(id.clone(), dir).open(Access::ReadOnly)?;
             if s.login_required() {
-                let pin = super::read_pin(&args.secrets, &format!("the password of the certificate database {id}"), ui)?;
+                let pin =
+                    super::read_pin(&args.secrets, &format!("the password of the certificate database {id}"), ui)?;
                 s.login(Some(&pin))?;
             }
             Ok(s)

@@ -29,12 +29,10 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
                 "use the token vendor's tool, or keep the certificate in a browser profile (see SO28695)",
             ))
         }
-        ResolvedStore::File(p) => {
-            return Err(Error::new(
-                format!("--to {} is a file, not a store", p.display()),
-                "to re-pack a file use `certhelp convert`; --to takes firefox, thunderbird, chrome, chromium or nss:DIR",
-            ))
-        }
+        ResolvedStore::File(p) => return Err(Error::new(
+            format!("--to {} is a file, not a store", p.display()),
+            "to re-pack a file use `certhelp convert`; --to takes firefox, thunderbird, chrome, chromium or nss:DIR",
+        )),
     };
     let bundle = read_input(&args.file, args.key.as_deref(), args, ui)?;
     if bundle.identities.is_empty() {
@@ -74,12 +72,19 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
         _ => dir.display().to_string(),
     };
     if out.already_there {
-        report.say(format!("Already there: {place} has every certificate and key in {}; nothing changed.", args.file.display()));
+        report.say(format!(
+            "Already there: {place} has every certificate and key in {}; nothing changed.",
+            args.file.display()
+        ));
         return Ok(report);
     }
     for p in &out.plan.identities {
-        let state = if p.cert_present && p.key_present { "already there" } else { "imported" };
-        report.say(format!("{} \"{}\" into {place} ({state})", if state == "imported" { "Imported" } else { "Kept" }, p.nickname));
+        let what = describe_identity(&bundle.identities[p.index].cert_der, &p.nickname, now);
+        if p.cert_present && (p.key_present || !p.has_key) {
+            report.say(format!("Already there: {what}"));
+        } else {
+            report.say(format!("Imported {what} into {place}"));
+        }
     }
     let added: Vec<&str> = out.plan.cas.iter().filter(|c| !c.present).map(|c| c.nickname.as_str()).collect();
     if !added.is_empty() {
@@ -87,7 +92,11 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
     }
     report.say("Checked: the store lists each certificate with its private key.".to_string());
     if let Some(b) = &out.backup {
-        report.say(format!("Backup of the store before the change: {} (undo with: certhelp restore {})", b.display(), b.display()));
+        report.say(format!(
+            "Backup of the store before the change: {} (undo with: certhelp restore {})",
+            b.display(),
+            b.display()
+        ));
     }
     if crate::store::lock::app_running(&dir) {
         report.say("The app is running: if it does not list the certificate yet, restart it.".to_string());
@@ -112,9 +121,12 @@ fn read_input(file: &Path, key: Option<&Path>, args: &ImportArgs, ui: Ui) -> Res
             )?;
             Ok(pkcs12::read(&bytes, &password, &label)?)
         }
-        kind if kind.is_pem_or_der_certificate() || key.is_some() => {
+        FileKind::PemCertAndKey | FileKind::PemCertOnly | FileKind::DerCert | FileKind::PemKeyOnly
+            if key.is_some() || kind_has_key(&bytes) =>
+        {
             let key_bytes = key.map(read_bounded).transpose()?;
-            match pkcs12::read_pem(&bytes, key_bytes.as_deref(), None) {
+            let key_label = key.unwrap_or(file).display().to_string();
+            match pkcs12::read_pem_named(&bytes, key_bytes.as_deref(), None, &label, &key_label) {
                 Err(StoreError::WrongPassword { .. }) => {
                     // An encrypted PEM key: its password, then once more.
                     let password = read_secret(
@@ -125,17 +137,57 @@ fn read_input(file: &Path, key: Option<&Path>, args: &ImportArgs, ui: Ui) -> Res
                         ui.interactive,
                         SecretFlags::PASSWORD,
                     )?;
-                    Ok(pkcs12::read_pem(&bytes, key_bytes.as_deref(), Some(&password))?)
+                    Ok(pkcs12::read_pem_named(&bytes, key_bytes.as_deref(), Some(&password), &label, &key_label)?)
                 }
                 other => Ok(other?),
             }
         }
-        _ => Ok(pkcs12::read(&bytes, &crate::secret::Secret::new(""), &label)?),
+        kind => Err(not_importable(&label, kind)),
+    }
+}
+
+/// "Nickname" (CN, e-mail, expires DATE) for the report.
+fn describe_identity(der: &[u8], nickname: &str, now: i64) -> String {
+    match crate::cert::parse(der) {
+        Ok(i) => {
+            let mut parts: Vec<String> = Vec::new();
+            if let Some(cn) = i.common_name.as_ref().filter(|cn| *cn != nickname) {
+                parts.push(cn.clone());
+            }
+            if let Some(e) = i.emails.first() {
+                parts.push(e.clone());
+            }
+            let date = crate::cert::rfc3339(i.not_after);
+            let when = if i.not_after < now { "expired" } else { "expires" };
+            parts.push(format!("{when} {}", date.get(..10).unwrap_or(&date)));
+            format!("\"{nickname}\" ({})", parts.join(", "))
+        }
+        Err(_) => format!("\"{nickname}\""),
     }
 }
 
 fn read_bounded(p: &Path) -> Result<Vec<u8>> {
-    Ok(pkcs12::read_file_bounded(p)?)
+    Ok(pkcs12::read_bounded(p)?)
+}
+
+fn kind_has_key(bytes: &[u8]) -> bool {
+    pkcs12::sniff(bytes) == FileKind::PemCertAndKey
+}
+
+/// A file that cannot become a personal certificate: say what it is and
+/// what to do with it.
+fn not_importable(label: &str, kind: FileKind) -> Error {
+    let hint = match kind {
+        FileKind::PemCertOnly | FileKind::DerCert => format!(
+            "a personal certificate needs its private key: give it with --key KEY.pem, or pack both with `certhelp convert {label} --key KEY.pem --out my-certificate.p12`; a CA certificate goes in with `certhelp chain install`"
+        ),
+        FileKind::PemPkcs7 | FileKind::DerPkcs7 => {
+            format!("a certificate bundle holds no private key; for a chain use `certhelp chain install --to STORE --from-file {label}`")
+        }
+        FileKind::PemKeyOnly | FileKind::DerKey => format!("give the certificate file too: certhelp import CERT.pem --key {label} --to STORE"),
+        _ => "give the .p12/.pfx file you exported (with its key), or a PEM certificate with --key".to_string(),
+    };
+    Error::new(format!("{label} is not a PKCS#12 file: {}", kind.describe()), hint)
 }
 
 /// Does the database ask for a password before keys can be written?

@@ -42,7 +42,10 @@ pub struct Ui {
 /// The user's home directory, which STORE names are resolved in.
 pub(crate) fn home() -> crate::error::Result<std::path::PathBuf> {
     crate::dirs::home().ok_or_else(|| {
-        crate::error::Error::new("HOME is not set to an absolute path", "run certhelp as the user whose certificates these are")
+        crate::error::Error::new(
+            "HOME is not set to an absolute path",
+            "run certhelp as the user whose certificates these are",
+        )
     })
 }
 

@@ -23,8 +23,7 @@ fn nss_store(app: &str) -> Option<&'static str> {
 
 /// Apps whose importers want legacy PKCS#12 files on a Mac.
 fn wants_legacy(to_app: Option<&str>, to_os: Option<Os>) -> bool {
-    to_os == Some(Os::Macos)
-        || matches!(to_app, Some("keychain" | "safari" | "apple-mail" | "entourage"))
+    to_os == Some(Os::Macos) || matches!(to_app, Some("keychain" | "safari" | "apple-mail" | "entourage"))
 }
 
 /// Set `command` on the steps certhelp can carry out itself.

@@ -271,7 +271,11 @@ impl StoreError {
             std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
                 StoreError::ReadOnly { path: path_s }
             }
-            std::io::ErrorKind::NotFound => StoreError::NotFound { what: path_s },
+            std::io::ErrorKind::NotFound => StoreError::Io {
+                path: path_s,
+                kind: std::io::ErrorKind::NotFound,
+                message: "no such file or directory".into(),
+            },
             kind => StoreError::Io { path: path_s, kind, message: e.to_string() },
         }
     }
@@ -349,6 +353,7 @@ impl From<StoreError> for crate::error::Error {
             StoreError::VerifyFailed { .. } => "nothing was kept; run `certhelp doctor` and report this",
             StoreError::NotSupported { .. } => "run certhelp on the computer that has this store",
             StoreError::Module { .. } => "check the module path and that the token software is installed (see TS2016)",
+            StoreError::Io { kind: std::io::ErrorKind::NotFound, .. } => "check the file name and the folder it is in",
             StoreError::Pkcs11 { .. } | StoreError::Io { .. } => "run `certhelp doctor` for the store's state",
         };
         crate::error::Error::new(e.to_string(), hint)

@@ -210,7 +210,9 @@ impl StoreSession {
             .map_err(|e| ck_err("C_FindObjects", e))?;
         let mut out = Vec::new();
         for h in all {
-            for a in self.session.get_attributes(h, &[AttributeType::Value]).map_err(|e| ck_err("C_GetAttributeValue", e))? {
+            for a in
+                self.session.get_attributes(h, &[AttributeType::Value]).map_err(|e| ck_err("C_GetAttributeValue", e))?
+            {
                 if let Attribute::Value(v) = a {
                     if crate::cert::hex(&openssl::sha::sha256(&v)) == sha256 {
                         out.push(h);

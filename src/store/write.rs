@@ -117,7 +117,8 @@ pub fn replay_pending(s: &StoreSession, dir: &Path) -> Result<Option<String>, St
         return Ok(None);
     };
     let listing = s.list()?;
-    let cert_shas: Vec<String> = listing.certs.iter().filter_map(|c| crate::cert::parse(&c.der).ok()).map(|i| i.sha256).collect();
+    let cert_shas: Vec<String> =
+        listing.certs.iter().filter_map(|c| crate::cert::parse(&c.der).ok()).map(|i| i.sha256).collect();
     let present = |o: &PlannedObject| -> bool { find(s, o, &cert_shas).map(|h| !h.is_empty()).unwrap_or(false) };
     let said = match journal::replay_plan(&j, &present) {
         ReplayPlan::Complete => format!("an import interrupted on {} had finished; kept it", j.started),

@@ -211,7 +211,7 @@ fn bad_inputs_say_what_they_are() {
         }
     }
     match read(&d.path().join("missing.p12")) {
-        Err(StoreError::NotFound { what }) => assert!(what.ends_with("missing.p12")),
+        Err(StoreError::Io { path, kind: std::io::ErrorKind::NotFound, .. }) => assert!(path.ends_with("missing.p12")),
         other => panic!("{other:?}"),
     }
     let nomac = f.openssl_export("nomac.p12", &["-nomac"]);

@@ -365,7 +365,10 @@ pub(crate) mod tests {
         let f = std::fs::File::create(&big).unwrap();
         f.set_len(MAX_FILE_SIZE + 1).unwrap();
         assert!(matches!(read_file(&big, &Secret::new("x")), Err(StoreError::Invalid { .. })));
-        assert!(matches!(read_file(&d.join("none.p12"), &Secret::new("x")), Err(StoreError::NotFound { .. })));
+        assert!(matches!(
+            read_file(&d.join("none.p12"), &Secret::new("x")),
+            Err(StoreError::Io { kind: std::io::ErrorKind::NotFound, .. })
+        ));
         let _ = std::fs::remove_dir_all(&d);
     }
 }
