@@ -14,6 +14,7 @@ pub mod dirs;
 pub mod doctor;
 pub mod env;
 pub mod error;
+pub mod fault;
 pub mod fsutil;
 pub mod intent;
 pub mod kb;

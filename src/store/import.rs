@@ -76,6 +76,9 @@ pub fn plan(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) -> R
         let info = parse(&id.cert_der)?;
         let key_id = nss_key_id(&id.cert_der)?;
         let present = s.find_cert(&id.cert_der)?;
+        if present.is_empty() {
+            ensure_no_twin(s, &id.cert_der, &info)?;
+        }
         let existing_label = existing_nickname_for_subject(s, &info)?;
         let nickname = match (explicit_name, existing_label) {
             (Some(n), _) => {
@@ -105,6 +108,9 @@ pub fn plan(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) -> R
     for (index, ca) in bundle.chain.iter().enumerate() {
         let info = parse(&ca.der)?;
         let present = !s.find_cert(&ca.der)?.is_empty();
+        if !present {
+            ensure_no_twin(s, &ca.der, &info)?;
+        }
         let (trust, trust_present, trust_object) = if s.flavor == Flavor::Softoken && ca.trust != Trust::NONE {
             let x = openssl::x509::X509::from_der(&ca.der).map_err(|e| bad_cert(e.to_string()))?;
             let existing = s.find_trust(&super::session::issuer_der(&x)?, &super::session::serial_der(&x)?)?;
@@ -148,15 +154,18 @@ pub fn apply(s: &StoreSession, bundle: &Bundle, plan: &ImportPlan) -> Result<Vec
             // "certificate but no private key", the worse half-state.
             if let (false, Some(key)) = (p.key_present, &id.key) {
                 created.push(Created(s.import_private_key(key, &p.key_id, &p.nickname)?));
+                crate::fault::point("import:after-key");
             }
             if !p.cert_present {
                 created.push(Created(s.create_cert(&id.cert_der, &p.nickname, Some(&p.key_id))?));
+                crate::fault::point("import:after-cert");
             }
         }
         for c in &plan.cas {
             let ca: &ChainCert = &bundle.chain[c.index];
             if !c.present {
                 created.push(Created(s.create_cert(&ca.der, &c.nickname, None)?));
+                crate::fault::point("import:after-ca");
             }
             if let (Some(trust), false) = (c.trust, c.trust_present) {
                 let x = openssl::x509::X509::from_der(&ca.der).map_err(|e| bad_cert(e.to_string()))?;
@@ -217,6 +226,26 @@ pub fn verify(s: &StoreSession, bundle: &Bundle, plan: &ImportPlan) -> Result<()
         }
     }
     Ok(())
+}
+
+/// A certificate that is not there must not share its issuer and serial
+/// with one that is: softoken refuses to create it (CKR_GENERAL_ERROR), and
+/// it means two different certificates claim one identity (a CA made again
+/// for tests, or a mis-issued certificate).
+fn ensure_no_twin(s: &StoreSession, der: &[u8], info: &cert::CertInfo) -> Result<(), StoreError> {
+    let x = openssl::x509::X509::from_der(der).map_err(|e| bad_cert(e.to_string()))?;
+    let twins = s.find_cert_by_issuer_serial(&super::session::issuer_der(&x)?, &super::session::serial_der(&x)?)?;
+    if twins.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::Invalid {
+        file: s.store.clone(),
+        problem: format!(
+            "it already holds a different certificate with the same issuer and serial number as \"{}\" ({}); remove that one first if it is stale",
+            info.common_name.as_deref().unwrap_or(&info.subject),
+            info.issuer
+        ),
+    })
 }
 
 fn parse(der: &[u8]) -> Result<cert::CertInfo, StoreError> {

@@ -202,6 +202,17 @@ impl StoreSession {
             .map_err(|e| ck_err("C_FindObjects", e))
     }
 
+    /// Certificate objects with this issuer and serial (DER INTEGER).
+    pub fn find_cert_by_issuer_serial(&self, issuer: &[u8], serial: &[u8]) -> Result<Vec<ObjectHandle>, StoreError> {
+        self.session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::CERTIFICATE),
+                Attribute::Issuer(issuer.to_vec()),
+                Attribute::SerialNumber(serial.to_vec()),
+            ])
+            .map_err(|e| ck_err("C_FindObjects", e))
+    }
+
     /// Certificate objects whose DER has this SHA-256 (lower-case hex).
     pub fn find_cert_by_sha256(&self, sha256: &str) -> Result<Vec<ObjectHandle>, StoreError> {
         let all = self

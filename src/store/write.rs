@@ -54,7 +54,9 @@ pub fn import_into_nss(
         return Ok(ImportOutcome { plan, already_there: true, backup: None, recovered });
     }
     let backup = backup::backup_nss(id, dir, reason)?;
+    crate::fault::point("import:after-backup");
     let journal = Journal::begin(id, dir, Some(&backup.dir), planned_objects(bundle, &plan))?;
+    crate::fault::point("import:after-journal");
     let created = match import::apply(&s, bundle, &plan) {
         Ok(c) => c,
         Err(e) => {
@@ -74,6 +76,7 @@ pub fn import_into_nss(
         // Otherwise the journal stays: the next write replays it.
         return Err(e);
     }
+    crate::fault::point("import:before-commit");
     journal.commit()?;
     Ok(ImportOutcome { plan, already_there: false, backup: Some(backup.dir), recovered })
 }

@@ -6,6 +6,7 @@ mod convert;
 mod eval;
 mod fixtures;
 mod golden;
+mod interrupted;
 mod kb;
 mod nss_core;
 mod pkcs12;

@@ -211,3 +211,30 @@ fn a_database_with_a_password_needs_it_and_refuses_a_wrong_one() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("Pw User"));
     let _ = std::fs::remove_dir_all(&work);
 }
+
+#[test]
+fn a_different_certificate_with_the_same_issuer_and_serial_is_refused_before_any_write() {
+    let work = temp_dir("nsstwin");
+    let c = chain("Twin User", false);
+    let remade = chain("Other", false); // a root with the same name and serial
+    let dst = work.join("dst");
+    new_db(&dst, None);
+    add_ca(&dst, "Old Test Root", &remade.root, &work);
+    let keys_before = certutil(&["-K"], &dst);
+    let bundle = Bundle {
+        identities: vec![certhelp::store::Identity {
+            label: None,
+            cert_der: c.leaf.cert.to_der().unwrap(),
+            key: Some(certhelp::store::PrivateKey::from_pkcs8_der(c.leaf.key.private_key_to_pkcs8().unwrap())),
+        }],
+        chain: vec![certhelp::store::ChainCert { label: None, der: c.root.cert.to_der().unwrap(), trust: Trust::ROOT }],
+    };
+    let store = NssStore::new("dst", &dst);
+    let mut s = store.open(Access::ReadWrite).unwrap();
+    s.login(None).unwrap();
+    let e = import::plan(&s, &bundle, None).unwrap_err();
+    assert!(e.to_string().contains("same issuer and serial"), "{e}");
+    drop(s);
+    assert_eq!(certutil(&["-K"], &dst), keys_before);
+    let _ = std::fs::remove_dir_all(&work);
+}

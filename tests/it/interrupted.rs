@@ -1,0 +1,107 @@
+//! An import killed (SIGKILL) at every point between its first and last
+//! write: the store still opens, the backup is there, and the next import
+//! of the same file finishes with exactly one copy (SPEC §5, "interrupted
+//! writes"). certutil is the oracle throughout.
+
+use crate::fixtures::{add_ca, new_db, temp_dir};
+use crate::nss_core::chain;
+use crate::util::{certhelp, run, stderr, stdout};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::Command;
+
+fn certutil(args: &[&str], dir: &Path) -> String {
+    let o = Command::new("certutil").args(args).arg("-d").arg(format!("sql:{}", dir.display())).output().unwrap();
+    assert!(o.status.success() || args == ["-K"], "certutil {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn count(listing: &str, name: &str) -> usize {
+    listing.lines().filter(|l| l.contains(name)).count()
+}
+
+#[test]
+fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
+    let work = temp_dir("interrupted");
+    let c = chain("Killed Import User", false);
+    // The file to import: key, certificate and two chain certificates.
+    let pw = work.join("pw");
+    std::fs::write(&pw, "kill-test-pw\n").unwrap();
+    let p12 = openssl::pkcs12::Pkcs12::builder()
+        .name("Killed Import")
+        .pkey(&c.leaf.key)
+        .cert(&c.leaf.cert)
+        .ca({
+            let mut s = openssl::stack::Stack::new().unwrap();
+            s.push(c.sub.cert.clone()).unwrap();
+            s.push(c.root.cert.clone()).unwrap();
+            s
+        })
+        .build2("kill-test-pw")
+        .unwrap();
+    let file = work.join("killed.p12");
+    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+
+    let existing = crate::fixtures::make(crate::fixtures::Spec {
+        subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],
+        issuer: None,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: 1_700_000_000,
+        not_after: 2_100_000_000,
+        serial: 77,
+    });
+    for point in [
+        "import:after-backup",
+        "import:after-journal",
+        "import:after-key",
+        "import:after-cert",
+        "import:after-ca",
+        "import:before-commit",
+    ] {
+        let home = work.join(point.replace(':', "-"));
+        let db = home.join("db");
+        new_db(&db, None);
+        // Something the user had before, which must survive.
+        add_ca(&db, "Existing CA", &existing, &work);
+        let before = certutil(&["-L"], &db);
+        let to = format!("nss:{}", db.display());
+
+        let o = run(certhelp(&home)
+            .env("CERTHELP_CRASH_AT", point)
+            .args(["import"])
+            .arg(&file)
+            .args(["--to", &to, "--password-file"])
+            .arg(&pw));
+        assert_eq!(o.status.signal(), Some(9), "{point}: not killed: {}", stderr(&o));
+
+        // The store opens, and what was there is still there.
+        let after_kill = certutil(&["-L"], &db);
+        assert!(after_kill.contains("Existing CA"), "{point}: {after_kill}");
+        // The backup was taken before the first write.
+        let backups = home.join(".local/state/certhelp/backups");
+        assert!(std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) >= 1, "{point}: no backup");
+
+        // The same import again: finished, one copy of each object.
+        let o = run(certhelp(&home).args(["import"]).arg(&file).args(["--to", &to, "--password-file"]).arg(&pw));
+        assert_eq!(o.status.code(), Some(0), "{point}: {}", stderr(&o));
+        let out = stdout(&o);
+        if point != "import:after-backup" {
+            assert!(out.contains("Recovered"), "{point}: the journal was not replayed: {out}");
+        }
+        let l = certutil(&["-L"], &db);
+        let k = certutil(&["-K"], &db);
+        assert_eq!(count(&l, "Killed Import"), 1, "{point}: {l}");
+        assert_eq!(count(&k, "Killed Import"), 1, "{point}: {k}");
+        assert_eq!(count(&l, "Test Issuing CA"), 1, "{point}: {l}");
+        assert_eq!(count(&l, "Test Root CA"), 1, "{point}: {l}");
+        assert!(l.contains("Existing CA"), "{point}");
+        assert!(before.lines().all(|line| l.contains(line.trim_end())), "{point}: lost {before} -> {l}");
+        // A third run changes nothing.
+        let o = run(certhelp(&home).args(["import"]).arg(&file).args(["--to", &to, "--password-file"]).arg(&pw));
+        assert!(stdout(&o).contains("Already there"), "{point}: {}", stdout(&o));
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
