@@ -55,7 +55,8 @@ pub fn chain(cn: &str, ec: bool) -> Chain {
         san_email: Some("tester@example.com"),
         not_before: t - DAY,
         not_after: t + 300 * DAY,
-        serial: 0x80_00_01,
+        // Unique per name (a leading byte >= 0x80 needs NSS's sign byte).
+        serial: 0x80_00_00 | (cn.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) & 0xFFFF),
     };
     let leaf = if ec { fixtures::make_ec(spec) } else { make(spec) };
     Chain { root, sub, leaf }
