@@ -18,7 +18,7 @@ use crate::store::pkcs12::{self, Compat, WriteOptions};
 use crate::store::select::{self, Candidate};
 use crate::store::session::{Access, StoreSession};
 use crate::store::target::{self, ResolvedStore};
-use crate::store::{export, token, Bundle, StoreError};
+use crate::store::{token, Bundle, CertStore, StoreError};
 
 pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
     let home = super::home()?;
@@ -27,8 +27,8 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
     let outputs = Outputs::check(&args.out, args.all, args.force, ui)?;
     let opts = WriteOptions { compat: compat(args.compat), iterations: iterations_override() };
 
-    let session = open(&resolved, args, ui)?;
-    let listing = session.list()?;
+    let mut session = open(&resolved, args, ui)?;
+    let listing = CertStore::list(&mut session, None)?;
     let candidates = select::select_personal(&listing.certs, &sels)?;
     let now = super::now();
     let chosen: Vec<Candidate> =
@@ -43,7 +43,7 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
                 c.describe(now)
             ));
         }
-        let b = export::export(&session, &[&c.cert], &listing.certs, !args.no_chain)?;
+        let b = session.export(&[&c.cert], &listing.certs, !args.no_chain)?;
         bundles.push((c, b));
     }
     // Release the store before the slow part (the key derivations).

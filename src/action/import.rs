@@ -14,9 +14,10 @@ use super::{Report, Ui};
 use crate::cli::ImportArgs;
 use crate::error::{Error, Result};
 use crate::secret::{read_secret, SecretFlags, SecretMode};
+use crate::store::nss::NssStore;
 use crate::store::pkcs12::{self, FileKind};
 use crate::store::target::{self, ResolvedStore};
-use crate::store::{write, Bundle, StoreError};
+use crate::store::{Bundle, CertStore, StoreError};
 
 pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
     let home = super::home()?;
@@ -61,7 +62,7 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
         None
     };
     let reason = format!("before importing {}", args.file.display());
-    let out = write::import_into_nss(&id, &dir, &bundle, args.cert_name.as_deref(), pin.as_ref(), &reason)?;
+    let out = NssStore::new(&id, &dir).import(&bundle, args.cert_name.as_deref(), pin.as_ref(), &reason)?;
 
     if let Some(r) = &out.recovered {
         report.say(format!("Recovered: {r}."));

@@ -37,10 +37,11 @@ pub fn not_writable(file: &Path, _uid: Option<u32>) -> Option<Option<u32>> {
     m.permissions().readonly().then_some(None)
 }
 
-/// A Mozilla profile is open when its `lock` symlink exists (it is removed
-/// on exit; `.parentlock` stays and says nothing). Chrome: `SingletonLock`.
+/// A Mozilla app holds the profile: the fcntl lock on `.parentlock`, which
+/// only a running app holds (the `lock` symlink can stay behind after the
+/// app exits). See [`crate::store::lock::app_running`].
 pub fn profile_locked(dir: &Path) -> bool {
-    ["lock", "SingletonLock"].iter().any(|f| std::fs::symlink_metadata(dir.join(f)).is_ok())
+    crate::store::lock::app_running(dir)
 }
 
 /// pcscd listens on this socket when it runs (or is socket-activated).

@@ -19,7 +19,7 @@ use crate::cert;
 use crate::env::{App, Certificate, Env, MailIdentity, Os, Store, StoreIssue, StoreKind};
 use crate::store::nss::{self, DbFormat, NssStore};
 use crate::store::pkcs11::is_token_module;
-use crate::store::StoredCert;
+use crate::store::{CertStore, StoredCert};
 use std::path::{Path, PathBuf};
 
 /// What the probe may do. The default reads every store and loads token
@@ -198,8 +198,8 @@ pub fn collect(opts: &ProbeOptions) -> Env {
         // mapped between them instead of unloading and relocating it again.
         let _keep_loaded = (nss_dirs.len() > 1).then(nss::keep_softokn_loaded).flatten();
         for (i, dir, _) in &nss_dirs {
-            let st = NssStore::new(env.stores[*i].id.clone(), dir);
-            match st.list_read_only(None) {
+            let mut st = NssStore::new(env.stores[*i].id.clone(), dir);
+            match CertStore::list(&mut st, None) {
                 Ok(listing) => {
                     let s = &mut env.stores[*i];
                     s.readable = true;

@@ -7,7 +7,8 @@
 //! probe calls only when its options say so. Never logs in.
 
 use crate::env::{Module, Token};
-use crate::store::pkcs11::{is_token_module, token_store_id, Module as Loaded};
+use crate::store::pkcs11::{is_token_module, Module as Loaded, TokenStore};
+use crate::store::CertStore;
 use crate::store::StoredCert;
 use std::path::{Path, PathBuf};
 
@@ -177,7 +178,7 @@ pub fn load_tokens(modules: &mut [Module]) -> Vec<FoundToken> {
             }
             let label = info.label().trim().to_string();
             let token = Token {
-                store: token_store_id(&label),
+                store: crate::store::target::token_store_id(&label, Some(std::path::Path::new(&m.path))),
                 module: m.path.clone(),
                 slot: slot.id(),
                 label,
@@ -190,7 +191,8 @@ pub fn load_tokens(modules: &mut [Module]) -> Vec<FoundToken> {
                 user_pin_locked: info.user_pin_locked(),
                 user_pin_initialized: info.user_pin_initialized(),
             };
-            let certs = loaded.list(slot, None).map(|l| l.certs).map_err(|e| e.to_string());
+            let mut store = TokenStore { module: &loaded, slot, id: token.store.clone() };
+            let certs = CertStore::list(&mut store, None).map(|l| l.certs).map_err(|e| e.to_string());
             out.push(FoundToken { token, certs });
         }
     }

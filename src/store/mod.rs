@@ -123,19 +123,28 @@ pub struct Listing {
     pub logged_in: bool,
 }
 
-/// The store contract. Read operations never change a store; write
-/// operations (next round) are all-or-nothing and verified after writing.
+/// The store contract: what every place a personal certificate lives
+/// offers. The probe lists through it, `export` copies out through it and
+/// `import` writes through it. Reads never change a store; an import is
+/// all-or-nothing, backed up first and verified after writing.
+///
+/// Implemented by [`nss::NssStore`] (a database, opened per call; imports
+/// take the guarded path of [`write`]), by [`session::StoreSession`] (one
+/// open session on an NSS database or a token, for several reads under one
+/// login) and by `pkcs11::TokenStore`; the keychain and Windows stores
+/// answer [`StoreError::NotSupported`] off their platform.
 ///
 /// Errors, for every method:
-/// - [`StoreError::NotFound`]: the store or the selected certificate does
-///   not exist.
-/// - [`StoreError::Ambiguous`]: a selector matched several certificates;
-///   the candidates are listed, nothing was done.
-/// - [`StoreError::AlreadyThere`]: an import found the same certificate
-///   (same DER) already present; the store was not changed.
+/// - [`StoreError::NotFound`]: the store or the selected certificate or its
+///   key does not exist.
 /// - [`StoreError::LoginRequired`]: the operation needs the PIN/password
 ///   and none was given; [`StoreError::WrongPin`] / [`StoreError::Locked`]
-///   when one was given and refused, or the token is locked.
+///   when one was given and refused (tried once, never again), or the
+///   token is locked.
+/// - [`StoreError::KeyNotExtractable`]: the key cannot leave the store;
+///   never a bundle without its key.
+/// - [`StoreError::NicknameClash`]: an import's name is another subject's;
+///   nothing was written.
 /// - [`StoreError::NotSupported`]: this back end cannot do it on this
 ///   platform or for this kind of store.
 pub trait CertStore {
@@ -147,28 +156,30 @@ pub trait CertStore {
     /// prompt and report keys as unknown where the store hides them.
     fn list(&mut self, pin: Option<&Pin>) -> Result<Listing, StoreError>;
 
-    /// Copy one certificate out with its key (when extractable) and the
-    /// chain found in the store. Non-extractable keys give
-    /// [`StoreError::KeyNotExtractable`], never a bundle without its key
-    /// silently.
-    fn export(&mut self, _sel: &Selector, _pin: Option<&Pin>) -> Result<Bundle, StoreError> {
+    /// Copy `chosen` (as [`CertStore::list`] gave them) out with their keys
+    /// and, with `with_chain`, the CA certificates of their chains found in
+    /// `listed`.
+    fn export(
+        &mut self,
+        _chosen: &[&StoredCert],
+        _listed: &[StoredCert],
+        _with_chain: bool,
+    ) -> Result<Bundle, StoreError> {
         Err(StoreError::NotSupported { what: format!("export from {}", self.id()) })
     }
 
-    /// Add the bundle (key, certificate, then chain certificates that are
-    /// missing) under `label`. Idempotent: the same bundle twice gives
-    /// exactly one copy ([`StoreError::AlreadyThere`] when nothing was
-    /// missing). On failure nothing new remains in the store. The
-    /// implementation re-lists the store afterwards and fails if the
-    /// certificate or key is not there (verify after write).
-    fn import(&mut self, _bundle: &Bundle, _label: &str, _pin: Option<&Pin>) -> Result<(), StoreError> {
+    /// Add the bundle: keys, certificates and missing chain certificates.
+    /// Idempotent: the same bundle twice gives one copy (the outcome says
+    /// `already_there`). `name` is the user's nickname, refused when another
+    /// subject uses it; `reason` goes into the backup's manifest.
+    fn import(
+        &mut self,
+        _bundle: &Bundle,
+        _name: Option<&str>,
+        _pin: Option<&Pin>,
+        _reason: &str,
+    ) -> Result<write::ImportOutcome, StoreError> {
         Err(StoreError::NotSupported { what: format!("import into {}", self.id()) })
-    }
-
-    /// Remove the selected certificate (and its key with `with_key`),
-    /// verified by listing again.
-    fn delete(&mut self, _sel: &Selector, _with_key: bool, _pin: Option<&Pin>) -> Result<(), StoreError> {
-        Err(StoreError::NotSupported { what: format!("delete from {}", self.id()) })
     }
 }
 

@@ -155,6 +155,15 @@ impl CertStore for NssStore {
     fn list(&mut self, pin: Option<&Pin>) -> Result<Listing, StoreError> {
         self.list_read_only(pin)
     }
+    fn import(
+        &mut self,
+        bundle: &super::Bundle,
+        name: Option<&str>,
+        pin: Option<&Pin>,
+        reason: &str,
+    ) -> Result<super::write::ImportOutcome, StoreError> {
+        super::write::import_into_nss(&self.id, &self.dir, bundle, name, pin, reason)
+    }
 }
 
 /// What `install_ca_certs` did, by certificate (nickname or subject).
@@ -176,7 +185,7 @@ pub fn install_ca_certs(
     pin: Option<&Pin>,
 ) -> Result<ChainInstallReport, StoreError> {
     let bundle = super::Bundle { identities: Vec::new(), chain: certs.to_vec() };
-    let out = super::write::import_into_nss(store_id, dir, &bundle, None, pin, "before chain install")?;
+    let out = NssStore::new(store_id, dir).import(&bundle, None, pin, "before chain install")?;
     let mut report = ChainInstallReport { backup: out.backup, ..Default::default() };
     for c in &out.plan.cas {
         if c.present && (c.trust.is_none() || c.trust_present) {

@@ -525,6 +525,26 @@ impl StoreSession {
     }
 }
 
+impl super::CertStore for StoreSession {
+    fn id(&self) -> &str {
+        &self.store
+    }
+    fn list(&mut self, pin: Option<&Pin>) -> Result<Listing, StoreError> {
+        if pin.is_some() {
+            self.login(pin)?;
+        }
+        StoreSession::list(self)
+    }
+    fn export(
+        &mut self,
+        chosen: &[&super::StoredCert],
+        listed: &[super::StoredCert],
+        with_chain: bool,
+    ) -> Result<super::Bundle, StoreError> {
+        super::export::export(self, chosen, listed, with_chain)
+    }
+}
+
 fn vendor_class(class: CK_ULONG) -> Attribute {
     Attribute::VendorDefined((AttributeType::VendorDefined(cryptoki_sys::CKA_CLASS), ulong_bytes(class)))
 }

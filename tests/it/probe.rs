@@ -184,11 +184,17 @@ fn probe_reports_store_issues_modules_tokens_and_identities() {
         .find(|t| t["label"] == fixtures::TOKEN_LABEL)
         .expect("the SoftHSM token");
     assert_eq!(tok["manufacturer"], "SoftHSM project");
-    assert_eq!(tok["store"], "pkcs11:token=certhelp-test");
+    // The id carries its module (RFC 7512 module-path): two tokens with one
+    // label behind different modules do not collide.
+    let tok_store = tok["store"].as_str().unwrap().to_string();
+    assert!(
+        tok_store.starts_with("pkcs11:token=certhelp-test?module-path=") && tok_store.contains("softhsm2"),
+        "{tok_store}"
+    );
     assert_eq!(tok["login_required"], true);
     assert_eq!(tok["user_pin_locked"], false);
     assert!(!tok["serial"].as_str().unwrap().is_empty());
-    let tc = certs_in(&env, "pkcs11:token=certhelp-test");
+    let tc = certs_in(&env, &tok_store);
     assert_eq!(tc.len(), 1);
     assert_eq!(tc[0]["nickname"], "Jane token");
     assert_eq!(tc[0]["usage"], "identity");
