@@ -3,7 +3,7 @@
 //! The only module that prints and reads the terminal. Errors end as
 //! `error: ...` and `hint: ...` on stderr with status 2.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -426,23 +426,7 @@ fn exit_status(p: &Plan) -> u8 {
 }
 
 fn prompt(question: &str, options: &[&str]) -> Result<Option<usize>> {
-    let mut err = io::stderr().lock();
-    let _ = writeln!(err, "{question}");
-    for (i, o) in options.iter().enumerate() {
-        let _ = writeln!(err, "  {}) {o}", i + 1);
-    }
-    let _ = write!(err, "Choose 1-{} (Enter to skip): ", options.len());
-    let _ = err.flush();
-    let mut line = String::new();
-    let n = io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::new(format!("cannot read the answer: {e}"), "use --no-input"))?;
-    if n == 0 || !line.ends_with('\n') {
-        // End of input: finish the prompt's line.
-        let _ = writeln!(io::stderr());
-    }
-    Ok(line.trim().parse::<usize>().ok().filter(|n| (1..=options.len()).contains(n)).map(|n| n - 1))
+    Ok(certhelp::prompt::choose(question, options))
 }
 
 fn ask_activity() -> Result<Option<Activity>> {
