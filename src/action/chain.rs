@@ -20,6 +20,7 @@ use crate::cli::{ChainInstallArgs, SecretArgs};
 use crate::env::ProductKind;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::store::nss::ChainInstallReport;
 use crate::store::{ChainCert, StoreError};
 
 pub fn run(args: &ChainInstallArgs, ui: Ui) -> Result<Report> {
@@ -55,9 +56,15 @@ pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Resu
     let pin = read_secret(args.secrets.pin_file.as_deref(), args.secrets.pin_env.as_deref(), "PIN")?;
     let certs: Vec<ChainCert> = plan.certs.iter().map(|p| p.cert.clone()).collect();
     let done = crate::store::nss::install_ca_certs(&target.dir, &target.id, &certs, pin.as_ref())?;
+    Ok(report(&target.id, &args.to, &gathered, &plan, &done))
+}
 
+/// What the user reads: each certificate with its trust and why, what the
+/// store added or already had, the backup, and warnings (skipped
+/// certificates, where a walk stopped, how to trust an unpinned root).
+fn report(store_id: &str, to: &str, g: &Gathered, plan: &Plan, done: &ChainInstallReport) -> Report {
     let mut report = Report::default();
-    report.say(format!("Chain for {} (from {}):", target.id, gathered.source));
+    report.say(format!("Chain for {store_id} (from {}):", g.source));
     for p in &plan.certs {
         report.say(format!("  {}: {}", p.name, describe(p)));
     }
@@ -70,13 +77,13 @@ pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Resu
     if let Some(b) = &done.backup {
         report.say(format!("backup of the store before the change: {} (`certhelp restore` puts it back)", b.display()));
     }
-    for w in plan.warnings.iter().chain(&gathered.notes) {
+    for w in plan.warnings.iter().chain(&g.notes) {
         report.warn(w.clone());
     }
     for p in plan.certs.iter().filter(|p| p.reason == Some(RootReason::NotConfirmed)) {
-        report.warn(how_to_trust(p, &args.to, &gathered, plan.article));
+        report.warn(how_to_trust(p, to, g, plan.article));
     }
-    Ok(report)
+    report
 }
 
 /// An NSS database directory and the id certhelp names it by.
@@ -335,4 +342,136 @@ fn read_secret(file: Option<&Path>, env: Option<&str>, what: &str) -> Result<Opt
         return Ok(Some(Secret::new(v)));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::hash::MessageDigest;
+    use openssl::nid::Nid;
+    use openssl::pkey::{PKey, Private};
+    use openssl::x509::extension::BasicConstraints;
+    use openssl::x509::{X509Name, X509};
+
+    fn cert(cn: &str, issuer: Option<&(X509, PKey<Private>)>, ca: bool) -> (X509, PKey<Private>) {
+        let key =
+            PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap())
+                .unwrap();
+        let mut n = X509Name::builder().unwrap();
+        n.append_entry_by_text("CN", cn).unwrap();
+        let n = n.build();
+        let mut b = X509::builder().unwrap();
+        b.set_version(2).unwrap();
+        b.set_subject_name(&n).unwrap();
+        b.set_issuer_name(issuer.map(|i| i.0.subject_name()).unwrap_or(&n)).unwrap();
+        b.set_pubkey(&key).unwrap();
+        b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap()).unwrap();
+        b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap()).unwrap();
+        if ca {
+            b.append_extension(BasicConstraints::new().critical().ca().build().unwrap()).unwrap();
+        }
+        b.sign(issuer.map(|i| &i.1).unwrap_or(&key), MessageDigest::sha256()).unwrap();
+        (b.build(), key)
+    }
+
+    struct Chain {
+        root: Vec<u8>,
+        inter: Vec<u8>,
+        leaf: Vec<u8>,
+        root_sha: String,
+    }
+
+    fn chain(root_cn: &str) -> Chain {
+        let root = cert(root_cn, None, true);
+        let inter = cert("ORC ECA 6", Some(&root), true);
+        let leaf = cert("Jane Doe", Some(&inter), false);
+        let root_sha = crate::cert::hex(&root.0.digest(MessageDigest::sha256()).unwrap());
+        Chain {
+            root: root.0.to_der().unwrap(),
+            inter: inter.0.to_der().unwrap(),
+            leaf: leaf.0.to_der().unwrap(),
+            root_sha,
+        }
+    }
+
+    fn fetched(c: &Chain) -> Gathered {
+        Gathered {
+            source: "the issuer links in jane.cer".into(),
+            certs: vec![(c.inter.clone(), Origin::Network), (c.root.clone(), Origin::Network)],
+            notes: vec![],
+            start: Some(c.leaf.clone()),
+        }
+    }
+
+    #[test]
+    fn handed_over_root_is_trusted_intermediates_not() {
+        let c = chain("ECA Root CA 4");
+        let g = Gathered {
+            source: "chain.pem".into(),
+            certs: vec![
+                (c.root.clone(), Origin::HandedOver),
+                (c.leaf.clone(), Origin::HandedOver),
+                (c.inter.clone(), Origin::HandedOver),
+            ],
+            notes: vec![],
+            start: None,
+        };
+        let p = plan(&g, &[], None).unwrap();
+        let names: Vec<&str> = p.certs.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["ORC ECA 6", "ECA Root CA 4"], "issuer first, root last");
+        assert_eq!(p.certs[0].cert.trust, crate::store::Trust::NONE);
+        assert_eq!(p.certs[1].cert.trust, crate::store::Trust::ROOT);
+        assert_eq!(p.article, "SO10186");
+        assert_eq!(p.warnings, vec!["not installed (not CA certificates): Jane Doe"]);
+    }
+
+    #[test]
+    fn fetched_root_needs_a_pin_and_the_report_says_how() {
+        let c = chain("Some Root");
+        let g = fetched(&c);
+        let p = plan(&g, &[], None).unwrap();
+        assert_eq!(p.certs[1].reason, Some(RootReason::NotConfirmed));
+        assert_eq!(p.certs[1].cert.trust, crate::store::Trust::NONE);
+        let done = ChainInstallReport {
+            added: vec!["ORC ECA 6".into(), "Some Root".into()],
+            already_present: vec![],
+            backup: Some(PathBuf::from("backups/1")),
+        };
+        let r = report("nss:db", "firefox", &g, &p, &done);
+        let out = r.lines.join("\n");
+        assert!(out.contains("ORC ECA 6: intermediate, fetched, no trust"), "{out}");
+        assert!(out.contains("Some Root: root, fetched, NOT trusted"), "{out}");
+        assert!(out.contains("backups/1"), "{out}");
+        let how = r.warnings.last().unwrap();
+        assert!(
+            how.contains(&format!(
+                "certhelp chain install --to firefox --from-cert jane.cer --trust-root sha256:{}",
+                c.root_sha
+            )),
+            "{how}"
+        );
+
+        let pins = [Pin { sha256: c.root_sha.clone(), article: "SO10186".into() }];
+        let p = plan(&g, &pins, None).unwrap();
+        assert_eq!(p.certs[1].reason, Some(RootReason::Pinned { article: "SO10186".into() }));
+        assert_eq!(p.certs[1].cert.trust, crate::store::Trust::ROOT);
+        let p = plan(&g, &[], Some(&c.root_sha)).unwrap();
+        assert_eq!(p.certs[1].reason, Some(RootReason::Confirmed));
+    }
+
+    #[test]
+    fn a_trust_root_that_is_not_the_root_is_refused() {
+        let c = chain("Some Root");
+        let e = plan(&fetched(&c), &[], Some(&"ab".repeat(32))).unwrap_err();
+        assert!(e.message.contains(&c.root_sha), "{e:?}");
+    }
+
+    #[test]
+    fn shipped_pins_are_the_real_roots() {
+        let pins = trust::pins(&crate::kb::Kb::builtin());
+        let eca_root_ca_4 = "343ff530f246b00c71616a5d42541d551114baf74b7f786c7b42527586c6b22a";
+        assert!(pins.contains(&Pin { sha256: eca_root_ca_4.into(), article: "SO10186".into() }), "{pins:?}");
+        assert_eq!(pins.iter().filter(|p| p.article == "SO6395").count(), 3, "{pins:?}");
+    }
 }
