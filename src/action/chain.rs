@@ -52,7 +52,7 @@ pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Resu
     // TODO(lead): on a terminal (ui.interactive), ask with
     // crate::prompt::confirm whether to trust an unpinned fetched root,
     // showing its name and fingerprint; a yes counts as `confirmed`.
-    let plan = plan(&gathered, &pins, confirmed.as_deref())?;
+    let plan = plan(&gathered, &pins, confirmed.as_deref(), now())?;
     let pin = read_secret(args.secrets.pin_file.as_deref(), args.secrets.pin_env.as_deref(), "PIN")?;
     let certs: Vec<ChainCert> = plan.certs.iter().map(|p| p.cert.clone()).collect();
     let done = crate::store::nss::install_ca_certs(&target.dir, &target.id, &certs, pin.as_ref())?;
@@ -84,6 +84,10 @@ fn report(store_id: &str, to: &str, g: &Gathered, plan: &Plan, done: &ChainInsta
         report.warn(how_to_trust(p, to, g, plan.article));
     }
     report
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// An NSS database directory and the id certhelp names it by.
@@ -182,7 +186,15 @@ fn pkcs12_chain(bytes: &[u8], password: &Secret, file: &str) -> Result<Vec<Vec<u
 fn from_cert(path: &Path, fetch: &mut dyn Fetch) -> Result<Gathered> {
     let label = path.display().to_string();
     let bytes = read_file(path)?;
-    let certs = source::certs_from_bytes(&bytes, &label).map_err(format_error)?;
+    let certs = match source::classify(&bytes, &label).map_err(format_error)? {
+        FileContent::Certs(c) => c,
+        FileContent::Pkcs12 => {
+            return Err(Error::new(
+                format!("{label} is a PKCS#12 file, which carries its chain inside"),
+                format!("use --from-file {label} with --password-file FILE or --password-env VAR"),
+            ))
+        }
+    };
     let mut notes = Vec::new();
     if certs.len() > 1 {
         notes.push(format!("{label} holds {} certificates; following the first one's issuer links", certs.len()));
@@ -236,12 +248,29 @@ struct Plan {
 /// Decide what to install and with which trust. Fails, before anything is
 /// written, when nothing is left to install or `--trust-root` names a
 /// fingerprint that is not the chain's root.
-fn plan(g: &Gathered, pins: &[Pin], confirmed: Option<&str>) -> Result<Plan> {
+fn plan(g: &Gathered, pins: &[Pin], confirmed: Option<&str>, now: i64) -> Result<Plan> {
     let origin_of = |der: &[u8]| g.certs.iter().find(|(d, _)| d == der).map_or(Origin::Network, |(_, o)| *o);
-    let sel = source::select_cas(g.certs.iter().map(|(d, _)| d.clone()).collect());
+    let mut sel = source::select_cas(g.certs.iter().map(|(d, _)| d.clone()).collect());
     let mut warnings = Vec::new();
+    // An expired CA only breaks chains that a current one would build
+    // (NOTES-pitfalls #22): leave it out and say so.
+    let (expired, current): (Vec<CaCert>, Vec<CaCert>) = sel.cas.into_iter().partition(|c| c.info.not_after < now);
+    sel.cas = current;
+    for c in &expired {
+        warnings.push(format!(
+            "not installed: \"{}\" expired on {}",
+            c.name(),
+            crate::cert::rfc3339(c.info.not_after).get(..10).unwrap_or("")
+        ));
+    }
     if !sel.skipped.is_empty() {
         warnings.push(format!("not installed (not CA certificates): {}", sel.skipped.join(", ")));
+    }
+    if sel.cas.is_empty() && !expired.is_empty() {
+        return Err(Error::new(
+            format!("every CA certificate from {} has expired; nothing was installed", g.source),
+            "get the current chain from your CA (see TS2017)",
+        ));
     }
     if sel.cas.is_empty() {
         return Err(Error::new(
@@ -375,6 +404,9 @@ mod tests {
         (b.build(), key)
     }
 
+    /// A fixed "now" before any test certificate expires.
+    const NOW: i64 = 1;
+
     struct Chain {
         root: Vec<u8>,
         inter: Vec<u8>,
@@ -417,7 +449,7 @@ mod tests {
             notes: vec![],
             start: None,
         };
-        let p = plan(&g, &[], None).unwrap();
+        let p = plan(&g, &[], None, NOW).unwrap();
         let names: Vec<&str> = p.certs.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["ORC ECA 6", "ECA Root CA 4"], "issuer first, root last");
         assert_eq!(p.certs[0].cert.trust, crate::store::Trust::NONE);
@@ -430,7 +462,7 @@ mod tests {
     fn fetched_root_needs_a_pin_and_the_report_says_how() {
         let c = chain("Some Root");
         let g = fetched(&c);
-        let p = plan(&g, &[], None).unwrap();
+        let p = plan(&g, &[], None, NOW).unwrap();
         assert_eq!(p.certs[1].reason, Some(RootReason::NotConfirmed));
         assert_eq!(p.certs[1].cert.trust, crate::store::Trust::NONE);
         let done = ChainInstallReport {
@@ -453,17 +485,25 @@ mod tests {
         );
 
         let pins = [Pin { sha256: c.root_sha.clone(), article: "SO10186".into() }];
-        let p = plan(&g, &pins, None).unwrap();
+        let p = plan(&g, &pins, None, NOW).unwrap();
         assert_eq!(p.certs[1].reason, Some(RootReason::Pinned { article: "SO10186".into() }));
         assert_eq!(p.certs[1].cert.trust, crate::store::Trust::ROOT);
-        let p = plan(&g, &[], Some(&c.root_sha)).unwrap();
+        let p = plan(&g, &[], Some(&c.root_sha), NOW).unwrap();
         assert_eq!(p.certs[1].reason, Some(RootReason::Confirmed));
+    }
+
+    #[test]
+    fn expired_cas_are_left_out() {
+        let c = chain("Some Root");
+        let later = 4_000_000_000; // 2096: after the test chain expired
+        let e = plan(&fetched(&c), &[], None, later).unwrap_err();
+        assert!(e.message.contains("has expired") && e.hint.contains("TS2017"), "{e:?}");
     }
 
     #[test]
     fn a_trust_root_that_is_not_the_root_is_refused() {
         let c = chain("Some Root");
-        let e = plan(&fetched(&c), &[], Some(&"ab".repeat(32))).unwrap_err();
+        let e = plan(&fetched(&c), &[], Some(&"ab".repeat(32)), NOW).unwrap_err();
         assert!(e.message.contains(&c.root_sha), "{e:?}");
     }
 

@@ -514,6 +514,7 @@ fn bad_input_changes_nothing() {
         "wrong password",
     );
     fails(&mut chain(&["--to", &to, "--from-cert", leaf_only.to_str().unwrap()]), "no issuer link");
+    fails(&mut chain(&["--to", &to, "--from-cert", p12.to_str().unwrap()]), "use --from-file");
     fails(
         &mut chain(&["--to", &to, "--from-cert", leaf_only.to_str().unwrap(), "--trust-root", "sha256:abcd"]),
         "64 hex",
