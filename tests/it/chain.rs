@@ -560,7 +560,9 @@ fn nss_trust(db: &Path) -> HashMap<String, String> {
         .filter_map(|l| {
             let l = l.trim_end();
             let (name, flags) = l.rsplit_once(char::is_whitespace)?;
-            flags.contains(',').then(|| (name.trim().to_string(), flags.to_string()))
+            let name = name.trim();
+            // The header's second line ("SSL,S/MIME,JAR/XPI") has no name.
+            (flags.contains(',') && !name.is_empty()).then(|| (name.to_string(), flags.to_string()))
         })
         .collect()
 }
