@@ -20,6 +20,7 @@ pub mod kb;
 pub mod markdown;
 pub mod plan;
 pub mod probe;
+pub mod prompt;
 pub mod render;
 pub mod search;
 pub mod secret;

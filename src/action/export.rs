@@ -1,8 +1,243 @@
-//! `certhelp export` (SPEC §5). Being built.
+//! `certhelp export --from STORE [--cert SEL]... [--all] --out PATH`:
+//! personal certificates with their keys (and chains) out of an NSS
+//! database or a token, into PKCS#12 files that are verified after writing.
+//!
+//! Everything that can be refused is refused before any file is written:
+//! the store and selection, the output path (never replaced without
+//! `--force` or a yes on the terminal), the new file's password. The store
+//! is only read. Keys cross in memory and are written only encrypted.
+
+use std::path::{Path, PathBuf};
 
 use super::{Report, Ui};
+use crate::cli::{CompatArg, ExportArgs};
 use crate::error::{Error, Result};
+use crate::secret::{read_secret, Secret, SecretFlags, SecretMode};
+use crate::store::nss::NssStore;
+use crate::store::pkcs12::{self, Compat, WriteOptions};
+use crate::store::select::{self, Candidate};
+use crate::store::session::{Access, StoreSession};
+use crate::store::target::{self, ResolvedStore};
+use crate::store::{export, token, Bundle, StoreError};
 
-pub fn run(_args: &crate::cli::ExportArgs, _ui: Ui) -> Result<Report> {
-    Err(Error::new("`certhelp export` is being built", "follow the walkthrough: certhelp \"export my certificate\""))
+pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
+    let home = super::home()?;
+    let resolved = target::resolve(&target::parse_store(&args.from)?, &home)?;
+    let sels = args.cert.iter().map(|s| select::parse_selector(s)).collect::<Result<Vec<_>>>()?;
+    let outputs = Outputs::check(&args.out, args.all, args.force, ui)?;
+    let opts = WriteOptions { compat: compat(args.compat), iterations: iterations_override() };
+
+    let session = open(&resolved, args, ui)?;
+    let listing = session.list()?;
+    let candidates = select::select_personal(&listing.certs, &sels)?;
+    let now = super::now();
+    let chosen: Vec<Candidate> =
+        if args.all { candidates } else { vec![select::exactly_one(candidates, now).map_err(with_all_hint)?] };
+
+    let mut report = Report::default();
+    let mut bundles: Vec<(Candidate, Bundle)> = Vec::new();
+    for c in chosen {
+        if c.info.not_after < now {
+            report.warn(format!(
+                "{} has expired; it is exported all the same (old keys still open old mail)",
+                c.describe(now)
+            ));
+        }
+        let b = export::export(&session, &[&c.cert], &listing.certs, !args.no_chain)?;
+        bundles.push((c, b));
+    }
+    // Release the store before the slow part (the key derivations).
+    drop(session);
+
+    let password = read_secret(
+        args.secrets.password_file.as_deref(),
+        args.secrets.password_env.as_deref(),
+        &format!("the password for the new file {}", args.out.display()),
+        SecretMode::New,
+        ui.interactive,
+        SecretFlags::PASSWORD,
+    )?;
+    let mut written: Vec<PathBuf> = Vec::new();
+    for (c, b) in &bundles {
+        let path = outputs.path_for(c);
+        match write_one(&path, b, &password, &opts, outputs.replace) {
+            Ok(()) => written.push(path.clone()),
+            Err(e) => {
+                // One failed file: none of this run's files stay, so the user
+                // is never left believing a partial backup is whole.
+                for p in &written {
+                    let _ = std::fs::remove_file(p);
+                }
+                return Err(e);
+            }
+        }
+        report.say(format!("Exported {} to {}", c.describe(now), path.display()));
+    }
+    report.say(describe_format(&opts, args.no_chain, &bundles));
+    report.say(format!(
+        "Each file was read back and checked (password, integrity, key matches certificate). Keep the password apart from the file{}.",
+        if written.len() > 1 { "s" } else { "" }
+    ));
+    if let ResolvedStore::Nss { .. } = resolved {
+        let dest = if args.all { args.out.display().to_string() } else { written[0].display().to_string() };
+        report.say(format!("To import it elsewhere with certhelp: certhelp import {dest} --to firefox (or thunderbird, chrome, nss:DIR)"));
+    }
+    Ok(report)
+}
+
+/// Where the files go, decided (and checked) before anything is read.
+struct Outputs {
+    out: PathBuf,
+    all: bool,
+    replace: bool,
+}
+
+impl Outputs {
+    fn check(out: &Path, all: bool, force: bool, ui: Ui) -> Result<Outputs> {
+        if all {
+            if out.exists() && !out.is_dir() {
+                return Err(Error::new(
+                    format!("--all writes one file per certificate into a directory, and {} is a file", out.display()),
+                    "give a directory with --out (it is created when missing)",
+                ));
+            }
+            crate::fsutil::private_dir(out).map_err(Error::from)?;
+            return Ok(Outputs { out: out.to_path_buf(), all, replace: force });
+        }
+        if out.is_dir() {
+            return Err(Error::new(
+                format!("{} is a directory", out.display()),
+                "give a file name with --out, e.g. --out my-certificate.p12 (or use --all for one file per certificate)",
+            ));
+        }
+        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            return Err(Error::new(
+                format!("the folder {} does not exist", parent.display()),
+                "create it first, or choose another --out",
+            ));
+        }
+        let mut replace = force;
+        if out.exists() && !force {
+            if ui.interactive && crate::prompt::confirm(&format!("{} exists. Replace it?", out.display())) {
+                replace = true;
+            } else {
+                return Err(StoreError::Exists { path: out.display().to_string() }.into());
+            }
+        }
+        Ok(Outputs { out: out.to_path_buf(), all, replace })
+    }
+
+    fn path_for(&self, c: &Candidate) -> PathBuf {
+        if !self.all {
+            return self.out.clone();
+        }
+        let name = c.cert.label.clone().or(c.info.common_name.clone()).unwrap_or_else(|| "certificate".into());
+        let use_word = match c.info.usage {
+            crate::env::CertUse::Identity => "identity",
+            crate::env::CertUse::Encryption => "encryption",
+            _ => "cert",
+        };
+        let sha = c.info.sha256.get(..8).unwrap_or("");
+        self.out.join(format!("{}-{use_word}-{sha}.p12", slug(&name)))
+    }
+}
+
+/// A file-name-safe form of a nickname.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for ch in s.chars() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "certificate".into()
+    } else {
+        out
+    }
+}
+
+/// Write one identity to `path` and check the file as it is on disk.
+fn write_one(path: &Path, b: &Bundle, password: &Secret, opts: &WriteOptions, replace: bool) -> Result<()> {
+    let id = &b.identities[0];
+    let written = pkcs12::write_keyed(id, &b.chain, password, opts)?;
+    crate::fsutil::write_new_file(path, &written.bytes, replace)?;
+    // The check reads the file as it is on disk, and reuses the keys the
+    // write derived instead of running the KDF again.
+    let back = std::fs::read(path).map_err(|e| Error::from(StoreError::io(path, &e)))?;
+    if let Err(e) = pkcs12::verify_written(&back, password, id, &b.chain, &written) {
+        let _ = std::fs::remove_file(path);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+fn open(resolved: &ResolvedStore, args: &ExportArgs, ui: Ui) -> Result<StoreSession> {
+    match resolved {
+        ResolvedStore::Nss { id, dir, .. } => {
+            let mut s = NssStore::new(id.clone(), dir).open(Access::ReadOnly)?;
+            if s.login_required() {
+                let pin =
+                    super::read_pin(&args.secrets, &format!("the password of the certificate database {id}"), ui)?;
+                s.login(Some(&pin))?;
+            }
+            Ok(s)
+        }
+        ResolvedStore::Pkcs11 { id, uri, module } => {
+            let mut s = token::open(id, uri, module.as_deref(), Access::ReadOnly)?;
+            let pin = super::read_pin(&args.secrets, &format!("the PIN of {id}"), ui)?;
+            s.login(Some(&pin))?;
+            Ok(s)
+        }
+        ResolvedStore::File(p) => Err(Error::new(
+            format!("{} is a file, not a store to export from", p.display()),
+            format!("to re-pack a file, use: certhelp convert {} --out NEW.p12", p.display()),
+        )),
+    }
+}
+
+fn compat(c: CompatArg) -> Compat {
+    match c {
+        CompatArg::Modern => Compat::Modern,
+        CompatArg::Legacy => Compat::Legacy,
+    }
+}
+
+/// `CERTHELP_P12_ITERATIONS`: a lower count for test fixtures only.
+fn iterations_override() -> Option<u32> {
+    std::env::var("CERTHELP_P12_ITERATIONS").ok().and_then(|v| v.parse().ok())
+}
+
+fn with_all_hint(e: StoreError) -> Error {
+    match e {
+        StoreError::Ambiguous { candidates } => Error::new(
+            format!("several personal certificates match: {}", candidates.join("; ")),
+            "name one with --cert (nickname, e-mail or sha256:PREFIX), or add --all for one file each (an ECA identity and encryption pair travel together)",
+        ),
+        e => e.into(),
+    }
+}
+
+fn describe_format(opts: &WriteOptions, no_chain: bool, bundles: &[(Candidate, Bundle)]) -> String {
+    let algo = match opts.compat {
+        Compat::Modern => format!(
+            "modern PKCS#12 (AES-256-CBC, PBKDF2-HMAC-SHA256 with {} iterations, SHA-256 MAC); for an older Mac, iPhone, Android or Windows Server 2016, use --compat legacy",
+            opts.iterations()
+        ),
+        Compat::Legacy => format!(
+            "legacy PKCS#12 (3DES, SHA-1 MAC, {} iterations) for older macOS Keychain, iOS, Android and Windows Server 2016 and older",
+            opts.iterations()
+        ),
+    };
+    let chain = if no_chain {
+        "without the chain".to_string()
+    } else {
+        let n = bundles.iter().map(|(_, b)| b.chain.len()).max().unwrap_or(0);
+        format!("with {n} chain certificate(s)")
+    };
+    format!("Format: {algo}; {chain}.")
 }

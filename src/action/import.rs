@@ -1,8 +1,197 @@
-//! `certhelp import` (SPEC §5). Being built.
+//! `certhelp import FILE --to STORE [--cert-name NAME] [--key KEYFILE]`:
+//! a PKCS#12 file (every certificate and key in it) or a PEM certificate
+//! with its key into an NSS database, with the chain certificates the file
+//! carries (added without trust).
+//!
+//! The file is read and decrypted, and the target resolved, before the
+//! store is touched; the write itself goes through `store::write` (lock,
+//! backup, journal, verify, roll back). Import onto a token is not here
+//! (`certhelp run` and the token verbs carry it).
+
+use std::path::Path;
 
 use super::{Report, Ui};
+use crate::cli::ImportArgs;
 use crate::error::{Error, Result};
+use crate::secret::{read_secret, SecretFlags, SecretMode};
+use crate::store::pkcs12::{self, FileKind};
+use crate::store::target::{self, ResolvedStore};
+use crate::store::{write, Bundle, StoreError};
 
-pub fn run(_args: &crate::cli::ImportArgs, _ui: Ui) -> Result<Report> {
-    Err(Error::new("`certhelp import` is being built", "follow the walkthrough: certhelp \"import my certificate\""))
+pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
+    let home = super::home()?;
+    let resolved = target::resolve(&target::parse_store(&args.to)?, &home)?;
+    let (id, dir, app, profile) = match &resolved {
+        ResolvedStore::Nss { id, dir, app, profile, .. } => (id.clone(), dir.clone(), app.clone(), profile.clone()),
+        ResolvedStore::Pkcs11 { id, .. } => {
+            return Err(Error::new(
+                format!("importing onto a token ({id}) is not supported by `certhelp import` yet"),
+                "use the token vendor's tool, or keep the certificate in a browser profile (see SO28695)",
+            ))
+        }
+        ResolvedStore::File(p) => return Err(Error::new(
+            format!("--to {} is a file, not a store", p.display()),
+            "to re-pack a file use `certhelp convert`; --to takes firefox, thunderbird, chrome, chromium or nss:DIR",
+        )),
+    };
+    let bundle = read_input(&args.file, args.key.as_deref(), args, ui)?;
+    if bundle.identities.is_empty() {
+        return Err(Error::new(
+            format!("{} holds no certificate with its private key", args.file.display()),
+            "for CA certificates use `certhelp chain install --to STORE --from-file FILE`",
+        ));
+    }
+    let now = super::now();
+    let mut report = Report::default();
+    for i in &bundle.identities {
+        if let Ok(info) = crate::cert::parse(&i.cert_der) {
+            if info.not_after < now {
+                report.warn(format!(
+                    "{} expired on {}; it is imported all the same (it still opens old mail)",
+                    info.common_name.as_deref().unwrap_or(&info.subject),
+                    &crate::cert::rfc3339(info.not_after)[..10]
+                ));
+            }
+        }
+    }
+    // The database password, when it has one: asked only then.
+    let pin = if needs_login(&id, &dir)? {
+        Some(super::read_pin(&args.secrets, &format!("the password of the certificate database {id}"), ui)?)
+    } else {
+        None
+    };
+    let reason = format!("before importing {}", args.file.display());
+    let out = write::import_into_nss(&id, &dir, &bundle, args.cert_name.as_deref(), pin.as_ref(), &reason)?;
+
+    if let Some(r) = &out.recovered {
+        report.say(format!("Recovered: {r}."));
+    }
+    let place = match (&app, &profile) {
+        (Some(a), Some(p)) => format!("{a} profile \"{p}\" ({})", dir.display()),
+        (Some(a), None) => format!("{a} ({})", dir.display()),
+        _ => dir.display().to_string(),
+    };
+    if out.already_there {
+        report.say(format!(
+            "Already there: {place} has every certificate and key in {}; nothing changed.",
+            args.file.display()
+        ));
+        return Ok(report);
+    }
+    for p in &out.plan.identities {
+        let what = describe_identity(&bundle.identities[p.index].cert_der, &p.nickname, now);
+        if p.cert_present && (p.key_present || !p.has_key) {
+            report.say(format!("Already there: {what}"));
+        } else {
+            report.say(format!("Imported {what} into {place}"));
+        }
+    }
+    let added: Vec<&str> = out.plan.cas.iter().filter(|c| !c.present).map(|c| c.nickname.as_str()).collect();
+    if !added.is_empty() {
+        report.say(format!("Added the chain certificate(s) from the file, without trust: {}", added.join(", ")));
+    }
+    report.say("Checked: the store lists each certificate with its private key.".to_string());
+    if let Some(b) = &out.backup {
+        report.say(format!(
+            "Backup of the store before the change: {} (undo with: certhelp restore {})",
+            b.display(),
+            b.display()
+        ));
+    }
+    if crate::store::lock::app_running(&dir) {
+        report.say("The app is running: if it does not list the certificate yet, restart it.".to_string());
+    }
+    Ok(report)
+}
+
+/// The bundle in FILE: a PKCS#12 (with its password), or PEM certificate(s)
+/// with the key in the same file or in `--key`.
+fn read_input(file: &Path, key: Option<&Path>, args: &ImportArgs, ui: Ui) -> Result<Bundle> {
+    let bytes = read_bounded(file)?;
+    let label = file.display().to_string();
+    match pkcs12::sniff(&bytes) {
+        FileKind::Pkcs12 => {
+            let password = read_secret(
+                args.secrets.password_file.as_deref(),
+                args.secrets.password_env.as_deref(),
+                &format!("the password of {label}"),
+                SecretMode::Existing,
+                ui.interactive,
+                SecretFlags::PASSWORD,
+            )?;
+            Ok(pkcs12::read(&bytes, &password, &label)?)
+        }
+        FileKind::PemCertAndKey | FileKind::PemCertOnly | FileKind::DerCert | FileKind::PemKeyOnly
+            if key.is_some() || kind_has_key(&bytes) =>
+        {
+            let key_bytes = key.map(read_bounded).transpose()?;
+            let key_label = key.unwrap_or(file).display().to_string();
+            match pkcs12::read_pem_named(&bytes, key_bytes.as_deref(), None, &label, &key_label) {
+                Err(StoreError::WrongPassword { .. }) => {
+                    // An encrypted PEM key: its password, then once more.
+                    let password = read_secret(
+                        args.secrets.password_file.as_deref(),
+                        args.secrets.password_env.as_deref(),
+                        &format!("the password of the private key in {}", key.unwrap_or(file).display()),
+                        SecretMode::Existing,
+                        ui.interactive,
+                        SecretFlags::PASSWORD,
+                    )?;
+                    Ok(pkcs12::read_pem_named(&bytes, key_bytes.as_deref(), Some(&password), &label, &key_label)?)
+                }
+                other => Ok(other?),
+            }
+        }
+        kind => Err(not_importable(&label, kind)),
+    }
+}
+
+/// "Nickname" (CN, e-mail, expires DATE) for the report.
+fn describe_identity(der: &[u8], nickname: &str, now: i64) -> String {
+    match crate::cert::parse(der) {
+        Ok(i) => {
+            let mut parts: Vec<String> = Vec::new();
+            if let Some(cn) = i.common_name.as_ref().filter(|cn| *cn != nickname) {
+                parts.push(cn.clone());
+            }
+            if let Some(e) = i.emails.first() {
+                parts.push(e.clone());
+            }
+            let date = crate::cert::rfc3339(i.not_after);
+            let when = if i.not_after < now { "expired" } else { "expires" };
+            parts.push(format!("{when} {}", date.get(..10).unwrap_or(&date)));
+            format!("\"{nickname}\" ({})", parts.join(", "))
+        }
+        Err(_) => format!("\"{nickname}\""),
+    }
+}
+
+fn read_bounded(p: &Path) -> Result<Vec<u8>> {
+    Ok(pkcs12::read_bounded(p)?)
+}
+
+fn kind_has_key(bytes: &[u8]) -> bool {
+    pkcs12::sniff(bytes) == FileKind::PemCertAndKey
+}
+
+/// A file that cannot become a personal certificate: say what it is and
+/// what to do with it.
+fn not_importable(label: &str, kind: FileKind) -> Error {
+    let hint = match kind {
+        FileKind::PemCertOnly | FileKind::DerCert => format!(
+            "a personal certificate needs its private key: give it with --key KEY.pem, or pack both with `certhelp convert {label} --key KEY.pem --out my-certificate.p12`; a CA certificate goes in with `certhelp chain install`"
+        ),
+        FileKind::PemPkcs7 | FileKind::DerPkcs7 => {
+            format!("a certificate bundle holds no private key; for a chain use `certhelp chain install --to STORE --from-file {label}`")
+        }
+        FileKind::PemKeyOnly | FileKind::DerKey => format!("give the certificate file too: certhelp import CERT.pem --key {label} --to STORE"),
+        _ => "give the .p12/.pfx file you exported (with its key), or a PEM certificate with --key".to_string(),
+    };
+    Error::new(format!("{label} is not a PKCS#12 file: {}", kind.describe()), hint)
+}
+
+/// Does the database ask for a password before keys can be written?
+fn needs_login(id: &str, dir: &Path) -> Result<bool> {
+    let s = crate::store::nss::NssStore::new(id, dir).open(crate::store::session::Access::ReadOnly)?;
+    Ok(s.login_required())
 }

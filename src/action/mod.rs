@@ -38,3 +38,35 @@ pub struct Ui {
     /// stdin and stderr are a terminal: prompts and questions are allowed.
     pub interactive: bool,
 }
+
+/// The user's home directory, which STORE names are resolved in.
+pub(crate) fn home() -> crate::error::Result<std::path::PathBuf> {
+    crate::dirs::home().ok_or_else(|| {
+        crate::error::Error::new(
+            "HOME is not set to an absolute path",
+            "run certhelp as the user whose certificates these are",
+        )
+    })
+}
+
+/// Unix seconds now.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// The token PIN or NSS database password, from `--pin-file`,
+/// `--pin-env` or a prompt.
+pub(crate) fn read_pin(
+    secrets: &crate::cli::SecretArgs,
+    purpose: &str,
+    ui: Ui,
+) -> crate::error::Result<crate::secret::Secret> {
+    crate::secret::read_secret(
+        secrets.pin_file.as_deref(),
+        secrets.pin_env.as_deref(),
+        purpose,
+        crate::secret::SecretMode::Existing,
+        ui.interactive,
+        crate::secret::SecretFlags::PIN,
+    )
+}

@@ -14,6 +14,7 @@ use crate::env::{CertUse, Env, Os, ProductKind};
 use crate::intent::{self, Activity, CertType, Parsed, Product};
 use crate::kb::Kb;
 
+mod commands;
 mod machine;
 mod pitfalls;
 mod tables;
@@ -112,6 +113,9 @@ pub struct Step {
     /// What the probe found that this step is about.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub found: Vec<String>,
+    /// The certhelp command that carries this step out here, when it can.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
 }
 
 /// A doctor finding that matters to the plan.
@@ -371,6 +375,7 @@ fn step(kb: &Kb, article: &str, action: &'static str, app: Option<&str>, os: Opt
         legacy: a.is_some_and(|a| a.legacy),
         computer: None,
         found: Vec::new(),
+        command: None,
     }
 }
 
@@ -398,6 +403,7 @@ fn chain_step(kb: &Kb, product: Option<Product>) -> Step {
                 legacy: false,
                 computer: None,
                 found: Vec::new(),
+                command: None,
             }
         }
     }
@@ -541,6 +547,7 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
     }
     pitfall_notes(&mut r, &steps);
     tailor(&mut r, &mut steps);
+    commands::attach(&mut steps, r.activity, r.to_app, r.to_os.or(r.from_os));
     finish(query, r, steps)
 }
 

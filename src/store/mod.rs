@@ -9,10 +9,23 @@
 //! every platform and answers [`StoreError::NotSupported`] where it cannot
 //! work.
 
+pub mod backup;
+pub mod export;
+pub mod import;
+pub mod journal;
 pub mod keychain;
+pub mod lock;
 pub mod nss;
 pub mod pkcs11;
+pub mod pkcs12;
+pub mod select;
+pub mod session;
+pub mod target;
+pub mod token;
 pub mod windows;
+pub mod write;
+
+pub use select::{select, Selector};
 
 use std::fmt;
 
@@ -110,19 +123,6 @@ pub struct Listing {
     pub logged_in: bool,
 }
 
-/// Which certificate an operation is about (SPEC §5 "SEL").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selector {
-    /// Nickname or label, exact.
-    Label(String),
-    /// An e-mail address in the certificate.
-    Email(String),
-    /// Part of the subject CN.
-    CommonName(String),
-    /// A prefix of the lower-case hex SHA-256 fingerprint.
-    Sha256Prefix(String),
-}
-
 /// The store contract. Read operations never change a store; write
 /// operations (next round) are all-or-nothing and verified after writing.
 ///
@@ -206,6 +206,12 @@ pub enum StoreError {
         file: String,
         found: String,
     },
+    /// A file of the right format whose content is refused: a key that does
+    /// not match its certificate, an absurd iteration count, a huge file.
+    Invalid {
+        file: String,
+        problem: String,
+    },
     /// A PKCS#12 file without an integrity MAC: refused.
     NoMac {
         file: String,
@@ -265,7 +271,11 @@ impl StoreError {
             std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
                 StoreError::ReadOnly { path: path_s }
             }
-            std::io::ErrorKind::NotFound => StoreError::NotFound { what: path_s },
+            std::io::ErrorKind::NotFound => StoreError::Io {
+                path: path_s,
+                kind: std::io::ErrorKind::NotFound,
+                message: "no such file or directory".into(),
+            },
             kind => StoreError::Io { path: path_s, kind, message: e.to_string() },
         }
     }
@@ -288,6 +298,7 @@ impl fmt::Display for StoreError {
                 write!(f, "wrong password for {file} (its integrity check fails)")
             }
             StoreError::UnsupportedFormat { file, found } => write!(f, "{file} is not a PKCS#12 file: {found}"),
+            StoreError::Invalid { file, problem } => write!(f, "{file}: {problem}"),
             StoreError::NoMac { file } => {
                 write!(f, "{file} has no integrity check (MAC), so a wrong password or a damaged file cannot be told")
             }
@@ -329,6 +340,9 @@ impl From<StoreError> for crate::error::Error {
             StoreError::UnsupportedFormat { .. } => {
                 "a certificate without its key cannot be imported as a personal certificate; `certhelp convert KEY+CERT --out FILE.p12` packs a PEM key and certificate (see CH1005)"
             }
+            StoreError::Invalid { .. } => {
+                "check that this is the right file, or export it again from the app that holds the certificate"
+            }
             StoreError::NoMac { .. } => "export the file again with a password (see TS2003)",
             StoreError::KeyNotExtractable { .. } => "use the token itself on the other computer (see SO28695)",
             StoreError::InUse { .. } => "close the app (all its windows) and run the command again",
@@ -339,49 +353,10 @@ impl From<StoreError> for crate::error::Error {
             StoreError::VerifyFailed { .. } => "nothing was kept; run `certhelp doctor` and report this",
             StoreError::NotSupported { .. } => "run certhelp on the computer that has this store",
             StoreError::Module { .. } => "check the module path and that the token software is installed (see TS2016)",
+            StoreError::Io { kind: std::io::ErrorKind::NotFound, .. } => "check the file name and the folder it is in",
             StoreError::Pkcs11 { .. } | StoreError::Io { .. } => "run `certhelp doctor` for the store's state",
         };
         crate::error::Error::new(e.to_string(), hint)
-    }
-}
-
-/// Pick exactly one certificate: the only one when `sel` is `None`.
-pub fn select<'a>(certs: &'a [StoredCert], sel: Option<&Selector>) -> Result<&'a StoredCert, StoreError> {
-    let matches: Vec<&StoredCert> = certs
-        .iter()
-        .filter(|c| match sel {
-            None => true,
-            Some(s) => matches(c, s),
-        })
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(StoreError::NotFound {
-            what: match sel {
-                Some(s) => format!("certificate {s:?}"),
-                None => "a certificate".into(),
-            },
-        }),
-        many => Err(StoreError::Ambiguous {
-            candidates: many.iter().map(|c| c.label.clone().unwrap_or_else(|| "(no label)".into())).collect(),
-        }),
-    }
-}
-
-fn matches(c: &StoredCert, s: &Selector) -> bool {
-    match s {
-        Selector::Label(l) => c.label.as_deref() == Some(l.as_str()),
-        _ => match crate::cert::parse(&c.der) {
-            Ok(i) => match s {
-                Selector::Email(e) => i.emails.iter().any(|x| x.eq_ignore_ascii_case(e)),
-                Selector::CommonName(n) => {
-                    i.common_name.is_some_and(|cn| cn.to_lowercase().contains(&n.to_lowercase()))
-                }
-                Selector::Sha256Prefix(p) => i.sha256.starts_with(&p.to_ascii_lowercase()),
-                Selector::Label(_) => unreachable!(),
-            },
-            Err(_) => false,
-        },
     }
 }
 
@@ -395,16 +370,5 @@ mod tests {
         assert_eq!(format!("{p:?}"), "Secret(***)");
         let k = PrivateKey::from_pkcs8_der(vec![1, 2, 3]);
         assert!(!format!("{k:?}").contains('1'));
-    }
-
-    #[test]
-    fn select_by_label() {
-        let certs = vec![
-            StoredCert { label: Some("a".into()), ..Default::default() },
-            StoredCert { label: Some("b".into()), ..Default::default() },
-        ];
-        assert!(matches!(select(&certs, None), Err(StoreError::Ambiguous { .. })));
-        assert_eq!(select(&certs, Some(&Selector::Label("b".into()))).unwrap().label.as_deref(), Some("b"));
-        assert!(matches!(select(&certs, Some(&Selector::Label("c".into()))), Err(StoreError::NotFound { .. })));
     }
 }

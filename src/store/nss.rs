@@ -9,6 +9,7 @@
 //! This module must not prompt or print.
 
 use super::pkcs11::Module;
+use super::session::{Access, Flavor, StoreSession};
 use super::{CertStore, Listing, Pin, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -33,7 +34,7 @@ pub const SOFTOKN_PATHS: &[&str] = &[
 const DB_TOKEN_LABEL: &str = "NSS Certificate DB";
 
 /// Softoken keeps one global state per process.
-static SOFTOKN: Mutex<()> = Mutex::new(());
+pub(crate) static SOFTOKN: Mutex<()> = Mutex::new(());
 
 /// The soft token library to use, if any.
 pub fn softokn_path() -> Option<PathBuf> {
@@ -110,17 +111,18 @@ impl NssStore {
         NssStore { id: id.into(), dir: dir.into() }
     }
 
-    /// Open read-only and list. Fails with NotFound when the directory has
-    /// no database (NSS would otherwise create one).
-    pub fn list_read_only(&self, pin: Option<&Pin>) -> Result<Listing, StoreError> {
+    /// Open the database through softoken. Fails with NotFound when the
+    /// directory has no database: softoken would otherwise create one
+    /// (read-write) where the user never had one.
+    pub fn open(&self, access: Access) -> Result<StoreSession, StoreError> {
         let format = db_format(&self.dir)
             .ok_or_else(|| StoreError::NotFound { what: format!("NSS database in {}", self.dir.display()) })?;
         let lib = softokn_path().ok_or_else(|| StoreError::NotSupported {
             what: "NSS soft token (libsoftokn3) is not installed; install libnss3".into(),
         })?;
         let lib = lib.to_string_lossy().to_string();
-        let params = init_params(&self.dir, format, true);
-        let _guard = SOFTOKN.lock().unwrap_or_else(|p| p.into_inner());
+        let params = init_params(&self.dir, format, access == Access::ReadOnly);
+        let guard = SOFTOKN.lock().unwrap_or_else(|p| p.into_inner());
         let module = Module::load_with_params(&lib, &params)?;
         let tokens = module.tokens()?;
         let slot = tokens
@@ -133,9 +135,16 @@ impl NssStore {
                 rv: None,
                 message: "softoken shows no certificate database slot".into(),
             })?;
-        let listing = module.list(slot, pin);
-        drop(module);
-        listing
+        StoreSession::open(module, slot, Flavor::Softoken, access, &self.id, Some(guard))
+    }
+
+    /// Open read-only and list, logging in only with `pin`.
+    pub fn list_read_only(&self, pin: Option<&Pin>) -> Result<Listing, StoreError> {
+        let mut s = self.open(Access::ReadOnly)?;
+        if pin.is_some() {
+            s.login(pin)?;
+        }
+        s.list()
     }
 }
 
@@ -158,14 +167,25 @@ pub struct ChainInstallReport {
 }
 
 /// Add CA certificates with their trust to the NSS database in `dir`,
-/// leaving those already present alone. Backs the store up first.
+/// leaving those already present alone, through the guarded write path
+/// (lock, backup, journal, verify; `store::write`).
 pub fn install_ca_certs(
-    _dir: &Path,
+    dir: &Path,
     store_id: &str,
-    _certs: &[super::ChainCert],
-    _pin: Option<&Pin>,
+    certs: &[super::ChainCert],
+    pin: Option<&Pin>,
 ) -> Result<ChainInstallReport, StoreError> {
-    Err(StoreError::NotSupported { what: format!("chain install into {store_id} (being built)") })
+    let bundle = super::Bundle { identities: Vec::new(), chain: certs.to_vec() };
+    let out = super::write::import_into_nss(store_id, dir, &bundle, None, pin, "before chain install")?;
+    let mut report = ChainInstallReport { backup: out.backup, ..Default::default() };
+    for c in &out.plan.cas {
+        if c.present && (c.trust.is_none() || c.trust_present) {
+            report.already_present.push(c.nickname.clone());
+        } else {
+            report.added.push(c.nickname.clone());
+        }
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -108,6 +108,10 @@ impl Module {
         &self.path
     }
 
+    pub(crate) fn ctx(&self) -> &Pkcs11 {
+        &self.ctx
+    }
+
     /// Slots that have a token, with the token's description.
     pub fn tokens(&self) -> Result<Vec<(Slot, TokenInfo)>, StoreError> {
         let slots = self.ctx.get_slots_with_token().map_err(|e| ck_err("C_GetSlotList", e))?;
@@ -155,7 +159,7 @@ impl Drop for Module {
     }
 }
 
-fn login(session: &Session, pin: &Pin, store: &str) -> Result<(), StoreError> {
+pub(crate) fn login(session: &Session, pin: &Pin, store: &str) -> Result<(), StoreError> {
     let auth = AuthPin::from(pin.expose().to_string());
     match session.login(UserType::User, Some(&auth)) {
         Ok(()) => Ok(()),

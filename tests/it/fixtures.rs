@@ -93,7 +93,16 @@ fn now() -> i64 {
 const DAY: i64 = 86_400;
 
 pub fn make(s: Spec) -> Made {
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    make_with_key(s, PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap())
+}
+
+/// The same with a P-256 key.
+pub fn make_ec(s: Spec) -> Made {
+    let group = openssl::ec::EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    make_with_key(s, PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap())
+}
+
+pub fn make_with_key(s: Spec, key: PKey<Private>) -> Made {
     let mut b = X509::builder().unwrap();
     b.set_version(2).unwrap();
     b.set_serial_number(&Asn1Integer::from_bn(&BigNum::from_u32(s.serial).unwrap()).unwrap()).unwrap();

@@ -3,11 +3,15 @@
 
 mod chain;
 mod cli;
+mod convert;
 mod eval;
 mod fixtures;
 mod golden;
 mod kb;
+mod nss_core;
+mod pkcs12;
 mod probe;
 mod search;
 mod tailor;
+mod target;
 mod util;
