@@ -19,17 +19,25 @@ use crate::chain::trust::{self, Origin, Pin, RootReason};
 use crate::cli::{ChainInstallArgs, SecretArgs};
 use crate::env::ProductKind;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::{read_secret, SecretFlags, SecretMode};
 use crate::store::nss::ChainInstallReport;
+use crate::store::pkcs12;
+use crate::store::target::{self, ResolvedStore};
 use crate::store::{ChainCert, StoreError};
 
 pub fn run(args: &ChainInstallArgs, ui: Ui) -> Result<Report> {
-    run_with(args, ui, &mut crate::chain::http::get)
+    run_with(args, ui, &mut crate::chain::http::get, &mut crate::prompt::confirm)
 }
 
-/// [`run`] with the fetcher for `--from-cert` as a parameter.
-pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Result<Report> {
-    let target = parse_target(&args.to)?;
+/// [`run`] with the fetcher for `--from-cert` and the yes/no question (asked
+/// only when `ui.interactive`) as parameters.
+pub fn run_with(
+    args: &ChainInstallArgs,
+    ui: Ui,
+    fetch: &mut dyn Fetch,
+    ask: &mut dyn FnMut(&str) -> bool,
+) -> Result<Report> {
+    let (id, dir) = resolve_target(&args.to)?;
     let confirmed = match &args.trust_root {
         Some(s) => Some(trust::parse_fingerprint(s).ok_or_else(|| {
             Error::new(
@@ -41,7 +49,7 @@ pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Resu
     };
     let gathered =
         match (&args.from_file, &args.from_cert) {
-            (Some(file), _) => from_file(file, &args.secrets)?,
+            (Some(file), _) => from_file(file, &args.secrets, ui)?,
             (None, Some(cert)) => from_cert(cert, fetch)?,
             (None, None) => return Err(Error::new(
                 "chain install needs the chain's source",
@@ -49,14 +57,32 @@ pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Resu
             )),
         };
     let pins = trust::pins(&crate::kb::Kb::load(None)?);
-    // TODO(lead): on a terminal (ui.interactive), ask with
-    // crate::prompt::confirm whether to trust an unpinned fetched root,
-    // showing its name and fingerprint; a yes counts as `confirmed`.
-    let plan = plan(&gathered, &pins, confirmed.as_deref(), now())?;
-    let pin = read_secret(args.secrets.pin_file.as_deref(), args.secrets.pin_env.as_deref(), "PIN")?;
-    let certs: Vec<ChainCert> = plan.certs.iter().map(|p| p.cert.clone()).collect();
-    let done = crate::store::nss::install_ca_certs(&target.dir, &target.id, &certs, pin.as_ref())?;
-    Ok(report(&target.id, &args.to, &gathered, &plan, &done))
+    let mut planned = plan(&gathered, &pins, confirmed.as_deref(), super::now())?;
+    if ui.interactive && confirmed.is_none() {
+        if let Some(fp) = ask_to_trust(&planned, ask) {
+            planned = plan(&gathered, &pins, Some(&fp), super::now())?;
+        }
+    }
+    let pin = super::nss_pin_if_needed(&id, &dir, &args.secrets, ui)?;
+    let certs: Vec<ChainCert> = planned.certs.iter().map(|p| p.cert.clone()).collect();
+    let done = crate::store::nss::install_ca_certs(&dir, &id, &certs, pin.as_ref())?;
+    Ok(report(&id, &args.to, &gathered, &planned, &done))
+}
+
+/// On a terminal: show the fetched root nobody vouched for (not pinned, no
+/// `--trust-root`) with its fingerprint, and ask whether to trust it. The
+/// fingerprint to count as confirmed when the answer is yes.
+fn ask_to_trust(plan: &Plan, ask: &mut dyn FnMut(&str) -> bool) -> Option<String> {
+    let p = plan.certs.iter().find(|p| p.reason == Some(RootReason::NotConfirmed))?;
+    let question = format!(
+        "\"{}\" was fetched over the network and no chain article pins it. \
+         Its SHA-256 fingerprint is {}. Trust it for websites and e-mail only if this is the fingerprint \
+         your CA publishes ({}). Trust it?",
+        p.name,
+        colon_hex(&p.sha256),
+        plan.article
+    );
+    ask(&question).then(|| p.sha256.clone())
 }
 
 /// What the user reads: each certificate with its trust and why, what the
@@ -70,6 +96,9 @@ fn report(store_id: &str, to: &str, g: &Gathered, plan: &Plan, done: &ChainInsta
     }
     if !done.added.is_empty() {
         report.say(format!("added: {}", done.added.join(", ")));
+    }
+    if !done.trust_set.is_empty() {
+        report.say(format!("already there, now trusted for websites and e-mail: {}", done.trust_set.join(", ")));
     }
     if !done.already_present.is_empty() {
         report.say(format!("already there (left as they were): {}", done.already_present.join(", ")));
@@ -86,35 +115,21 @@ fn report(store_id: &str, to: &str, g: &Gathered, plan: &Plan, done: &ChainInsta
     report
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
-
-/// An NSS database directory and the id certhelp names it by.
-struct Target {
-    dir: PathBuf,
-    id: String,
-}
-
-// TODO(lead): use store::target::{parse_store, resolve} for firefox[:PROFILE],
-// thunderbird, chrome/chromium; only nss:DIR is understood here.
-fn parse_target(to: &str) -> Result<Target> {
-    let Some(dir) = to.strip_prefix("nss:").filter(|d| !d.is_empty()) else {
-        return Err(Error::new(
-            format!("chain install cannot write to `{to}` yet"),
-            "give the NSS database directory as nss:DIR (`certhelp probe` lists the stores found)",
-        ));
-    };
-    let dir = PathBuf::from(dir.strip_prefix("sql:").unwrap_or(dir));
-    // Softoken turns an empty directory into a new database: never let a
-    // typo create one.
-    if !dir.join("cert9.db").is_file() {
-        return Err(Error::new(
-            format!("{} is not an NSS database (no cert9.db)", dir.display()),
-            "give the profile or database directory that holds cert9.db; start the app once if it has none",
-        ));
+/// The NSS database `--to` names: its store id and directory. Tokens and
+/// files are refused (a token's CA certificates are the token vendor's
+/// business; a file is not a store).
+fn resolve_target(to: &str) -> Result<(String, PathBuf)> {
+    match target::resolve(&target::parse_store(to)?, &super::home()?)? {
+        ResolvedStore::Nss { id, dir, .. } => Ok((id, dir)),
+        ResolvedStore::Pkcs11 { id, .. } => Err(Error::new(
+            format!("chain install cannot write to a token ({id})"),
+            "install the chain into the app's own store (firefox, thunderbird, chrome or nss:DIR); the app looks there too",
+        )),
+        ResolvedStore::File(p) => Err(Error::new(
+            format!("--to {} is a file, not a store", p.display()),
+            "--to takes firefox, thunderbird, chrome, chromium or nss:DIR (`certhelp probe` lists the stores found)",
+        )),
     }
-    Ok(Target { id: format!("nss:{}", dir.display()), dir })
 }
 
 /// Certificates from one source, each with where it came from.
@@ -128,8 +143,10 @@ struct Gathered {
     start: Option<Vec<u8>>,
 }
 
+/// The file's bytes, size-bounded (a chain file is small; a huge one is the
+/// wrong file).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| StoreError::io(path, &e).into())
+    pkcs12::read_bounded(path).map_err(format_error)
 }
 
 fn format_error(e: StoreError) -> Error {
@@ -142,22 +159,23 @@ fn format_error(e: StoreError) -> Error {
     }
 }
 
-fn from_file(path: &Path, secrets: &SecretArgs) -> Result<Gathered> {
+fn from_file(path: &Path, secrets: &SecretArgs, ui: Ui) -> Result<Gathered> {
     let label = path.display().to_string();
-    let bytes = read_file(path)?;
+    let bytes = zeroize::Zeroizing::new(read_file(path)?);
     let certs = match source::classify(&bytes, &label).map_err(format_error)? {
         FileContent::Certs(c) => c,
         FileContent::Pkcs12 => {
-            let Some(password) =
-                read_secret(secrets.password_file.as_deref(), secrets.password_env.as_deref(), "password")?
-            else {
-                // TODO(lead): on a terminal, prompt (no echo) instead.
-                return Err(Error::new(
-                    format!("{label} is a PKCS#12 file: its chain needs the file's password"),
-                    "give it with --password-file FILE or --password-env VAR",
-                ));
-            };
-            pkcs12_chain(&bytes, &password, &label)?
+            let password = read_secret(
+                secrets.password_file.as_deref(),
+                secrets.password_env.as_deref(),
+                &format!("the password of {label}"),
+                SecretMode::Existing,
+                ui.interactive,
+                SecretFlags::PASSWORD,
+            )?;
+            // Its keys are read too (the reader pairs them): dropped here,
+            // zeroized.
+            pkcs12::read(&bytes, &password, &label).map_err(format_error)?.chain.into_iter().map(|c| c.der).collect()
         }
     };
     Ok(Gathered {
@@ -166,21 +184,6 @@ fn from_file(path: &Path, secrets: &SecretArgs) -> Result<Gathered> {
         notes: Vec::new(),
         start: None,
     })
-}
-
-// TODO(lead): replace with crate::store::pkcs12::read(bytes, password,
-// file)?.chain once it lands (it reads legacy RC2 files and every safe bag);
-// this stand-in keeps the verb usable meanwhile.
-fn pkcs12_chain(bytes: &[u8], password: &Secret, file: &str) -> Result<Vec<Vec<u8>>> {
-    let p12 = openssl::pkcs12::Pkcs12::from_der(bytes).map_err(|_| {
-        format_error(StoreError::UnsupportedFormat { file: file.to_string(), found: "a damaged PKCS#12 file".into() })
-    })?;
-    let parsed = p12.parse2(password.expose()).map_err(|_| StoreError::WrongPassword { file: file.to_string() })?;
-    let mut certs: Vec<Vec<u8>> = Vec::new();
-    if let Some(ca) = parsed.ca {
-        certs.extend(ca.iter().filter_map(|c| c.to_der().ok()));
-    }
-    Ok(certs)
 }
 
 fn from_cert(path: &Path, fetch: &mut dyn Fetch) -> Result<Gathered> {
@@ -340,8 +343,7 @@ fn describe(p: &Planned) -> String {
 
 /// The exact step that trusts a fetched root, after the user checked it.
 fn how_to_trust(p: &Planned, to: &str, g: &Gathered, article: &str) -> String {
-    let colons =
-        p.sha256.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_uppercase()).collect::<Vec<_>>().join(":");
+    let colons = colon_hex(&p.sha256);
     let from = g.source.strip_prefix("the issuer links in ").unwrap_or(&g.source);
     format!(
         "\"{}\" was fetched over the network and is not a root the chain articles pin, so it was installed without trust. \
@@ -351,26 +353,9 @@ fn how_to_trust(p: &Planned, to: &str, g: &Gathered, article: &str) -> String {
     )
 }
 
-// TODO(lead): use the shared secret reader (file, environment, no-echo
-// prompt on a terminal) once it lands; this one reads a file's first line
-// or an environment variable, nothing else.
-fn read_secret(file: Option<&Path>, env: Option<&str>, what: &str) -> Result<Option<Secret>> {
-    if let Some(f) = file {
-        let text = zeroize::Zeroizing::new(std::fs::read_to_string(f).map_err(|e| {
-            Error::new(
-                format!("cannot read the {what} file {}: {e}", f.display()),
-                "give a readable file whose first line is the secret",
-            )
-        })?);
-        return Ok(Some(Secret::new(text.lines().next().unwrap_or(""))));
-    }
-    if let Some(var) = env {
-        let v = std::env::var(var).map_err(|_| {
-            Error::new(format!("the environment variable {var} is not set"), format!("export {var} with the {what}"))
-        })?;
-        return Ok(Some(Secret::new(v)));
-    }
-    Ok(None)
+/// A fingerprint as CAs publish it: upper-case hex pairs joined by colons.
+fn colon_hex(hex: &str) -> String {
+    hex.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_uppercase()).collect::<Vec<_>>().join(":")
 }
 
 #[cfg(test)]
@@ -467,6 +452,7 @@ mod tests {
         assert_eq!(p.certs[1].cert.trust, crate::store::Trust::NONE);
         let done = ChainInstallReport {
             added: vec!["ORC ECA 6".into(), "Some Root".into()],
+            trust_set: vec![],
             already_present: vec![],
             backup: Some(PathBuf::from("backups/1")),
         };
@@ -490,6 +476,30 @@ mod tests {
         assert_eq!(p.certs[1].cert.trust, crate::store::Trust::ROOT);
         let p = plan(&g, &[], Some(&c.root_sha), NOW).unwrap();
         assert_eq!(p.certs[1].reason, Some(RootReason::Confirmed));
+    }
+
+    #[test]
+    fn a_terminal_is_asked_about_an_unpinned_fetched_root_only() {
+        let c = chain("Some Root");
+        let g = fetched(&c);
+        let mut asked = Vec::new();
+        let p = plan(&g, &[], None, NOW).unwrap();
+        let fp = ask_to_trust(&p, &mut |q| {
+            asked.push(q.to_string());
+            true
+        });
+        assert_eq!(fp.as_deref(), Some(c.root_sha.as_str()));
+        let colons = colon_hex(&c.root_sha);
+        assert_eq!(colons.len(), 32 * 3 - 1);
+        assert!(asked[0].contains("\"Some Root\"") && asked[0].contains(&colons), "{asked:?}");
+        // A yes counts as --trust-root.
+        let p = plan(&g, &[], fp.as_deref(), NOW).unwrap();
+        assert_eq!(p.certs[1].reason, Some(RootReason::Confirmed));
+        assert_eq!(p.certs[1].cert.trust, crate::store::Trust::ROOT);
+        // No, or nothing to ask about: no fingerprint.
+        assert_eq!(ask_to_trust(&plan(&g, &[], None, NOW).unwrap(), &mut |_| false), None);
+        let pins = [Pin { sha256: c.root_sha.clone(), article: "SO10186".into() }];
+        assert_eq!(ask_to_trust(&plan(&g, &pins, None, NOW).unwrap(), &mut |_| panic!("pinned: not asked")), None);
     }
 
     #[test]

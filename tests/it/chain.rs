@@ -2,10 +2,8 @@
 //! the openssl crate (EC keys, for speed), PKCS#7 bundles made by the
 //! `openssl crl2pkcs7` CLI, an HTTP server on 127.0.0.1 started by each
 //! test, and NSS databases made and read back by certutil.
-//!
-//! Tests named `needs_store_*` write through `store::nss::install_ca_certs`,
-//! which the lead is writing: they are `#[ignore]`d until it lands (run them
-//! with `cargo test --test it chain -- --include-ignored`).
+//! The store-writing tests (`needs_store_*`) go through the real write path
+//! (lock, backup, journal, verify) and check the trust with `certutil -L`.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -505,6 +503,10 @@ fn bad_input_changes_nothing() {
         "cert9.db",
     );
     assert!(!missing.exists(), "a typo must not create a database");
+    fails(
+        &mut chain(&["--to", &format!("file:{}", p12.display()), "--from-file", leaf_only.to_str().unwrap()]),
+        "is a file, not a store",
+    );
     fails(&mut chain(&["--to", &to, "--from-file", leaf_only.to_str().unwrap()]), "no CA certificates");
     fails(&mut chain(&["--to", &to, "--from-file", garbage.to_str().unwrap()]), "unrecognised binary data");
     fails(&mut chain(&["--to", &to, "--from-file", t.path().join("absent.pem").to_str().unwrap()]), "absent.pem");
@@ -592,7 +594,6 @@ fn certhelp_repo_kb(file: &str) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs store::nss::install_ca_certs (lead)"]
 fn needs_store_a_file_chain_installs_with_root_trust_once() {
     let t = TempDir::new("chain-file");
     let db = t.path().join("db");
@@ -618,7 +619,6 @@ fn needs_store_a_file_chain_installs_with_root_trust_once() {
 }
 
 #[test]
-#[ignore = "needs store::nss::install_ca_certs (lead)"]
 fn needs_store_a_pkcs12_chain_installs_with_its_password() {
     let t = TempDir::new("chain-p12");
     let db = t.path().join("db");
@@ -652,7 +652,6 @@ fn needs_store_a_pkcs12_chain_installs_with_its_password() {
 }
 
 #[test]
-#[ignore = "needs store::nss::install_ca_certs (lead)"]
 fn needs_store_a_fetched_root_is_trusted_only_when_pinned_or_confirmed() {
     let t = TempDir::new("chain-aia");
     let s = served_chain();
@@ -702,4 +701,12 @@ fn needs_store_a_fetched_root_is_trusted_only_when_pinned_or_confirmed() {
     let o = install(&db, &["--trust-root", &format!("sha256:{}", s.root.sha256())], None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(is_trusted_root(&nss_trust(&db)["Test Root CA"]), "trust is raised on a root already present");
+    assert!(stdout(&o).contains("already there, now trusted for websites and e-mail: Test Root CA"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("already there (left as they were): Test Issuing CA"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("added:"), "nothing new was added: {}", stdout(&o));
+    assert_eq!(nss_trust(&db).len(), 2, "still one copy each");
+    // And an install without --trust-root leaves the raised trust alone.
+    let o = install(&db, &[], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(is_trusted_root(&nss_trust(&db)["Test Root CA"]), "trust is never lowered");
 }
