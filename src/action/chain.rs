@@ -19,16 +19,25 @@ use crate::chain::trust::{self, Origin, Pin, RootReason};
 use crate::cli::{ChainInstallArgs, SecretArgs};
 use crate::env::ProductKind;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::{read_secret, SecretFlags, SecretMode};
+use crate::store::nss::ChainInstallReport;
+use crate::store::pkcs12;
+use crate::store::target::{self, ResolvedStore};
 use crate::store::{ChainCert, StoreError};
 
 pub fn run(args: &ChainInstallArgs, ui: Ui) -> Result<Report> {
-    run_with(args, ui, &mut crate::chain::http::get)
+    run_with(args, ui, &mut crate::chain::http::get, &mut crate::prompt::confirm)
 }
 
-/// [`run`] with the fetcher for `--from-cert` as a parameter.
-pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Result<Report> {
-    let target = parse_target(&args.to)?;
+/// [`run`] with the fetcher for `--from-cert` and the yes/no question (asked
+/// only when `ui.interactive`) as parameters.
+pub fn run_with(
+    args: &ChainInstallArgs,
+    ui: Ui,
+    fetch: &mut dyn Fetch,
+    ask: &mut dyn FnMut(&str) -> bool,
+) -> Result<Report> {
+    let (id, dir) = resolve_target(&args.to)?;
     let confirmed = match &args.trust_root {
         Some(s) => Some(trust::parse_fingerprint(s).ok_or_else(|| {
             Error::new(
@@ -40,7 +49,7 @@ pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Resu
     };
     let gathered =
         match (&args.from_file, &args.from_cert) {
-            (Some(file), _) => from_file(file, &args.secrets)?,
+            (Some(file), _) => from_file(file, &args.secrets, ui)?,
             (None, Some(cert)) => from_cert(cert, fetch)?,
             (None, None) => return Err(Error::new(
                 "chain install needs the chain's source",
@@ -48,21 +57,48 @@ pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Resu
             )),
         };
     let pins = trust::pins(&crate::kb::Kb::load(None)?);
-    // TODO(lead): on a terminal (ui.interactive), ask with
-    // crate::prompt::confirm whether to trust an unpinned fetched root,
-    // showing its name and fingerprint; a yes counts as `confirmed`.
-    let plan = plan(&gathered, &pins, confirmed.as_deref())?;
-    let pin = read_secret(args.secrets.pin_file.as_deref(), args.secrets.pin_env.as_deref(), "PIN")?;
-    let certs: Vec<ChainCert> = plan.certs.iter().map(|p| p.cert.clone()).collect();
-    let done = crate::store::nss::install_ca_certs(&target.dir, &target.id, &certs, pin.as_ref())?;
+    let mut planned = plan(&gathered, &pins, confirmed.as_deref(), super::now())?;
+    if ui.interactive && confirmed.is_none() {
+        if let Some(fp) = ask_to_trust(&planned, ask) {
+            planned = plan(&gathered, &pins, Some(&fp), super::now())?;
+        }
+    }
+    let pin = super::nss_pin_if_needed(&id, &dir, &args.secrets, ui)?;
+    let certs: Vec<ChainCert> = planned.certs.iter().map(|p| p.cert.clone()).collect();
+    let done = crate::store::nss::install_ca_certs(&dir, &id, &certs, pin.as_ref())?;
+    Ok(report(&id, &args.to, &gathered, &planned, &done))
+}
 
+/// On a terminal: show the fetched root nobody vouched for (not pinned, no
+/// `--trust-root`) with its fingerprint, and ask whether to trust it. The
+/// fingerprint to count as confirmed when the answer is yes.
+fn ask_to_trust(plan: &Plan, ask: &mut dyn FnMut(&str) -> bool) -> Option<String> {
+    let p = plan.certs.iter().find(|p| p.reason == Some(RootReason::NotConfirmed))?;
+    let question = format!(
+        "\"{}\" was fetched over the network and no chain article pins it. \
+         Its SHA-256 fingerprint is {}. Trust it for websites and e-mail only if this is the fingerprint \
+         your CA publishes ({}). Trust it?",
+        p.name,
+        colon_hex(&p.sha256),
+        plan.article
+    );
+    ask(&question).then(|| p.sha256.clone())
+}
+
+/// What the user reads: each certificate with its trust and why, what the
+/// store added or already had, the backup, and warnings (skipped
+/// certificates, where a walk stopped, how to trust an unpinned root).
+fn report(store_id: &str, to: &str, g: &Gathered, plan: &Plan, done: &ChainInstallReport) -> Report {
     let mut report = Report::default();
-    report.say(format!("Chain for {} (from {}):", target.id, gathered.source));
+    report.say(format!("Chain for {store_id} (from {}):", g.source));
     for p in &plan.certs {
         report.say(format!("  {}: {}", p.name, describe(p)));
     }
     if !done.added.is_empty() {
         report.say(format!("added: {}", done.added.join(", ")));
+    }
+    if !done.trust_set.is_empty() {
+        report.say(format!("already there, now trusted for websites and e-mail: {}", done.trust_set.join(", ")));
     }
     if !done.already_present.is_empty() {
         report.say(format!("already there (left as they were): {}", done.already_present.join(", ")));
@@ -70,40 +106,30 @@ pub fn run_with(args: &ChainInstallArgs, _ui: Ui, fetch: &mut dyn Fetch) -> Resu
     if let Some(b) = &done.backup {
         report.say(format!("backup of the store before the change: {} (`certhelp restore` puts it back)", b.display()));
     }
-    for w in plan.warnings.iter().chain(&gathered.notes) {
+    for w in plan.warnings.iter().chain(&g.notes) {
         report.warn(w.clone());
     }
     for p in plan.certs.iter().filter(|p| p.reason == Some(RootReason::NotConfirmed)) {
-        report.warn(how_to_trust(p, &args.to, &gathered, plan.article));
+        report.warn(how_to_trust(p, to, g, plan.article));
     }
-    Ok(report)
+    report
 }
 
-/// An NSS database directory and the id certhelp names it by.
-struct Target {
-    dir: PathBuf,
-    id: String,
-}
-
-// TODO(lead): use store::target::{parse_store, resolve} for firefox[:PROFILE],
-// thunderbird, chrome/chromium; only nss:DIR is understood here.
-fn parse_target(to: &str) -> Result<Target> {
-    let Some(dir) = to.strip_prefix("nss:").filter(|d| !d.is_empty()) else {
-        return Err(Error::new(
-            format!("chain install cannot write to `{to}` yet"),
-            "give the NSS database directory as nss:DIR (`certhelp probe` lists the stores found)",
-        ));
-    };
-    let dir = PathBuf::from(dir.strip_prefix("sql:").unwrap_or(dir));
-    // Softoken turns an empty directory into a new database: never let a
-    // typo create one.
-    if !dir.join("cert9.db").is_file() {
-        return Err(Error::new(
-            format!("{} is not an NSS database (no cert9.db)", dir.display()),
-            "give the profile or database directory that holds cert9.db; start the app once if it has none",
-        ));
+/// The NSS database `--to` names: its store id and directory. Tokens and
+/// files are refused (a token's CA certificates are the token vendor's
+/// business; a file is not a store).
+fn resolve_target(to: &str) -> Result<(String, PathBuf)> {
+    match target::resolve(&target::parse_store(to)?, &super::home()?)? {
+        ResolvedStore::Nss { id, dir, .. } => Ok((id, dir)),
+        ResolvedStore::Pkcs11 { id, .. } => Err(Error::new(
+            format!("chain install cannot write to a token ({id})"),
+            "install the chain into the app's own store (firefox, thunderbird, chrome or nss:DIR); the app looks there too",
+        )),
+        ResolvedStore::File(p) => Err(Error::new(
+            format!("--to {} is a file, not a store", p.display()),
+            "--to takes firefox, thunderbird, chrome, chromium or nss:DIR (`certhelp probe` lists the stores found)",
+        )),
     }
-    Ok(Target { id: format!("nss:{}", dir.display()), dir })
 }
 
 /// Certificates from one source, each with where it came from.
@@ -117,8 +143,10 @@ struct Gathered {
     start: Option<Vec<u8>>,
 }
 
+/// The file's bytes, size-bounded (a chain file is small; a huge one is the
+/// wrong file).
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| StoreError::io(path, &e).into())
+    pkcs12::read_bounded(path).map_err(format_error)
 }
 
 fn format_error(e: StoreError) -> Error {
@@ -131,22 +159,23 @@ fn format_error(e: StoreError) -> Error {
     }
 }
 
-fn from_file(path: &Path, secrets: &SecretArgs) -> Result<Gathered> {
+fn from_file(path: &Path, secrets: &SecretArgs, ui: Ui) -> Result<Gathered> {
     let label = path.display().to_string();
-    let bytes = read_file(path)?;
+    let bytes = zeroize::Zeroizing::new(read_file(path)?);
     let certs = match source::classify(&bytes, &label).map_err(format_error)? {
         FileContent::Certs(c) => c,
         FileContent::Pkcs12 => {
-            let Some(password) =
-                read_secret(secrets.password_file.as_deref(), secrets.password_env.as_deref(), "password")?
-            else {
-                // TODO(lead): on a terminal, prompt (no echo) instead.
-                return Err(Error::new(
-                    format!("{label} is a PKCS#12 file: its chain needs the file's password"),
-                    "give it with --password-file FILE or --password-env VAR",
-                ));
-            };
-            pkcs12_chain(&bytes, &password, &label)?
+            let password = read_secret(
+                secrets.password_file.as_deref(),
+                secrets.password_env.as_deref(),
+                &format!("the password of {label}"),
+                SecretMode::Existing,
+                ui.interactive,
+                SecretFlags::PASSWORD,
+            )?;
+            // Its keys are read too (the reader pairs them): dropped here,
+            // zeroized.
+            pkcs12::read(&bytes, &password, &label).map_err(format_error)?.chain.into_iter().map(|c| c.der).collect()
         }
     };
     Ok(Gathered {
@@ -157,25 +186,18 @@ fn from_file(path: &Path, secrets: &SecretArgs) -> Result<Gathered> {
     })
 }
 
-// TODO(lead): replace with crate::store::pkcs12::read(bytes, password,
-// file)?.chain once it lands (it reads legacy RC2 files and every safe bag);
-// this stand-in keeps the verb usable meanwhile.
-fn pkcs12_chain(bytes: &[u8], password: &Secret, file: &str) -> Result<Vec<Vec<u8>>> {
-    let p12 = openssl::pkcs12::Pkcs12::from_der(bytes).map_err(|_| {
-        format_error(StoreError::UnsupportedFormat { file: file.to_string(), found: "a damaged PKCS#12 file".into() })
-    })?;
-    let parsed = p12.parse2(password.expose()).map_err(|_| StoreError::WrongPassword { file: file.to_string() })?;
-    let mut certs: Vec<Vec<u8>> = Vec::new();
-    if let Some(ca) = parsed.ca {
-        certs.extend(ca.iter().filter_map(|c| c.to_der().ok()));
-    }
-    Ok(certs)
-}
-
 fn from_cert(path: &Path, fetch: &mut dyn Fetch) -> Result<Gathered> {
     let label = path.display().to_string();
     let bytes = read_file(path)?;
-    let certs = source::certs_from_bytes(&bytes, &label).map_err(format_error)?;
+    let certs = match source::classify(&bytes, &label).map_err(format_error)? {
+        FileContent::Certs(c) => c,
+        FileContent::Pkcs12 => {
+            return Err(Error::new(
+                format!("{label} is a PKCS#12 file, which carries its chain inside"),
+                format!("use --from-file {label} with --password-file FILE or --password-env VAR"),
+            ))
+        }
+    };
     let mut notes = Vec::new();
     if certs.len() > 1 {
         notes.push(format!("{label} holds {} certificates; following the first one's issuer links", certs.len()));
@@ -229,12 +251,29 @@ struct Plan {
 /// Decide what to install and with which trust. Fails, before anything is
 /// written, when nothing is left to install or `--trust-root` names a
 /// fingerprint that is not the chain's root.
-fn plan(g: &Gathered, pins: &[Pin], confirmed: Option<&str>) -> Result<Plan> {
+fn plan(g: &Gathered, pins: &[Pin], confirmed: Option<&str>, now: i64) -> Result<Plan> {
     let origin_of = |der: &[u8]| g.certs.iter().find(|(d, _)| d == der).map_or(Origin::Network, |(_, o)| *o);
-    let sel = source::select_cas(g.certs.iter().map(|(d, _)| d.clone()).collect());
+    let mut sel = source::select_cas(g.certs.iter().map(|(d, _)| d.clone()).collect());
     let mut warnings = Vec::new();
+    // An expired CA only breaks chains that a current one would build
+    // (NOTES-pitfalls #22): leave it out and say so.
+    let (expired, current): (Vec<CaCert>, Vec<CaCert>) = sel.cas.into_iter().partition(|c| c.info.not_after < now);
+    sel.cas = current;
+    for c in &expired {
+        warnings.push(format!(
+            "not installed: \"{}\" expired on {}",
+            c.name(),
+            crate::cert::rfc3339(c.info.not_after).get(..10).unwrap_or("")
+        ));
+    }
     if !sel.skipped.is_empty() {
         warnings.push(format!("not installed (not CA certificates): {}", sel.skipped.join(", ")));
+    }
+    if sel.cas.is_empty() && !expired.is_empty() {
+        return Err(Error::new(
+            format!("every CA certificate from {} has expired; nothing was installed", g.source),
+            "get the current chain from your CA (see TS2017)",
+        ));
     }
     if sel.cas.is_empty() {
         return Err(Error::new(
@@ -304,8 +343,7 @@ fn describe(p: &Planned) -> String {
 
 /// The exact step that trusts a fetched root, after the user checked it.
 fn how_to_trust(p: &Planned, to: &str, g: &Gathered, article: &str) -> String {
-    let colons =
-        p.sha256.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_uppercase()).collect::<Vec<_>>().join(":");
+    let colons = colon_hex(&p.sha256);
     let from = g.source.strip_prefix("the issuer links in ").unwrap_or(&g.source);
     format!(
         "\"{}\" was fetched over the network and is not a root the chain articles pin, so it was installed without trust. \
@@ -315,24 +353,175 @@ fn how_to_trust(p: &Planned, to: &str, g: &Gathered, article: &str) -> String {
     )
 }
 
-// TODO(lead): use the shared secret reader (file, environment, no-echo
-// prompt on a terminal) once it lands; this one reads a file's first line
-// or an environment variable, nothing else.
-fn read_secret(file: Option<&Path>, env: Option<&str>, what: &str) -> Result<Option<Secret>> {
-    if let Some(f) = file {
-        let text = zeroize::Zeroizing::new(std::fs::read_to_string(f).map_err(|e| {
-            Error::new(
-                format!("cannot read the {what} file {}: {e}", f.display()),
-                "give a readable file whose first line is the secret",
-            )
-        })?);
-        return Ok(Some(Secret::new(text.lines().next().unwrap_or(""))));
+/// A fingerprint as CAs publish it: upper-case hex pairs joined by colons.
+fn colon_hex(hex: &str) -> String {
+    hex.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_uppercase()).collect::<Vec<_>>().join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::hash::MessageDigest;
+    use openssl::nid::Nid;
+    use openssl::pkey::{PKey, Private};
+    use openssl::x509::extension::BasicConstraints;
+    use openssl::x509::{X509Name, X509};
+
+    fn cert(cn: &str, issuer: Option<&(X509, PKey<Private>)>, ca: bool) -> (X509, PKey<Private>) {
+        let key =
+            PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap())
+                .unwrap();
+        let mut n = X509Name::builder().unwrap();
+        n.append_entry_by_text("CN", cn).unwrap();
+        let n = n.build();
+        let mut b = X509::builder().unwrap();
+        b.set_version(2).unwrap();
+        b.set_subject_name(&n).unwrap();
+        b.set_issuer_name(issuer.map(|i| i.0.subject_name()).unwrap_or(&n)).unwrap();
+        b.set_pubkey(&key).unwrap();
+        b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap()).unwrap();
+        b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap()).unwrap();
+        if ca {
+            b.append_extension(BasicConstraints::new().critical().ca().build().unwrap()).unwrap();
+        }
+        b.sign(issuer.map(|i| &i.1).unwrap_or(&key), MessageDigest::sha256()).unwrap();
+        (b.build(), key)
     }
-    if let Some(var) = env {
-        let v = std::env::var(var).map_err(|_| {
-            Error::new(format!("the environment variable {var} is not set"), format!("export {var} with the {what}"))
-        })?;
-        return Ok(Some(Secret::new(v)));
+
+    /// A fixed "now" before any test certificate expires.
+    const NOW: i64 = 1;
+
+    struct Chain {
+        root: Vec<u8>,
+        inter: Vec<u8>,
+        leaf: Vec<u8>,
+        root_sha: String,
     }
-    Ok(None)
+
+    fn chain(root_cn: &str) -> Chain {
+        let root = cert(root_cn, None, true);
+        let inter = cert("ORC ECA 6", Some(&root), true);
+        let leaf = cert("Jane Doe", Some(&inter), false);
+        let root_sha = crate::cert::hex(&root.0.digest(MessageDigest::sha256()).unwrap());
+        Chain {
+            root: root.0.to_der().unwrap(),
+            inter: inter.0.to_der().unwrap(),
+            leaf: leaf.0.to_der().unwrap(),
+            root_sha,
+        }
+    }
+
+    fn fetched(c: &Chain) -> Gathered {
+        Gathered {
+            source: "the issuer links in jane.cer".into(),
+            certs: vec![(c.inter.clone(), Origin::Network), (c.root.clone(), Origin::Network)],
+            notes: vec![],
+            start: Some(c.leaf.clone()),
+        }
+    }
+
+    #[test]
+    fn handed_over_root_is_trusted_intermediates_not() {
+        let c = chain("ECA Root CA 4");
+        let g = Gathered {
+            source: "chain.pem".into(),
+            certs: vec![
+                (c.root.clone(), Origin::HandedOver),
+                (c.leaf.clone(), Origin::HandedOver),
+                (c.inter.clone(), Origin::HandedOver),
+            ],
+            notes: vec![],
+            start: None,
+        };
+        let p = plan(&g, &[], None, NOW).unwrap();
+        let names: Vec<&str> = p.certs.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["ORC ECA 6", "ECA Root CA 4"], "issuer first, root last");
+        assert_eq!(p.certs[0].cert.trust, crate::store::Trust::NONE);
+        assert_eq!(p.certs[1].cert.trust, crate::store::Trust::ROOT);
+        assert_eq!(p.article, "SO10186");
+        assert_eq!(p.warnings, vec!["not installed (not CA certificates): Jane Doe"]);
+    }
+
+    #[test]
+    fn fetched_root_needs_a_pin_and_the_report_says_how() {
+        let c = chain("Some Root");
+        let g = fetched(&c);
+        let p = plan(&g, &[], None, NOW).unwrap();
+        assert_eq!(p.certs[1].reason, Some(RootReason::NotConfirmed));
+        assert_eq!(p.certs[1].cert.trust, crate::store::Trust::NONE);
+        let done = ChainInstallReport {
+            added: vec!["ORC ECA 6".into(), "Some Root".into()],
+            trust_set: vec![],
+            already_present: vec![],
+            backup: Some(PathBuf::from("backups/1")),
+        };
+        let r = report("nss:db", "firefox", &g, &p, &done);
+        let out = r.lines.join("\n");
+        assert!(out.contains("ORC ECA 6: intermediate, fetched, no trust"), "{out}");
+        assert!(out.contains("Some Root: root, fetched, NOT trusted"), "{out}");
+        assert!(out.contains("backups/1"), "{out}");
+        let how = r.warnings.last().unwrap();
+        assert!(
+            how.contains(&format!(
+                "certhelp chain install --to firefox --from-cert jane.cer --trust-root sha256:{}",
+                c.root_sha
+            )),
+            "{how}"
+        );
+
+        let pins = [Pin { sha256: c.root_sha.clone(), article: "SO10186".into() }];
+        let p = plan(&g, &pins, None, NOW).unwrap();
+        assert_eq!(p.certs[1].reason, Some(RootReason::Pinned { article: "SO10186".into() }));
+        assert_eq!(p.certs[1].cert.trust, crate::store::Trust::ROOT);
+        let p = plan(&g, &[], Some(&c.root_sha), NOW).unwrap();
+        assert_eq!(p.certs[1].reason, Some(RootReason::Confirmed));
+    }
+
+    #[test]
+    fn a_terminal_is_asked_about_an_unpinned_fetched_root_only() {
+        let c = chain("Some Root");
+        let g = fetched(&c);
+        let mut asked = Vec::new();
+        let p = plan(&g, &[], None, NOW).unwrap();
+        let fp = ask_to_trust(&p, &mut |q| {
+            asked.push(q.to_string());
+            true
+        });
+        assert_eq!(fp.as_deref(), Some(c.root_sha.as_str()));
+        let colons = colon_hex(&c.root_sha);
+        assert_eq!(colons.len(), 32 * 3 - 1);
+        assert!(asked[0].contains("\"Some Root\"") && asked[0].contains(&colons), "{asked:?}");
+        // A yes counts as --trust-root.
+        let p = plan(&g, &[], fp.as_deref(), NOW).unwrap();
+        assert_eq!(p.certs[1].reason, Some(RootReason::Confirmed));
+        assert_eq!(p.certs[1].cert.trust, crate::store::Trust::ROOT);
+        // No, or nothing to ask about: no fingerprint.
+        assert_eq!(ask_to_trust(&plan(&g, &[], None, NOW).unwrap(), &mut |_| false), None);
+        let pins = [Pin { sha256: c.root_sha.clone(), article: "SO10186".into() }];
+        assert_eq!(ask_to_trust(&plan(&g, &pins, None, NOW).unwrap(), &mut |_| panic!("pinned: not asked")), None);
+    }
+
+    #[test]
+    fn expired_cas_are_left_out() {
+        let c = chain("Some Root");
+        let later = 4_000_000_000; // 2096: after the test chain expired
+        let e = plan(&fetched(&c), &[], None, later).unwrap_err();
+        assert!(e.message.contains("has expired") && e.hint.contains("TS2017"), "{e:?}");
+    }
+
+    #[test]
+    fn a_trust_root_that_is_not_the_root_is_refused() {
+        let c = chain("Some Root");
+        let e = plan(&fetched(&c), &[], Some(&"ab".repeat(32)), NOW).unwrap_err();
+        assert!(e.message.contains(&c.root_sha), "{e:?}");
+    }
+
+    #[test]
+    fn shipped_pins_are_the_real_roots() {
+        let pins = trust::pins(&crate::kb::Kb::builtin());
+        let eca_root_ca_4 = "343ff530f246b00c71616a5d42541d551114baf74b7f786c7b42527586c6b22a";
+        assert!(pins.contains(&Pin { sha256: eca_root_ca_4.into(), article: "SO10186".into() }), "{pins:?}");
+        assert_eq!(pins.iter().filter(|p| p.article == "SO6395").count(), 3, "{pins:?}");
+    }
 }

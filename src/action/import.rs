@@ -55,12 +55,7 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
             }
         }
     }
-    // The database password, when it has one: asked only then.
-    let pin = if needs_login(&id, &dir)? {
-        Some(super::read_pin(&args.secrets, &format!("the password of the certificate database {id}"), ui)?)
-    } else {
-        None
-    };
+    let pin = super::nss_pin_if_needed(&id, &dir, &args.secrets, ui)?;
     let reason = format!("before importing {}", args.file.display());
     let out = NssStore::new(&id, &dir).import(&bundle, args.cert_name.as_deref(), pin.as_ref(), &reason)?;
 
@@ -189,10 +184,4 @@ fn not_importable(label: &str, kind: FileKind) -> Error {
         _ => "give the .p12/.pfx file you exported (with its key), or a PEM certificate with --key".to_string(),
     };
     Error::new(format!("{label} is not a PKCS#12 file: {}", kind.describe()), hint)
-}
-
-/// Does the database ask for a password before keys can be written?
-fn needs_login(id: &str, dir: &Path) -> Result<bool> {
-    let s = crate::store::nss::NssStore::new(id, dir).open(crate::store::session::Access::ReadOnly)?;
-    Ok(s.login_required())
 }

@@ -70,3 +70,20 @@ pub(crate) fn read_pin(
         crate::secret::SecretFlags::PIN,
     )
 }
+
+/// The NSS database's password, when it has one: asked (or read from
+/// `--pin-file`/`--pin-env`) only then, since most profiles have none and
+/// a question about a password nobody set only puzzles.
+pub(crate) fn nss_pin_if_needed(
+    id: &str,
+    dir: &std::path::Path,
+    secrets: &crate::cli::SecretArgs,
+    ui: Ui,
+) -> crate::error::Result<Option<crate::secret::Secret>> {
+    let s = crate::store::nss::NssStore::new(id, dir).open(crate::store::session::Access::ReadOnly)?;
+    if !s.login_required() {
+        return Ok(None);
+    }
+    drop(s);
+    read_pin(secrets, &format!("the password of the certificate database {id}"), ui).map(Some)
+}

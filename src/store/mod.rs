@@ -308,7 +308,9 @@ impl fmt::Display for StoreError {
             StoreError::WrongPassword { file } => {
                 write!(f, "wrong password for {file} (its integrity check fails)")
             }
-            StoreError::UnsupportedFormat { file, found } => write!(f, "{file} is not a PKCS#12 file: {found}"),
+            StoreError::UnsupportedFormat { file, found } => {
+                write!(f, "{file} is not a file certhelp can use here: {found}")
+            }
             StoreError::Invalid { file, problem } => write!(f, "{file}: {problem}"),
             StoreError::NoMac { file } => {
                 write!(f, "{file} has no integrity check (MAC), so a wrong password or a damaged file cannot be told")

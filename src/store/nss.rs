@@ -170,6 +170,9 @@ impl CertStore for NssStore {
 #[derive(Debug, Default)]
 pub struct ChainInstallReport {
     pub added: Vec<String>,
+    /// Already there; only their trust was set (raised: trust is never
+    /// lowered, since no trust requests nothing).
+    pub trust_set: Vec<String>,
     pub already_present: Vec<String>,
     /// The backup taken before the first change, when something changed.
     pub backup: Option<PathBuf>,
@@ -190,6 +193,8 @@ pub fn install_ca_certs(
     for c in &out.plan.cas {
         if c.present && (c.trust.is_none() || c.trust_present) {
             report.already_present.push(c.nickname.clone());
+        } else if c.present {
+            report.trust_set.push(c.nickname.clone());
         } else {
             report.added.push(c.nickname.clone());
         }

@@ -32,7 +32,8 @@ pub enum FileKind {
 }
 
 impl FileKind {
-    /// A phrase for error messages: "FILE is not a PKCS#12 file: <this>".
+    /// A phrase for error messages: "FILE is not a PKCS#12 file: <this>",
+    /// "FILE is not a file certhelp can use here: <this>".
     pub fn describe(self) -> &'static str {
         match self {
             FileKind::Empty => "an empty file",
