@@ -124,9 +124,10 @@ pub fn read_secret_with(
         )),
         (Some(f), None) => refuse_empty(from_file(f, purpose)?, &format!("the first line of {}", f.display())),
         (None, Some(v)) => refuse_empty(from_env(v, purpose)?, &format!("the environment variable {v}")),
-        (None, None) if !interactive => {
-            Err(Error::new(format!("no {purpose}: no terminal to ask on"), hint_flags(flags, "give it with")))
-        }
+        (None, None) if !interactive => Err(Error::new(
+            format!("{purpose} was not given, and there is no terminal to ask on"),
+            hint_flags(flags, "give it with"),
+        )),
         (None, None) => from_terminal(purpose, mode, ask),
     }
 }
@@ -202,12 +203,21 @@ fn from_env(var: &str, purpose: &str) -> Result<Secret, Error> {
     }
 }
 
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 fn from_terminal(
     purpose: &str,
     mode: SecretMode,
     ask: &mut dyn FnMut(&str) -> Result<Zeroizing<String>, Error>,
 ) -> Result<Secret, Error> {
-    let first_prompt = format!("{} for {purpose}: ", if mode == SecretMode::New { "New password" } else { "Password" });
+    // `purpose` names the secret itself ("the password of backup.p12").
+    let first_prompt = format!("{}: ", upper_first(purpose));
     let mut prompt_text = first_prompt.clone();
     if mode == SecretMode::Existing {
         return Ok(Secret::new(ask(&prompt_text)?.as_str()));
@@ -216,18 +226,18 @@ fn from_terminal(
         let first = ask(&prompt_text)?;
         if first.is_empty() {
             return Err(Error::new(
-                format!("empty password for {purpose}: a new file needs a password"),
+                format!("{purpose} is empty: a new file needs a password"),
                 "run the command again and type a password",
             ));
         }
-        let again = ask(&format!("Again, the same password for {purpose}: "))?;
+        let again = ask("Type it again: ")?;
         if *first == *again {
             return Ok(Secret::new(first.as_str()));
         }
         prompt_text = format!("They differ. {first_prompt}");
     }
     Err(Error::new(
-        format!("the two entries of the password for {purpose} differed {NEW_TRIES} times"),
+        format!("the two entries of {purpose} differed {NEW_TRIES} times"),
         "run the command again, or give the password with a file",
     ))
 }
@@ -249,7 +259,7 @@ mod tests {
     }
 
     fn read(file: Option<&Path>, env: Option<&str>, mode: SecretMode) -> Result<Secret, Error> {
-        read_secret_with(file, env, "backup.p12", mode, false, PW, &mut no_terminal)
+        read_secret_with(file, env, "the password of backup.p12", mode, false, PW, &mut no_terminal)
     }
 
     #[test]
@@ -304,7 +314,7 @@ mod tests {
     #[test]
     fn no_terminal_no_option() {
         let e = read(None, None, SecretMode::Existing).unwrap_err();
-        assert_eq!(e.message, "no backup.p12: no terminal to ask on");
+        assert_eq!(e.message, "the password of backup.p12 was not given, and there is no terminal to ask on");
         assert_eq!(e.hint, "give it with --password-file FILE or --password-env VAR");
         let e = read_secret_with(
             None,
@@ -330,7 +340,8 @@ mod tests {
             prompts.push(p.to_string());
             Ok(Zeroizing::new(it.next().expect("asked too often").to_string()))
         };
-        let new = read_secret_with(None, None, "out.p12", SecretMode::New, true, PW, &mut ask);
+        let new =
+            read_secret_with(None, None, "the password for the new file out.p12", SecretMode::New, true, PW, &mut ask);
         let rest: Vec<&str> = it.copied().collect();
         let mut it2 = rest.iter();
         let existing = read_secret_with(None, None, "in.p12", SecretMode::Existing, true, PW, &mut |_| {
@@ -343,16 +354,16 @@ mod tests {
     fn terminal_new_asks_twice_existing_once() {
         let (prompts, new, existing) = scripted(&["abc", "abc", ""]);
         assert_eq!(new.unwrap().expose(), "abc");
-        assert_eq!(prompts, vec!["New password for out.p12: ", "Again, the same password for out.p12: "]);
+        assert_eq!(prompts, vec!["The password for the new file out.p12: ", "Type it again: "]);
         // An existing file may have an empty password.
         assert!(existing.unwrap().is_empty());
 
         let (prompts, new, _) = scripted(&["abc", "abd", "xyz", "xyz"]);
         assert_eq!(new.unwrap().expose(), "xyz");
-        assert_eq!(prompts[2], "They differ. New password for out.p12: ");
+        assert_eq!(prompts[2], "They differ. The password for the new file out.p12: ");
 
         let (_, new, _) = scripted(&["", "x"]);
-        assert!(new.unwrap_err().message.contains("empty password for out.p12"));
+        assert!(new.unwrap_err().message.contains("out.p12 is empty"));
 
         let (_, new, _) = scripted(&["a", "b", "a", "b", "a", "b"]);
         assert!(new.unwrap_err().message.contains("differed 3 times"));

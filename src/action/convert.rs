@@ -13,7 +13,7 @@ use std::path::Path;
 use super::{Report, Ui};
 use crate::cli::{CompatArg, ConvertArgs};
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::{read_secret, Secret, SecretFlags, SecretMode};
 use crate::store::pkcs12::{self, Compat, FileKind, WriteOptions};
 use crate::store::{Bundle, StoreError};
 
@@ -35,7 +35,7 @@ fn out_format(out: &Path) -> Result<OutFormat> {
     }
 }
 
-pub fn run(args: &ConvertArgs, _ui: Ui) -> Result<Report> {
+pub fn run(args: &ConvertArgs, ui: Ui) -> Result<Report> {
     let format = out_format(&args.out)?;
     if format == OutFormat::Pkcs12 && args.no_key_encryption {
         return Err(Error::new(
@@ -46,7 +46,7 @@ pub fn run(args: &ConvertArgs, _ui: Ui) -> Result<Report> {
     let input = args.file.display().to_string();
     let bytes = zeroize::Zeroizing::new(pkcs12::read_bounded(&args.file)?);
     let kind = pkcs12::sniff(&bytes);
-    let old_password = input_password(args)?;
+    let old_password = input_password(args, &bytes, kind, ui)?;
     let bundle = match kind {
         FileKind::Pkcs12 => {
             if args.key.is_some() {
@@ -78,7 +78,18 @@ pub fn run(args: &ConvertArgs, _ui: Ui) -> Result<Report> {
             "export the certificate again with its private key (see SO6063)",
         ));
     }
-    let new_password = new_password(args)?.or(old_password);
+    let new_password = match new_password(args)? {
+        Some(p) => Some(p),
+        None if old_password.is_none() && ui.interactive && !args.no_key_encryption => Some(read_secret(
+            None,
+            None,
+            &format!("the password for the new file {}", args.out.display()),
+            SecretMode::New,
+            true,
+            SecretFlags::NEW_PASSWORD,
+        )?),
+        None => old_password,
+    };
     let mut report = Report::default();
     warn_expired(&bundle, &mut report);
     match format {
@@ -252,32 +263,38 @@ fn warn_expired(bundle: &Bundle, report: &mut Report) {
 }
 
 /// The input file's password from --password-file / --password-env.
-// TODO(lead): switch to secret::read
-fn input_password(args: &ConvertArgs) -> Result<Option<Secret>> {
-    read_option(args.secrets.password_file.as_deref(), args.secrets.password_env.as_deref(), "--password")
+/// The input's password: asked for a PKCS#12 file and for an encrypted
+/// PEM key (file, environment or prompt); otherwise only when given.
+fn input_password(args: &ConvertArgs, bytes: &[u8], kind: FileKind, ui: Ui) -> Result<Option<Secret>> {
+    let (file, env) = (args.secrets.password_file.as_deref(), args.secrets.password_env.as_deref());
+    let key_text = match &args.key {
+        Some(k) => String::from_utf8_lossy(&pkcs12::read_bounded(k)?).into_owned(),
+        None => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let encrypted_key = key_text.contains("ENCRYPTED PRIVATE KEY") || key_text.contains("Proc-Type: 4,ENCRYPTED");
+    if kind == FileKind::Pkcs12 || encrypted_key || file.is_some() || env.is_some() {
+        let of = args.key.as_deref().filter(|_| encrypted_key).unwrap_or(&args.file);
+        let purpose = format!("the password of {}", of.display());
+        return Ok(Some(read_secret(
+            file,
+            env,
+            &purpose,
+            SecretMode::Existing,
+            ui.interactive,
+            SecretFlags::PASSWORD,
+        )?));
+    }
+    Ok(None)
 }
 
 /// The new file's password from --new-password-file / --new-password-env.
-// TODO(lead): switch to secret::read
 fn new_password(args: &ConvertArgs) -> Result<Option<Secret>> {
-    read_option(args.new_password_file.as_deref(), args.new_password_env.as_deref(), "--new-password")
-}
-
-fn read_option(file: Option<&Path>, env: Option<&str>, flag: &str) -> Result<Option<Secret>> {
-    if let Some(f) = file {
-        let text = zeroize::Zeroizing::new(std::fs::read_to_string(f).map_err(|e| {
-            Error::new(format!("cannot read {flag}-file {}: {e}", f.display()), "check the file's path and permissions")
-        })?);
-        let first = text.lines().next().unwrap_or("");
-        return Ok(Some(Secret::new(first)));
+    let (file, env) = (args.new_password_file.as_deref(), args.new_password_env.as_deref());
+    if file.is_none() && env.is_none() {
+        return Ok(None);
     }
-    if let Some(var) = env {
-        let v = std::env::var(var).map_err(|_| {
-            Error::new(format!("the environment variable {var} ({flag}-env) is not set"), "export it, or use a file")
-        })?;
-        return Ok(Some(Secret::new(v)));
-    }
-    Ok(None)
+    let purpose = format!("the password for the new file {}", args.out.display());
+    Ok(Some(read_secret(file, env, &purpose, SecretMode::New, false, SecretFlags::NEW_PASSWORD)?))
 }
 
 #[cfg(test)]
