@@ -351,7 +351,7 @@ impl From<StoreError> for crate::error::Error {
                 "give the password the file was exported with (--password-file or --password-env); it is not the PIN"
             }
             StoreError::UnsupportedFormat { .. } => {
-                "a certificate without its key cannot be imported as a personal certificate; `certhelp convert KEY+CERT --out FILE.p12` packs a PEM key and certificate (see CH1005)"
+                "check that this is the file you meant: a .p12/.pfx exported with its key, or a PEM certificate with its key (`certhelp convert CERT.pem --key KEY.pem --out FILE.p12` packs them; see CH1005)"
             }
             StoreError::Invalid { .. } => {
                 "check that this is the right file, or export it again from the app that holds the certificate"
