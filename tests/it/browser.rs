@@ -40,8 +40,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The browser under test (Debian's package and binary name).
-const FIREFOX: &str = "firefox-esr";
+/// The browser under test: Debian's package and binary name, unless
+/// CERTHELP_TEST_FIREFOX names another binary (a wrapper that traces it, say).
+fn firefox() -> String {
+    std::env::var("CERTHELP_TEST_FIREFOX").unwrap_or_else(|_| "firefox-esr".into())
+}
 /// The PKCS#12 password of the moved file (test-only; passed through files).
 const P12_PASSWORD: &str = "browser-test-p12";
 /// Hang guards, not timing assertions: a healthy run takes a few seconds.
@@ -116,6 +119,7 @@ fn present_moved_certificate(tag: &str, alg: KeyAlg, mover: Mover) {
     assert_personal_cert_in(&new);
 
     // Firefox presents a client certificate only to a server it trusts.
+    // (Its preferences were written before Firefox made the profile.)
     fixtures::run(
         Command::new("certutil")
             .args(["-A", "-t", "C,,", "-n", "srvca", "-d"])
@@ -123,7 +127,6 @@ fn present_moved_certificate(tag: &str, alg: KeyAlg, mover: Mover) {
             .arg("-i")
             .arg(&pki.srvca_pem),
     );
-    write_user_js(&new);
 
     let server = Server::start(&pki, &work);
     let shot = work.join("shot.png");
@@ -343,9 +346,11 @@ fn source_profile(dir: &Path, pki: &Pki, work: &Path) {
 static FIREFOX_TURN: Mutex<()> = Mutex::new(());
 
 /// A brand-new profile made by Firefox itself (cert9.db, key4.db,
-/// pkcs11.txt, prefs.js), from a screenshot of about:blank.
+/// pkcs11.txt, prefs.js), from a screenshot of about:blank. Only the
+/// preferences are there first, so that even this first run stays offline.
 fn firefox_creates_profile(profile: &Path, home: &Path, work: &Path) {
     std::fs::create_dir_all(profile).unwrap();
+    write_user_js(profile);
     run_firefox(profile, home, "about:blank", &work.join("blank.png"), work).unwrap_or_else(|e| panic!("{e}"));
     for f in ["cert9.db", "key4.db", "pkcs11.txt", "prefs.js"] {
         assert!(profile.join(f).exists(), "Firefox did not create {f} in its new profile");
@@ -361,7 +366,7 @@ fn run_firefox(profile: &Path, home: &Path, url: &str, shot: &Path, work: &Path)
     std::fs::create_dir_all(&tmp).unwrap();
     let log_path = work.join(format!("firefox-{}.log", shot.file_stem().unwrap().to_string_lossy()));
     let log = File::create(&log_path).unwrap();
-    let mut cmd = Command::new(FIREFOX);
+    let mut cmd = Command::new(firefox());
     cmd.args(["--headless", "--no-remote", "--profile"])
         .arg(profile)
         .arg("--screenshot")
@@ -387,7 +392,10 @@ fn run_firefox(profile: &Path, home: &Path, url: &str, shot: &Path, work: &Path)
         // processes too.
         .process_group(0);
     let mut child = cmd.spawn().unwrap_or_else(|e| {
-        panic!("cannot start {FIREFOX} ({e}): the browser test needs it; run .ci/install-deps (Debian package firefox-esr)")
+        panic!(
+            "cannot start {} ({e}): the browser test needs it; run .ci/install-deps (Debian package firefox-esr)",
+            firefox()
+        )
     });
     let status = wait_or_kill(&mut child, FIREFOX_LIMIT);
     let out = std::fs::read_to_string(&log_path).unwrap_or_default();
