@@ -198,7 +198,9 @@ fn assert_personal_cert_in(profile: &Path) {
 }
 
 /// s_server's verify callback prints each certificate of the client's chain
-/// as `depth=N <subject>` and then `verify return:1` when it holds.
+/// as `depth=N <subject>` and then `verify return:1` when it holds. Only the
+/// moved certificate can pass: its CN is unique to this test, and it must
+/// chain to this test's freshly made client CA.
 fn assert_presented(log: &str, cn: &str) {
     let lines: Vec<&str> = log.lines().collect();
     let at = lines
