@@ -31,8 +31,21 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
     let listing = CertStore::list(&mut session, None)?;
     let candidates = select::select_personal(&listing.certs, &sels)?;
     let now = super::now();
-    let chosen: Vec<Candidate> =
-        if args.all { candidates } else { vec![select::exactly_one(candidates, now).map_err(with_all_hint)?] };
+    let chosen: Vec<Candidate> = if args.all || candidates.len() <= 1 {
+        candidates
+    } else if ui.interactive {
+        // SPEC §5: several candidates are a choice on a terminal.
+        let options: Vec<String> = candidates.iter().map(|c| c.describe(now)).collect();
+        match crate::prompt::choose("Several personal certificates match. Which one?", &options) {
+            Some(i) => vec![candidates[i].clone()],
+            None => return Err(with_all_hint(select::ambiguous(&candidates, now))),
+        }
+    } else {
+        return Err(with_all_hint(select::ambiguous(&candidates, now)));
+    };
+    if chosen.len() > 1 && !args.all {
+        return Err(with_all_hint(select::ambiguous(&chosen, now)));
+    }
 
     let mut report = Report::default();
     let mut bundles: Vec<(Candidate, Bundle)> = Vec::new();
@@ -78,10 +91,11 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         "Each file was read back and checked (password, integrity, key matches certificate). Keep the password apart from the file{}.",
         if written.len() > 1 { "s" } else { "" }
     ));
-    if let ResolvedStore::Nss { .. } = resolved {
-        let dest = if args.all { args.out.display().to_string() } else { written[0].display().to_string() };
-        report.say(format!("To import it elsewhere with certhelp: certhelp import {dest} --to firefox (or thunderbird, chrome, nss:DIR)"));
-    }
+    let dest = if written.len() == 1 { written[0].display().to_string() } else { "FILE".into() };
+    let each = if written.len() == 1 { "" } else { ", for each file" };
+    report.say(format!(
+        "To import it into another app with certhelp{each}: certhelp import {dest} --to firefox (or thunderbird, chrome, nss:DIR)"
+    ));
     Ok(report)
 }
 

@@ -85,6 +85,11 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
     let added: Vec<&str> = out.plan.cas.iter().filter(|c| !c.present).map(|c| c.nickname.as_str()).collect();
     if !added.is_empty() {
         report.say(format!("Added the chain certificate(s) from the file, without trust: {}", added.join(", ")));
+        report.say(format!(
+            "To trust the root for websites and e-mail (the chain articles' step): certhelp chain install --to {} --from-file {}",
+            args.to,
+            args.file.display()
+        ));
     }
     report.say("Checked: the store lists each certificate with its private key.".to_string());
     if let Some(b) = &out.backup {
