@@ -39,10 +39,11 @@ pub fn run(args: &crate::cli::RestoreArgs, _ui: Ui) -> Result<Report> {
 pub fn restore_in(state: &Path, backup_path: &Path) -> Result<Report> {
     let b = backup::open_backup(backup_path).map_err(|e| bad_backup(backup_path, e))?;
     let contents = b.read_verified().map_err(|e| {
-        Error::new(
-            e.to_string(),
-            "this backup cannot be trusted; choose another one (certhelp prints where each is made)",
-        )
+        let message = match e {
+            StoreError::VerifyFailed { what } => what,
+            other => other.to_string(),
+        };
+        Error::new(message, "this backup cannot be trusted; choose another one (certhelp prints where each is made)")
     })?;
     let store = b.manifest.store_dir.clone();
     if !store.is_dir() {
@@ -132,7 +133,7 @@ fn bad_backup(path: &Path, e: StoreError) -> Error {
     let hint =
         "give a backup directory certhelp printed (under certhelp's state directory, backups/), or its manifest.json";
     match e {
-        StoreError::UnsupportedFormat { .. } => Error::new(e.to_string(), hint),
+        StoreError::UnsupportedFormat { file, found } => Error::new(format!("{file}: {found}"), hint),
         _ => Error::new(format!("{} is not a certhelp backup (no readable manifest.json)", path.display()), hint),
     }
 }

@@ -217,19 +217,20 @@ pub fn store_users(dir: &Path) -> Vec<(u32, String)> {
     users
 }
 
-/// Why the store must be left alone now, in words, or `None` when no app
-/// has it open: the profile's `.parentlock` is held, or other processes
-/// have its database files open.
+/// Why the store must be left alone now, or `None` when no app has it
+/// open: the profile's `.parentlock` is held, or other processes have its
+/// database files open (then named). Phrased for [`StoreError::InUse`]:
+/// "DIR (open in firefox-esr, pid 1234) is in use by a running app".
 pub fn in_use_by(dir: &Path) -> Option<String> {
     if app_running(dir) {
-        return Some(format!("{} (the app that owns this profile is running)", dir.display()));
+        return Some(dir.display().to_string());
     }
     let users = store_users(dir);
     if users.is_empty() {
         return None;
     }
     let who: Vec<String> = users.iter().map(|(pid, comm)| format!("{comm} (pid {pid})")).collect();
-    Some(format!("{} (its database is open in {})", dir.display(), who.join(", ")))
+    Some(format!("{} (open in {})", dir.display(), who.join(", ")))
 }
 
 #[cfg(test)]

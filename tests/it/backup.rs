@@ -368,6 +368,49 @@ fn disk_full_is_no_space_and_leaves_no_partial_backup() {
     assert!(matches!(r, Err(StoreError::NoSpace { .. })), "{r:?}");
     let left: Vec<_> = fs::read_dir(state.join("backups")).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "{left:?}");
+
+    // A restore that cannot first save the current state does not start.
+    let roomy = t.path().join("roomy");
+    let b = backup_nss_in(&roomy, "nss:profile", &store, "test").unwrap();
+    fixtures::add_cert_only(&store, "Later", &ca("Later", 7), &t.path().join("work"));
+    let files = files_of(&store);
+    let o = restore(&state, &t.path().join("home"), &b.dir);
+    assert_refused(&o);
+    assert!(stderr(&o).contains("no space"), "{}", stderr(&o));
+    assert_eq!(files_of(&store), files);
+}
+
+#[test]
+fn restore_as_root_keeps_the_owner_of_a_users_files() {
+    let t = TempDir::new("restore-owner");
+    let (store, _) = filled_store(&t);
+    let state = t.path().join("state");
+    let b = backup_nss_in(&state, "nss:profile", &store, "test").unwrap();
+    let owned = |uid: u32| {
+        for f in ["cert9.db", "key4.db", "pkcs11.txt"] {
+            std::os::unix::fs::chown(store.join(f), Some(uid), Some(uid)).unwrap();
+        }
+    };
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to hand the store to another user");
+        return;
+    }
+    owned(65534);
+    let o = restore(&state, &t.path().join("home"), &b.dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["cert9.db", "key4.db", "pkcs11.txt"] {
+        let m = std::os::unix::fs::MetadataExt::uid(&fs::metadata(store.join(f)).unwrap());
+        assert_eq!(m, 65534, "{f}");
+    }
+    // That user can still read its store.
+    let db = format!("sql:{}", store.display());
+    let l = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "certutil", "-L", "-d", &db])
+        .output()
+        .unwrap();
+    owned(0);
+    assert!(l.status.success(), "{}", String::from_utf8_lossy(&l.stderr));
+    assert!(String::from_utf8_lossy(&l.stdout).contains("Jane Doe"));
 }
 
 #[test]
