@@ -288,6 +288,14 @@ fn restore_refuses_while_the_app_runs_and_changes_nothing() {
     holder.stdin.as_mut().unwrap().write_all(b"\n").unwrap();
     holder.wait().unwrap();
 
+    // Another certhelp command writing the store: refused, not waited for.
+    let held = lock_store_in(&state, &store).unwrap();
+    let o = restore(&state, &home, &b.dir);
+    assert_refused(&o);
+    assert!(stderr(&o).contains("another certhelp command"), "{}", stderr(&o));
+    assert_eq!(files_of(&store), files);
+    drop(held);
+
     // A `lock` symlink that outlived the app is no reason to refuse.
     std::os::unix::fs::symlink("127.0.0.1:+4242", store.join("lock")).unwrap();
     let o = restore(&state, &home, &b.dir);
@@ -318,6 +326,9 @@ fn restore_refuses_bad_input_with_one_error_and_a_hint() {
     let o = restore(&state, &home, &b.dir);
     assert_refused(&o);
     assert!(stderr(&o).contains("damaged"), "{}", stderr(&o));
+    // A wrong path's hint names the newest backup.
+    let o = restore(&state, &home, &t.path().join("no-such-backup"));
+    assert!(stderr(&o).contains(&format!("the newest is {}", b.dir.display())), "{}", stderr(&o));
     assert_eq!(files_of(&store), files);
     assert_eq!(list_backups_in(&state, None).len(), 1, "no pre-restore backup for a refusal");
 
