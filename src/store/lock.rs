@@ -206,8 +206,17 @@ pub fn store_users(dir: &Path) -> Vec<(u32, String)> {
             continue;
         }
         let Ok(fds) = fs::read_dir(p.path().join("fd")) else { continue };
-        let opened =
-            fds.flatten().filter_map(|fd| fs::metadata(fd.path()).ok()).any(|m| targets.contains(&(m.dev(), m.ino())));
+        // readlink first, stat only links named like a database file: a
+        // stat of every descriptor of every process would reach into any
+        // file system those processes use (a slow network mount blocks).
+        let opened = fds
+            .flatten()
+            .filter(|fd| {
+                fs::read_link(fd.path())
+                    .is_ok_and(|t| t.file_name().and_then(|n| n.to_str()).is_some_and(|n| DB_FILES.contains(&n)))
+            })
+            .filter_map(|fd| fs::metadata(fd.path()).ok())
+            .any(|m| targets.contains(&(m.dev(), m.ino())));
         if opened {
             let comm = fs::read_to_string(p.path().join("comm")).map(|s| s.trim().to_string()).unwrap_or_default();
             users.push((pid, comm));
