@@ -6,7 +6,8 @@
 //! 1. read the manifest and check every backup file's SHA-256 (a damaged
 //!    backup is refused);
 //! 2. the store directory must still exist (a restore never creates one);
-//! 3. take certhelp's store lock, and refuse while an app has the store
+//! 3. take certhelp's store lock (refuse while another certhelp command
+//!    holds it), and refuse while an app has the store
 //!    open (`.parentlock` held, or its database files open elsewhere):
 //!    replacing files under a running browser loses its later writes;
 //! 4. back up the current state (so `restore` of that backup undoes this);
@@ -37,12 +38,13 @@ pub fn run(args: &crate::cli::RestoreArgs, _ui: Ui) -> Result<Report> {
 
 /// The restore, with an explicit state directory (backups, locks, journals).
 pub fn restore_in(state: &Path, backup_path: &Path) -> Result<Report> {
-    let b = backup::open_backup(backup_path).map_err(|e| bad_backup(backup_path, e))?;
+    let b = backup::open_backup(backup_path).map_err(|e| bad_backup(state, backup_path, e))?;
     let contents = b.read_verified().map_err(|e| {
-        Error::new(
-            e.to_string(),
-            "this backup cannot be trusted; choose another one (certhelp prints where each is made)",
-        )
+        let message = match e {
+            StoreError::VerifyFailed { what } => what,
+            other => other.to_string(),
+        };
+        Error::new(message, "this backup cannot be trusted; choose another one (certhelp prints where each is made)")
     })?;
     let store = b.manifest.store_dir.clone();
     if !store.is_dir() {
@@ -52,7 +54,14 @@ pub fn restore_in(state: &Path, backup_path: &Path) -> Result<Report> {
         ));
     }
 
-    let _lock = lock::lock_store_in(state, &store)?;
+    // Refuse rather than wait: a restore replaces whole files, and the
+    // other command's result should be seen before deciding to.
+    let Some(_lock) = lock::try_lock_store_in(state, &store)? else {
+        return Err(Error::new(
+            format!("another certhelp command is changing {} right now", store.display()),
+            "wait for it to finish, then run the restore again",
+        ));
+    };
     if let Some(what) = lock::in_use_by(&store) {
         return Err(StoreError::InUse { what }.into());
     }
@@ -128,11 +137,22 @@ fn put_files(store: &Path, files: &[(String, Vec<u8>)], report: &mut Report) -> 
     Ok(())
 }
 
-fn bad_backup(path: &Path, e: StoreError) -> Error {
-    let hint =
-        "give a backup directory certhelp printed (under certhelp's state directory, backups/), or its manifest.json";
+fn bad_backup(state: &Path, path: &Path, e: StoreError) -> Error {
+    let hint = match backup::list_backups_in(state, None).first() {
+        Some(newest) => format!(
+            "give a backup directory certhelp printed, or its manifest.json; the newest is {} ({} of {}, {})",
+            newest.dir.display(),
+            newest.manifest.store_id,
+            newest.manifest.store_dir.display(),
+            newest.manifest.reason
+        ),
+        None => format!(
+            "give a backup directory certhelp printed, or its manifest.json; there are none in {} yet",
+            state.join("backups").display()
+        ),
+    };
     match e {
-        StoreError::UnsupportedFormat { .. } => Error::new(e.to_string(), hint),
+        StoreError::UnsupportedFormat { file, found } => Error::new(format!("{file}: {found}"), hint),
         _ => Error::new(format!("{} is not a certhelp backup (no readable manifest.json)", path.display()), hint),
     }
 }

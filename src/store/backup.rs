@@ -529,6 +529,37 @@ mod tests {
     }
 
     #[test]
+    fn legacy_dbm_store_is_copied_while_closed() {
+        let d = tmp("dbm");
+        let store = d.join("store");
+        fs::create_dir_all(&store).unwrap();
+        for f in DBM_FILES {
+            fs::write(store.join(f), f.as_bytes()).unwrap();
+        }
+        let state = d.join("state");
+        let b = backup_nss_in(&state, "seamonkey", &store, "r").unwrap();
+        assert_eq!(b.manifest.kind, "dbm");
+        assert_eq!(b.read_verified().unwrap().len(), 3);
+        assert_eq!(fs::read(b.dir.join("key3.db")).unwrap(), b"key3.db");
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_killed_backups_leftovers_are_removed_by_the_next_one() {
+        let d = tmp("leftover");
+        let store = d.join("store");
+        fs::create_dir_all(&store).unwrap();
+        fs::write(store.join("cert9.db"), b"").unwrap();
+        let state = d.join("state");
+        // No process has pid 0x7ffffffe on Linux (pid_max is at most 2^22).
+        let dead = state.join("backups/.tmp-20200101T000000Z-0123456789abcdef-2147483646");
+        fs::create_dir_all(&dead).unwrap();
+        backup_nss_in(&state, "s", &store, "r").unwrap();
+        assert!(!dead.exists());
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
     fn damaged_copy_fails_verification() {
         let d = tmp("damaged");
         let store = d.join("store");

@@ -206,8 +206,17 @@ pub fn store_users(dir: &Path) -> Vec<(u32, String)> {
             continue;
         }
         let Ok(fds) = fs::read_dir(p.path().join("fd")) else { continue };
-        let opened =
-            fds.flatten().filter_map(|fd| fs::metadata(fd.path()).ok()).any(|m| targets.contains(&(m.dev(), m.ino())));
+        // readlink first, stat only links named like a database file: a
+        // stat of every descriptor of every process would reach into any
+        // file system those processes use (a slow network mount blocks).
+        let opened = fds
+            .flatten()
+            .filter(|fd| {
+                fs::read_link(fd.path())
+                    .is_ok_and(|t| t.file_name().and_then(|n| n.to_str()).is_some_and(|n| DB_FILES.contains(&n)))
+            })
+            .filter_map(|fd| fs::metadata(fd.path()).ok())
+            .any(|m| targets.contains(&(m.dev(), m.ino())));
         if opened {
             let comm = fs::read_to_string(p.path().join("comm")).map(|s| s.trim().to_string()).unwrap_or_default();
             users.push((pid, comm));
@@ -217,19 +226,20 @@ pub fn store_users(dir: &Path) -> Vec<(u32, String)> {
     users
 }
 
-/// Why the store must be left alone now, in words, or `None` when no app
-/// has it open: the profile's `.parentlock` is held, or other processes
-/// have its database files open.
+/// Why the store must be left alone now, or `None` when no app has it
+/// open: the profile's `.parentlock` is held, or other processes have its
+/// database files open (then named). Phrased for [`StoreError::InUse`]:
+/// "DIR (open in firefox-esr, pid 1234) is in use by a running app".
 pub fn in_use_by(dir: &Path) -> Option<String> {
     if app_running(dir) {
-        return Some(format!("{} (the app that owns this profile is running)", dir.display()));
+        return Some(dir.display().to_string());
     }
     let users = store_users(dir);
     if users.is_empty() {
         return None;
     }
     let who: Vec<String> = users.iter().map(|(pid, comm)| format!("{comm} (pid {pid})")).collect();
-    Some(format!("{} (its database is open in {})", dir.display(), who.join(", ")))
+    Some(format!("{} (open in {})", dir.display(), who.join(", ")))
 }
 
 #[cfg(test)]
