@@ -283,9 +283,9 @@ fn a_new_password_is_asked_twice_without_echo() {
     }
     let mut t = Pty::spawn(&this_test("secret_child"), ("CERTHELP_SECRET_CHILD", "new"));
     // Typed once the prompt shows, as a person would.
-    assert!(t.wait_for("New password for test.p12: "), "{}", t.seen);
+    assert!(t.wait_for("The password of test.p12: "), "{}", t.seen);
     t.type_line("typed-Secret-9");
-    assert!(t.wait_for("Again, the same password for test.p12: "), "{}", t.seen);
+    assert!(t.wait_for("Type it again: "), "{}", t.seen);
     t.type_line("typed-Secret-9");
     let seen = t.finish();
     assert!(seen.contains("secret read: 14 characters, as typed"), "{seen}");
@@ -301,7 +301,7 @@ fn a_killed_prompt_gives_the_terminal_back() {
     }
     let shell = format!("stty -g; {}; stty -g", this_test("secret_child"));
     let mut t = Pty::spawn(&shell, ("CERTHELP_SECRET_CHILD", "existing"));
-    assert!(t.wait_for("Password for test.p12: "), "{}", t.seen);
+    assert!(t.wait_for("The password of test.p12: "), "{}", t.seen);
     let pid = t.seen.split("pid=").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
     fixtures::run(Command::new("kill").args(["-TERM", &pid]));
     let seen = t.finish();
@@ -324,7 +324,7 @@ fn secret_child() {
         _ => return,
     };
     println!("pid={}", std::process::id());
-    let s = read_secret(None, None, "test.p12", mode, true, SecretFlags::PASSWORD).unwrap();
+    let s = read_secret(None, None, "the password of test.p12", mode, true, SecretFlags::PASSWORD).unwrap();
     let same = if s.expose() == "typed-Secret-9" { "as typed" } else { "NOT as typed" };
     println!("secret read: {} characters, {same}", s.expose().len());
 }
