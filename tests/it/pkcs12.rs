@@ -349,3 +349,101 @@ impl TapMkdir for PathBuf {
         self
     }
 }
+
+/// The speed bench (not a timed test): `benches/pkcs12.sh`, or
+/// `cargo test --test it bench_pkcs12 -- --ignored --nocapture`. Prints
+/// medians and ratios against `pk12util -o` on the same key and
+/// certificate at equal parameters (600,000 iterations, AES-256, SHA-256
+/// MAC), all in this one run.
+#[test]
+#[ignore]
+fn bench_pkcs12_export_against_pk12util() {
+    use std::time::{Duration, Instant};
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
+    let d = TempDir::new("p12-bench");
+    let f = Files::new(d.path());
+    let db = d.path().join("db");
+    fixtures::new_db(&db, None);
+    fixtures::add_p12(&db, "Jane", &f.leaf, d.path(), None);
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let time = |label: &str, body: &mut dyn FnMut(usize)| {
+        body(usize::MAX); // warm-up
+        let v: Vec<Duration> = (0..runs)
+            .map(|i| {
+                let t = Instant::now();
+                body(i);
+                t.elapsed()
+            })
+            .collect();
+        let m = median(v);
+        println!("{label:<58} {:>8.1} ms", m.as_secs_f64() * 1e3);
+        m
+    };
+    let out = |i: usize, tag: &str| d.path().join(format!("{tag}-{i}.p12"));
+    let pk12util = time("pk12util -o (process, NSS DB open, 3 x PBKDF2 600k)", &mut |i| {
+        let p = out(i, "nss");
+        let _ = std::fs::remove_file(&p);
+        fixtures::run(
+            Command::new("pk12util")
+                .arg("-o")
+                .arg(&p)
+                .args(["-n", "Jane", "-d"])
+                .arg(format!("sql:{}", db.display()))
+                .arg("-w")
+                .arg(f.path("pw"))
+                .args(["-K", ""]),
+        );
+    });
+    let nss_info = info(&out(0, "nss"), &f.path("pw"));
+    assert!(nss_info.contains("Iteration 600000"), "pk12util's parameters changed: {nss_info}");
+
+    let id = f.identity("Jane");
+    let chain = f.chain();
+    let opts = WriteOptions { compat: Compat::Modern, iterations: None };
+    let write_only = time("certhelp write (3 derivations in parallel)", &mut |i| {
+        let w = pkcs12::write(&id, &chain, &secret(), &opts).unwrap();
+        let p = out(i, "w");
+        certhelp::fsutil::write_new_file(&p, &w, true).unwrap();
+    });
+    let verified = time("certhelp write + re-read from disk + verify (keys reused)", &mut |i| {
+        let w = pkcs12::write_keyed(&id, &chain, &secret(), &opts).unwrap();
+        let p = out(i, "v");
+        certhelp::fsutil::write_new_file(&p, &w.bytes, true).unwrap();
+        let back = pkcs12::read_bounded(&p).unwrap();
+        pkcs12::verify_written(&back, &secret(), &id, &chain, &w).unwrap();
+    });
+    let fresh = time("certhelp write + verify with fresh derivations", &mut |i| {
+        let w = pkcs12::write(&id, &chain, &secret(), &opts).unwrap();
+        let p = out(i, "f");
+        certhelp::fsutil::write_new_file(&p, &w, true).unwrap();
+        let back = pkcs12::read_bounded(&p).unwrap();
+        pkcs12::verify(&back, &secret(), &id, &chain).unwrap();
+    });
+    let naive = time("baseline: OpenSSL PKCS12_create + full OpenSSL re-read", &mut |i| {
+        let b = openssl::pkcs12::Pkcs12::builder()
+            .name("Jane")
+            .pkey(&f.leaf.key)
+            .cert(&f.leaf.cert)
+            .key_algorithm(openssl::nid::Nid::AES_256_CBC)
+            .cert_algorithm(openssl::nid::Nid::AES_256_CBC)
+            .mac_md(openssl::hash::MessageDigest::sha256())
+            .key_iter(600_000)
+            .mac_iter(600_000)
+            .build2(PW)
+            .unwrap();
+        let p = out(i, "o");
+        certhelp::fsutil::write_new_file(&p, &b.to_der().unwrap(), true).unwrap();
+        pkcs12::read_file(&p, &secret()).unwrap();
+    });
+    let r = |x: Duration| x.as_secs_f64() / pk12util.as_secs_f64();
+    println!(
+        "ratios to pk12util -o: write {:.2}, write+verify {:.2}, verify with fresh keys {:.2}, OpenSSL baseline {:.2}",
+        r(write_only),
+        r(verified),
+        r(fresh),
+        r(naive)
+    );
+}

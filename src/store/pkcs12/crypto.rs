@@ -10,6 +10,7 @@
 
 use openssl::hash::MessageDigest;
 use openssl::pkey::PKey;
+use openssl::sha::Sha256;
 use openssl::sign::Signer;
 use openssl::symm::Cipher;
 use zeroize::Zeroizing;
@@ -116,6 +117,7 @@ impl Keys {
 fn derive_one(password: &Secret, r: &KeyReq) -> Result<Zeroizing<Vec<u8>>, KdfError> {
     let mut out = Zeroizing::new(vec![0u8; r.len]);
     match r.kdf {
+        Kdf::Pbkdf2(Md::Sha256) => pbkdf2_sha256(password.expose().as_bytes(), &r.salt, r.iterations, &mut out),
         Kdf::Pbkdf2(md) => {
             openssl::pkcs5::pbkdf2_hmac(
                 password.expose().as_bytes(),
@@ -134,6 +136,65 @@ fn derive_one(password: &Secret, r: &KeyReq) -> Result<Zeroizing<Vec<u8>>, KdfEr
         }
     }
     Ok(out)
+}
+
+/// A SHA-256 state holding key material: overwritten when dropped.
+struct Wiped(Sha256);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        // SHA256_CTX is plain data: a fresh state over it removes the
+        // password-derived one.
+        unsafe { std::ptr::write_volatile(&mut self.0, Sha256::new()) }
+    }
+}
+
+/// PBKDF2-HMAC-SHA256 (RFC 8018) with the HMAC key's inner and outer
+/// states computed once and copied for each of the iterations, as NSS
+/// does. OpenSSL 3.0's `PKCS5_PBKDF2_HMAC` goes through its provider layer
+/// on every iteration and is about twice as slow at 600,000 iterations
+/// (measured: `kdf_speed` below); the result is the same (tested).
+fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32, out: &mut [u8]) {
+    let mut key = Zeroizing::new([0u8; 64]);
+    if password.len() > 64 {
+        key[..32].copy_from_slice(&openssl::sha::sha256(password));
+    } else {
+        key[..password.len()].copy_from_slice(password);
+    }
+    let pad = |b: u8| {
+        let mut p = Zeroizing::new([0u8; 64]);
+        for (d, k) in p.iter_mut().zip(key.iter()) {
+            *d = k ^ b;
+        }
+        let mut h = Sha256::new();
+        h.update(&p[..]);
+        Wiped(h)
+    };
+    let (inner, outer) = (pad(0x36), pad(0x5c));
+    // u and t are wiped at the end; the per-iteration digests live in
+    // these same stack slots.
+    let mut u = Zeroizing::new([0u8; 32]);
+    let mut t = Zeroizing::new([0u8; 32]);
+    for (block, chunk) in out.chunks_mut(32).enumerate() {
+        let mut i = inner.0.clone();
+        i.update(salt);
+        i.update(&(block as u32 + 1).to_be_bytes());
+        let mut o = outer.0.clone();
+        o.update(&i.finish());
+        *u = o.finish();
+        *t = *u;
+        for _ in 1..iterations {
+            let mut i = inner.0.clone();
+            i.update(&u[..]);
+            let mut o = outer.0.clone();
+            o.update(&i.finish());
+            *u = o.finish();
+            for (a, b) in t.iter_mut().zip(u.iter()) {
+                *a ^= b;
+            }
+        }
+        chunk.copy_from_slice(&t[..chunk.len()]);
+    }
 }
 
 /// A cipher this module encrypts or decrypts with itself.
@@ -217,6 +278,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pbkdf2_matches_openssl_and_rfc_7914() {
+        // RFC 7914 section 11, first PBKDF2-HMAC-SHA256 vector.
+        let mut out = [0u8; 64];
+        pbkdf2_sha256(b"passwd", b"salt", 1, &mut out);
+        assert_eq!(&out[..8], &[0x55, 0xac, 0x04, 0x6e, 0x56, 0xe3, 0x08, 0x9f]);
+        for (pw_len, salt_len, iters, len) in [(0, 8, 1, 32), (13, 16, 1000, 32), (64, 16, 3, 48), (100, 20, 7, 16)] {
+            let pw: Vec<u8> = (0..pw_len).map(|i| (i * 31 + 7) as u8).collect();
+            let salt: Vec<u8> = (0..salt_len).map(|i| (i * 17 + 3) as u8).collect();
+            let mut ours = vec![0u8; len];
+            let mut theirs = vec![0u8; len];
+            pbkdf2_sha256(&pw, &salt, iters, &mut ours);
+            openssl::pkcs5::pbkdf2_hmac(&pw, &salt, iters as usize, MessageDigest::sha256(), &mut theirs).unwrap();
+            assert_eq!(ours, theirs, "{pw_len} {salt_len} {iters} {len}");
+        }
+    }
+
+    #[test]
     fn keys_are_derived_once_and_match_openssl() {
         let pw = Secret::new("pässword");
         let r1 = KeyReq { kdf: Kdf::Pbkdf2(Md::Sha256), salt: vec![1; 16], iterations: 1000, len: 32 };
@@ -228,5 +306,36 @@ mod tests {
         openssl::pkcs5::pbkdf2_hmac("pässword".as_bytes(), &[1; 16], 1000, MessageDigest::sha256(), &mut want).unwrap();
         assert_eq!(k.get(&r1).unwrap(), &want);
         assert!(format!("{k:?}").contains("redacted"));
+    }
+}
+
+#[cfg(test)]
+mod speed {
+    use super::*;
+
+    /// Timings of each derivation alone: `cargo test --lib kdf_speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn kdf_speed() {
+        let pw = Secret::new("correct horse");
+        for (name, kdf) in [
+            ("PBKDF2-HMAC-SHA256", Kdf::Pbkdf2(Md::Sha256)),
+            ("PKCS12 KDF SHA-256 (MAC)", Kdf::Pkcs12 { id: 3, md: Md::Sha256 }),
+        ] {
+            let r = KeyReq { kdf, salt: vec![1; 16], iterations: 600_000, len: 32 };
+            let t = std::time::Instant::now();
+            derive_one(&pw, &r).unwrap();
+            println!("{name}: {:?}", t.elapsed());
+        }
+        let t = std::time::Instant::now();
+        let mut out = [0u8; 32];
+        openssl::pkcs5::pbkdf2_hmac(b"correct horse", &[1; 16], 600_000, MessageDigest::sha256(), &mut out).unwrap();
+        println!("OpenSSL PKCS5_PBKDF2_HMAC SHA-256: {:?}", t.elapsed());
+        let reqs: Vec<KeyReq> = (0..3u8)
+            .map(|i| KeyReq { kdf: Kdf::Pbkdf2(Md::Sha256), salt: vec![i; 16], iterations: 600_000, len: 32 })
+            .collect();
+        let t = std::time::Instant::now();
+        Keys::default().derive(&pw, &reqs).unwrap();
+        println!("3 x PBKDF2 in threads: {:?}", t.elapsed());
     }
 }

@@ -343,6 +343,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn chain_comes_out_issuer_first_whatever_the_file_order() {
+        let root = make("Root", None);
+        let sub = make("Sub CA", Some(&root));
+        let leaf = make("Jane", Some(&sub));
+        let stray = make("Unrelated", None);
+        let id = identity(&leaf, "Jane");
+        let pw = Secret::new("pw");
+        let file_order = [chain_of(&stray), chain_of(&root), chain_of(&sub)];
+        let w = write(&id, &file_order, &pw, &opts(Compat::Modern)).unwrap();
+        let b = read(&w, &pw, "f").unwrap();
+        let names: Vec<String> =
+            b.chain.iter().map(|c| crate::cert::parse(&c.der).unwrap().common_name.unwrap()).collect();
+        assert_eq!(names, ["Sub CA", "Root", "Unrelated"]);
+        let pem = write_pem(&id, &file_order, None).unwrap();
+        let b = read_pem(&pem, None, None).unwrap();
+        assert_eq!(crate::cert::parse(&b.chain[0].der).unwrap().common_name.as_deref(), Some("Sub CA"));
+    }
+
+    #[test]
     fn keys_that_do_not_belong_are_refused() {
         let a = make("A", None);
         let b = make("B", None);

@@ -117,6 +117,12 @@ pub(super) fn assemble(
     opts: &WriteOptions,
 ) -> Result<Written, StoreError> {
     let iterations = opts.iterations().max(1);
+    if iterations > super::MODERN_ITERATIONS {
+        return Err(invalid(format!(
+            "{iterations} iterations: current Windows refuses files above {}",
+            super::MODERN_ITERATIONS
+        )));
+    }
     let pbe = |salt_len: usize| -> Result<Pbe, StoreError> {
         Ok(match opts.compat {
             Compat::Modern => Pbe::Pbes2 {
@@ -245,7 +251,8 @@ fn check(
     }
     let parsed = pfx::parse_pfx(bytes).map_err(|_| failed("the written file does not parse"))?;
     let mac = parsed.mac.as_ref().ok_or_else(|| failed("the written file has no MAC"))?;
-    super::check_iterations(mac.iterations, "the written file")?;
+    let visible = pfx::max_visible_iterations(&parsed).map_err(|_| failed("the written file does not parse"))?;
+    super::check_iterations(visible, "the written file")?;
     let contents = pfx::contents(&parsed.auth_safe).map_err(|_| failed("the written file's contents do not parse"))?;
 
     let mut local = Keys::default();
@@ -293,6 +300,7 @@ fn check(
     }
     let mut key_reqs = Vec::new();
     for (_, pbe, _) in &pending {
+        super::check_iterations(pbe.iterations(), "the written file")?;
         match crypto::pbe_reqs(pbe) {
             Some(r) => key_reqs.extend(r),
             None => return check_by_reading(bytes, password, expected, chain),
