@@ -85,7 +85,7 @@ FRESH="rm -rf '$DST' && cp -a '$EMPTY' '$DST'"
 
 # Without verification, only where certhelp offers a switch.
 CH_EXPORT_NV=()
-nv_how="n/a: certhelp export offers no switch to skip verification"
+nv_how="n/a: no switch (verification is never skipped); see the phases below: without verification = total - verify"
 if "$CERTHELP_BIN" export --help 2>/dev/null | grep -q -- '--no-verify'; then
   CH_EXPORT_NV=("$CERTHELP_BIN" export --from "nss:$SRC" --out "$CH_OUT_NV" --password-file "$W/pw" --no-verify)
   nv_how="--no-verify"
@@ -208,4 +208,17 @@ PY
 if [[ -z "${NA[ch_import]:-}" ]]; then
   echo "== certutil -L after certhelp import (last run)"
   certutil -L -d "sql:$DST" | sed 's/^/  /'
+fi
+
+# Where certhelp's time goes, from its own phase timings (one run each):
+# the store (softoken: open, list, unwrap), the key derivations, the file
+# write, and verification (which reuses the derived keys).
+echo "== certhelp's phases (one run each, CERTHELP_TIMINGS=1)"
+if [[ -z "${NA[ch_export]:-}" ]]; then
+  rm -f "$CH_OUT"
+  CERTHELP_TIMINGS=1 "${CH_EXPORT[@]}" 2>&1 >/dev/null | grep -- '-timing' | sed 's/^/  /' || true
+fi
+if [[ -z "${NA[ch_import]:-}" ]]; then
+  bash -c "$FRESH"
+  CERTHELP_TIMINGS=1 "${CH_IMPORT[@]}" 2>&1 >/dev/null | grep -- '-timing' | sed 's/^/  /' || true
 fi

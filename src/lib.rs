@@ -26,6 +26,7 @@ pub mod render;
 pub mod search;
 pub mod secret;
 pub mod store;
+pub mod timing;
 
 /// The knowledge base and templates compiled into the binary (build.rs).
 pub(crate) mod embedded {

@@ -21,6 +21,7 @@ use crate::store::target::{self, ResolvedStore};
 use crate::store::{token, Bundle, CertStore, StoreError};
 
 pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
+    let mut phases = crate::timing::Phases::new("CERTHELP_TIMINGS", "export");
     let home = super::home()?;
     let resolved = target::resolve(&target::parse_store(&args.from)?, &home)?;
     let sels = args.cert.iter().map(|s| select::parse_selector(s)).collect::<Result<Vec<_>>>()?;
@@ -61,6 +62,7 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
     }
     // Release the store before the slow part (the key derivations).
     drop(session);
+    phases.lap("store: open, list, unwrap the keys");
 
     let password = read_secret(
         args.secrets.password_file.as_deref(),
@@ -70,10 +72,11 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         ui.interactive,
         SecretFlags::PASSWORD,
     )?;
+    phases.lap("password");
     let mut written: Vec<PathBuf> = Vec::new();
     for (c, b) in &bundles {
         let path = outputs.path_for(c);
-        match write_one(&path, b, &password, &opts, outputs.replace) {
+        match write_one(&path, b, &password, &opts, outputs.replace, &mut phases) {
             Ok(()) => written.push(path.clone()),
             Err(e) => {
                 // One failed file: none of this run's files stay, so the user
@@ -176,10 +179,19 @@ fn slug(s: &str) -> String {
 }
 
 /// Write one identity to `path` and check the file as it is on disk.
-fn write_one(path: &Path, b: &Bundle, password: &Secret, opts: &WriteOptions, replace: bool) -> Result<()> {
+fn write_one(
+    path: &Path,
+    b: &Bundle,
+    password: &Secret,
+    opts: &WriteOptions,
+    replace: bool,
+    phases: &mut crate::timing::Phases,
+) -> Result<()> {
     let id = &b.identities[0];
     let written = pkcs12::write_keyed(id, &b.chain, password, opts)?;
+    phases.lap("pkcs12: derive keys, encrypt, MAC");
     crate::fsutil::write_new_file(path, &written.bytes, replace)?;
+    phases.lap("file: write, fsync, link");
     // The check reads the file as it is on disk, and reuses the keys the
     // write derived instead of running the KDF again.
     let back = std::fs::read(path).map_err(|e| Error::from(StoreError::io(path, &e)))?;
@@ -187,6 +199,7 @@ fn write_one(path: &Path, b: &Bundle, password: &Secret, opts: &WriteOptions, re
         let _ = std::fs::remove_file(path);
         return Err(e.into());
     }
+    phases.lap("verify: re-read, MAC, decrypt, key matches");
     Ok(())
 }
 

@@ -35,7 +35,9 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
             "to re-pack a file use `certhelp convert`; --to takes firefox, thunderbird, chrome, chromium or nss:DIR",
         )),
     };
+    let mut phases = crate::timing::Phases::new("CERTHELP_TIMINGS", "import");
     let bundle = read_input(&args.file, args.key.as_deref(), args, ui)?;
+    phases.lap("file: read, MAC, decrypt (the key derivations)");
     if bundle.identities.is_empty() {
         return Err(Error::new(
             format!("{} holds no certificate with its private key", args.file.display()),
@@ -58,6 +60,7 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
     let pin = super::nss_pin_if_needed(&id, &dir, &args.secrets, ui)?;
     let reason = format!("before importing {}", args.file.display());
     let out = NssStore::new(&id, &dir).import(&bundle, args.cert_name.as_deref(), pin.as_ref(), &reason)?;
+    phases.lap("store: lock, backup, journal, unwrap, verify");
 
     if let Some(r) = &out.recovered {
         report.say(format!("Recovered: {r}."));

@@ -51,29 +51,9 @@ pub fn nss_store_id(dir: &Path) -> String {
     format!("nss:{}", dir.display())
 }
 
-/// Phase timings on stderr when `CERTHELP_PROBE_TIMINGS` is set (for
-/// benches/probe.sh); silent otherwise.
-struct Timer {
-    on: bool,
-    last: std::time::Instant,
-}
-
-impl Timer {
-    fn new() -> Timer {
-        Timer { on: std::env::var_os("CERTHELP_PROBE_TIMINGS").is_some(), last: std::time::Instant::now() }
-    }
-    fn lap(&mut self, phase: &str) {
-        if self.on {
-            let now = std::time::Instant::now();
-            eprintln!("probe-timing {phase}: {:.2} ms", (now - self.last).as_secs_f64() * 1000.0);
-            self.last = now;
-        }
-    }
-}
-
 /// Look at the machine.
 pub fn collect(opts: &ProbeOptions) -> Env {
-    let mut timer = Timer::new();
+    let mut timer = crate::timing::Phases::new("CERTHELP_PROBE_TIMINGS", "probe");
     let home =
         opts.home.clone().or_else(|| std::env::var_os("HOME").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("."));
     let xdg = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
