@@ -78,9 +78,17 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         "Each file was read back and checked (password, integrity, key matches certificate). Keep the password apart from the file{}.",
         if written.len() > 1 { "s" } else { "" }
     ));
-    if let ResolvedStore::Nss { .. } = resolved {
-        let dest = if args.all { args.out.display().to_string() } else { written[0].display().to_string() };
-        report.say(format!("To import it elsewhere with certhelp: certhelp import {dest} --to firefox (or thunderbird, chrome, nss:DIR)"));
+    if let (ResolvedStore::Nss { .. }, Some(first)) = (&resolved, written.first()) {
+        // `import` takes one file, also after --all: name a file, not the directory.
+        let lead = if written.len() > 1 {
+            "them elsewhere with certhelp, one file at a time"
+        } else {
+            "it elsewhere with certhelp"
+        };
+        report.say(format!(
+            "To import {lead}: certhelp import {} --to firefox (or thunderbird, chrome, nss:DIR)",
+            first.display()
+        ));
     }
     Ok(report)
 }

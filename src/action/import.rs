@@ -107,6 +107,13 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
 /// The bundle in FILE: a PKCS#12 (with its password), or PEM certificate(s)
 /// with the key in the same file or in `--key`.
 fn read_input(file: &Path, key: Option<&Path>, args: &ImportArgs, ui: Ui) -> Result<Bundle> {
+    if file.is_dir() {
+        // A folder (say, what `export --all` wrote): import takes its files one by one.
+        return Err(Error::new(
+            format!("{} is a folder; import takes one PKCS#12 or PEM file", file.display()),
+            format!("import its files one at a time: certhelp import {} --to STORE", file.join("NAME.p12").display()),
+        ));
+    }
     let bytes = read_bounded(file)?;
     let label = file.display().to_string();
     match pkcs12::sniff(&bytes) {
