@@ -462,7 +462,8 @@ fn all_writes_one_file_per_certificate_and_without_it_the_choice_is_explained() 
     // encryption, old encryption, the other person), each with its own key.
     // Without --all and without --cert: exit 2, the four candidates told
     // apart by use, expiry and fingerprint. --cert sha256:PREFIX, an e-mail
-    // and a nickname each select exactly one.
+    // and a nickname each select exactly one. All four files import into
+    // one database, each certificate with its key.
     let e = eca();
     let h = &e.home;
     let dir = h.work().join("all");
@@ -498,6 +499,16 @@ fn all_writes_one_file_per_certificate_and_without_it_the_choice_is_explained() 
     ok(&import(h, &suggested, &dst, &[]));
     let (_, hint) = fails(&import(h, &dir, &dst, &[]), "is a folder");
     assert!(hint.contains("one at a time"), "{hint}");
+    // Every file into one database: the pair and the old key arrive whole,
+    // Jane's three certificates under one nickname (NSS keeps one per
+    // subject), each with its key.
+    for f in &files {
+        ok(&import(h, f, &dst, &[]));
+    }
+    let (_, k) = listing(&dst, None);
+    assert_eq!(k.lines().filter(|l| l.contains("rsa")).count(), 4, "{k}");
+    assert_eq!(copies(&dst, "Jane ECA ID"), 3);
+    assert_eq!(copies(&dst, "Other Person"), 1);
 
     let one = h.work().join("one.p12");
     let (err, hint) = fails(&export(h, "firefox", &one, &[]), "several personal certificates match");
