@@ -618,10 +618,11 @@ fn bad_input_to_import_changes_nothing() {
 }
 
 impl Chain {
-    /// The leaf, its key and the issuing CA as a PKCS#12 (openssl crate).
+    /// The leaf, its key and both CAs as a PKCS#12 (openssl crate).
     fn leaf_p12(&self) -> Vec<u8> {
         let mut ca = openssl::stack::Stack::new().unwrap();
         ca.push(self.sub.cert.clone()).unwrap();
+        ca.push(self.root.cert.clone()).unwrap();
         openssl::pkcs12::Pkcs12::builder()
             .name("From A File")
             .pkey(&self.leaf.key)
@@ -659,7 +660,8 @@ fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
 
 #[test]
 fn the_backup_an_import_prints_restores_the_store() {
-    // Expected: the import prints its backup directory; it is 0700 with
+    // Expected: the import adds the issuing CA without trust and keeps the
+    // root's trust as it was; it prints its backup directory, 0700 with
     // 0600 files; `certhelp restore DIR` exits 0 and certutil -L/-K list
     // the store as before the import.
     let h = Home::new("act-backup");
@@ -681,6 +683,10 @@ fn the_backup_an_import_prints_restores_the_store() {
     for f in &files {
         assert_eq!(mode(f), 0o600, "{}", f.display());
     }
+    let (l, _) = listing(&dst, None);
+    assert_eq!(trust_of(&l, "Test Root CA"), "CT,C,C", "the trust the store gave is kept: {l}");
+    assert_eq!(trust_of(&l, "Test Issuing CA"), ",,", "{l}");
+    assert_eq!(trust_of(&l, "From A File"), "u,u,u", "{l}");
     assert_ne!(listing(&dst, None), before, "the import changed the store");
 
     ok(&run(h.certhelp().args(["restore", s(&backup)])));
