@@ -542,7 +542,8 @@ fn all_writes_one_file_per_certificate_and_without_it_the_choice_is_explained() 
 fn an_existing_file_is_kept_without_force_and_a_missing_folder_writes_nothing() {
     // Expected: an existing --out: exit 2 and the file byte for byte as it
     // was; with --force it is replaced by a valid 0600 file. A --out in a
-    // folder that does not exist: exit 2, nothing created.
+    // folder that does not exist: exit 2, nothing created. The same for
+    // --all's directory, which is made (0700) only when a file goes in it.
     let h = Home::new("act-force");
     let c = chain("Force Person", false);
     let src = h.db("src", None);
@@ -562,6 +563,25 @@ fn an_existing_file_is_kept_without_force_and_a_missing_folder_writes_nothing() 
     let (e, _) = fails(&export(&h, &from, &missing.join("x.p12"), &[]), "does not exist");
     assert!(e.contains("no-such-folder"), "{e}");
     assert!(!missing.exists());
+
+    // --all: a missing directory is made only when there is something to
+    // write, not for a refused export; one in a missing folder is an error;
+    // a directory the user has keeps its mode.
+    let newdir = h.work().join("new-dir");
+    fails(&export(&h, &from, &newdir, &["--all", "--cert", "nobody@example.org"]), "not found");
+    assert!(!newdir.exists(), "a failed export leaves no folder behind");
+    fails(&export(&h, &from, &missing.join("dir"), &["--all"]), "does not exist");
+    assert!(!missing.exists());
+    ok(&export(&h, &from, &newdir, &["--all"]));
+    assert_eq!(mode(&newdir), 0o700);
+    let mine = h.work().join("my-dir");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::set_permissions(&mine, std::fs::Permissions::from_mode(0o755)).unwrap();
+    ok(&export(&h, &from, &mine, &["--all"]));
+    assert_eq!(mode(&mine), 0o755, "the user's folder is not chmod-ed");
+    let files: Vec<PathBuf> = std::fs::read_dir(&mine).unwrap().map(|d| d.unwrap().path()).collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(mode(&files[0]), 0o600);
 }
 
 #[test]
