@@ -79,6 +79,12 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
         return Ok(report);
     }
     for p in &out.plan.identities {
+        if let Some(asked) = args.cert_name.as_deref().filter(|n| *n != p.nickname) {
+            report.say(format!(
+                "Kept the nickname \"{}\" instead of \"{asked}\": the store already has certificates of this subject under it, and NSS keeps one nickname per subject.",
+                p.nickname
+            ));
+        }
         let what = describe_identity(&bundle.identities[p.index].cert_der, &p.nickname, now);
         if p.cert_present && (p.key_present || !p.has_key) {
             report.say(format!("Already there: {what}"));
