@@ -661,6 +661,7 @@ fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
     // the error names the nickname, the hint offers --cert-name; certutil
     // -L and -K list exactly what they listed before, and the files are
     // byte for byte the same (the clash is found before the first write).
+    // A new certificate of that other subject joins its nickname instead.
     let h = Home::new("act-clash");
     let c = chain("Clash Person", false);
     let dst = h.db("dst", None);
@@ -676,6 +677,29 @@ fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
     assert!(hint.contains("--cert-name"), "{hint}");
     assert_eq!(listing(&dst, None), before, "no orphan key, no certificate");
     assert_eq!(hashes(&dst), bytes_before, "caught before the first write");
+
+    // A second certificate of a subject the store knows keeps the subject's
+    // nickname, whatever --cert-name asks, as NSS's own import does: one
+    // nickname per subject.
+    let renewed = person(
+        &c.sub,
+        "Someone Else",
+        "someone@example.org",
+        &["keyEncipherment"],
+        &["emailProtection"],
+        (-1, 200),
+        10,
+    );
+    let p12 =
+        openssl::pkcs12::Pkcs12::builder().name("Renewed").pkey(&renewed.key).cert(&renewed.cert).build2(PW).unwrap();
+    let file = h.work().join("renewed.p12");
+    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    let text = ok(&import(&h, &file, &dst, &["--cert-name", "Fresh Name"]));
+    assert!(text.contains("Kept the nickname \"Taken\" instead of \"Fresh Name\""), "{text}");
+    let (l, k) = listing(&dst, None);
+    assert!(!l.contains("Fresh Name") && !k.contains("Fresh Name"), "{l}{k}");
+    assert_eq!(copies(&dst, "Taken"), 2);
+    assert_eq!(k.lines().filter(|x| x.contains("Taken")).count(), 2, "{k}");
 }
 
 #[test]
