@@ -266,9 +266,9 @@ fn rsa_from_a_firefox_profile_modern_file_then_into_another_profile() {
 #[test]
 fn ec_from_nss_dir_legacy_file_then_back_into_another_database() {
     // Expected: exit 0; a 0600 legacy file (3DES bags, SHA-1 MAC), the EC
-    // key matching the certificate, with its chain; imported into another
-    // database it lists an "ec" key beside the certificate, and pk12util
-    // can export it again.
+    // key matching the certificate, with its chain; pk12util imports it;
+    // certhelp imports it into another database, which lists an "ec" key
+    // beside the certificate, and pk12util can export it again.
     let h = Home::new("act-ec");
     let c = chain("Ec Person", true);
     let src = h.db("src", None);
@@ -286,6 +286,19 @@ fn ec_from_nss_dir_legacy_file_then_back_into_another_database() {
         assert!(l.contains("pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048"), "{i}");
     }
     assert_eq!(oracle_key_matches(&out, &h.pw()), 3);
+    // NSS's own reader takes the legacy file too.
+    let nss = h.db("nss", None);
+    fixtures::run(
+        Command::new("pk12util")
+            .arg("-i")
+            .arg(&out)
+            .arg("-d")
+            .arg(format!("sql:{}", nss.display()))
+            .arg("-w")
+            .arg(h.pw())
+            .args(["-K", ""]),
+    );
+    assert!(certutil(&nss, &["-K"]).contains("Ec Person"));
 
     let dst = h.db("dst", None);
     ok(&import(&h, &out, &dst, &[]));
