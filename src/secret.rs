@@ -124,10 +124,13 @@ pub fn read_secret_with(
         )),
         (Some(f), None) => refuse_empty(from_file(f, purpose)?, &format!("the first line of {}", f.display())),
         (None, Some(v)) => refuse_empty(from_env(v, purpose)?, &format!("the environment variable {v}")),
-        (None, None) if !interactive => Err(Error::new(
-            format!("{purpose} was not given, and there is no terminal to ask on"),
-            hint_flags(flags, "give it with"),
-        )),
+        (None, None) if !interactive => {
+            // `purpose` is a noun phrase ("the password of ..."): it leads.
+            Err(Error::new(
+                format!("{purpose} is needed, and there is no terminal to ask for it"),
+                hint_flags(flags, "give it with"),
+            ))
+        }
         (None, None) => from_terminal(purpose, mode, ask),
     }
 }
@@ -314,7 +317,7 @@ mod tests {
     #[test]
     fn no_terminal_no_option() {
         let e = read(None, None, SecretMode::Existing).unwrap_err();
-        assert_eq!(e.message, "the password of backup.p12 was not given, and there is no terminal to ask on");
+        assert_eq!(e.message, "the password of backup.p12 is needed, and there is no terminal to ask for it");
         assert_eq!(e.hint, "give it with --password-file FILE or --password-env VAR");
         let e = read_secret_with(
             None,

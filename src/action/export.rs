@@ -7,6 +7,7 @@
 //! `--force` or a yes on the terminal), the new file's password. The store
 //! is only read. Keys cross in memory and are written only encrypted.
 
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use super::{Report, Ui};
@@ -73,6 +74,7 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         SecretFlags::PASSWORD,
     )?;
     phases.lap("password");
+    let made_dir = outputs.make_dir()?;
     let mut written: Vec<PathBuf> = Vec::new();
     for (c, b) in &bundles {
         let path = outputs.path_for(c);
@@ -84,6 +86,9 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
                 for p in &written {
                     let _ = std::fs::remove_file(p);
                 }
+                if made_dir {
+                    let _ = std::fs::remove_dir(&outputs.out);
+                }
                 return Err(e);
             }
         }
@@ -94,11 +99,18 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         "Each file was read back and checked (password, integrity, key matches certificate). Keep the password apart from the file{}.",
         if written.len() > 1 { "s" } else { "" }
     ));
-    let dest = if written.len() == 1 { written[0].display().to_string() } else { "FILE".into() };
-    let each = if written.len() == 1 { "" } else { ", for each file" };
-    report.say(format!(
-        "To import it into another app with certhelp{each}: certhelp import {dest} --to firefox (or thunderbird, chrome, nss:DIR)"
-    ));
+    if let (ResolvedStore::Nss { .. }, Some(first)) = (&resolved, written.first()) {
+        // `import` takes one file, also after --all: name a file, not the directory.
+        let lead = if written.len() > 1 {
+            "them elsewhere with certhelp, one file at a time"
+        } else {
+            "it elsewhere with certhelp"
+        };
+        report.say(format!(
+            "To import {lead}: certhelp import {} --to firefox (or thunderbird, chrome, nss:DIR)",
+            first.display()
+        ));
+    }
     Ok(report)
 }
 
@@ -118,7 +130,11 @@ impl Outputs {
                     "give a directory with --out (it is created when missing)",
                 ));
             }
-            crate::fsutil::private_dir(out).map_err(Error::from)?;
+            // Created only once there is something to write (`make_dir`),
+            // so a refused export leaves no empty folder behind.
+            if !out.is_dir() {
+                parent_exists(out)?;
+            }
             return Ok(Outputs { out: out.to_path_buf(), all, replace: force });
         }
         if out.is_dir() {
@@ -127,13 +143,7 @@ impl Outputs {
                 "give a file name with --out, e.g. --out my-certificate.p12 (or use --all for one file per certificate)",
             ));
         }
-        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        if !parent.is_dir() {
-            return Err(Error::new(
-                format!("the folder {} does not exist", parent.display()),
-                "create it first, or choose another --out",
-            ));
-        }
+        parent_exists(out)?;
         let mut replace = force;
         if out.exists() && !force {
             if ui.interactive && crate::prompt::confirm(&format!("{} exists. Replace it?", out.display())) {
@@ -143,6 +153,20 @@ impl Outputs {
             }
         }
         Ok(Outputs { out: out.to_path_buf(), all, replace })
+    }
+
+    /// `--all`: create the missing directory, 0700 (it will hold key
+    /// files). A directory the user already has keeps its mode. Returns
+    /// whether this run made it, so that a failure can take it away again.
+    fn make_dir(&self) -> Result<bool> {
+        if !self.all || self.out.is_dir() {
+            return Ok(false);
+        }
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&self.out)
+            .map_err(|e| Error::from(StoreError::io(&self.out, &e)))?;
+        Ok(true)
     }
 
     fn path_for(&self, c: &Candidate) -> PathBuf {
@@ -158,6 +182,19 @@ impl Outputs {
         let sha = c.info.sha256.get(..8).unwrap_or("");
         self.out.join(format!("{}-{use_word}-{sha}.p12", slug(&name)))
     }
+}
+
+/// The folder `out` goes into must exist: certhelp does not make folders
+/// up from a mistyped path.
+fn parent_exists(out: &Path) -> Result<()> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Error::new(
+            format!("the folder {} does not exist", parent.display()),
+            "create it first, or choose another --out",
+        ));
+    }
+    Ok(())
 }
 
 /// A file-name-safe form of a nickname.

@@ -78,6 +78,12 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
         return Ok(report);
     }
     for p in &out.plan.identities {
+        if let Some(asked) = args.cert_name.as_deref().filter(|n| *n != p.nickname) {
+            report.say(format!(
+                "Kept the nickname \"{}\" instead of \"{asked}\": the store already has certificates of this subject under it, and NSS keeps one nickname per subject.",
+                p.nickname
+            ));
+        }
         let what = describe_identity(&bundle.identities[p.index].cert_der, &p.nickname, now);
         if p.cert_present && (p.key_present || !p.has_key) {
             report.say(format!("Already there: {what}"));
@@ -111,6 +117,13 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
 /// The bundle in FILE: a PKCS#12 (with its password), or PEM certificate(s)
 /// with the key in the same file or in `--key`.
 fn read_input(file: &Path, key: Option<&Path>, args: &ImportArgs, ui: Ui) -> Result<Bundle> {
+    if file.is_dir() {
+        // A folder (say, what `export --all` wrote): import takes its files one by one.
+        return Err(Error::new(
+            format!("{} is a folder; import takes one PKCS#12 or PEM file", file.display()),
+            format!("import its files one at a time: certhelp import {} --to STORE", file.join("NAME.p12").display()),
+        ));
+    }
     let bytes = read_bounded(file)?;
     let label = file.display().to_string();
     match pkcs12::sniff(&bytes) {

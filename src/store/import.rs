@@ -65,8 +65,9 @@ impl ImportPlan {
 pub struct Created(pub ObjectHandle);
 
 /// Decide nicknames and what is missing. `explicit_name` (the user's
-/// `--cert-name`) must not clash with another subject's nickname: that is
-/// an error here, before anything is written. Names that come from the file
+/// `--cert-name`) names a subject the store does not know yet (one it knows
+/// keeps its nickname), and must not clash with another subject's nickname:
+/// that is an error here, before anything is written. Names that come from the file
 /// or from NSS's rule get " #2", " #3"... instead, as NSS itself does.
 pub fn plan(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) -> Result<ImportPlan, StoreError> {
     let mut plan = ImportPlan::default();
@@ -81,12 +82,16 @@ pub fn plan(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) -> R
         }
         let existing_label = existing_nickname_for_subject(s, &info)?;
         let nickname = match (explicit_name, existing_label) {
-            (Some(n), _) => {
+            // NSS keeps one nickname per subject, and its own PKCS#12 import
+            // gives a certificate the nickname its subject already has,
+            // whatever the file or the user asked (p12d.c,
+            // sec_pkcs12_validate_cert_nickname). A second name would split
+            // the subject's certificates under two nicknames.
+            (_, Some(l)) => l,
+            (Some(n), None) => {
                 ensure_free(s, n, &info.subject_der, &taken)?;
                 n.to_string()
             }
-            // NSS keeps one nickname per subject.
-            (None, Some(l)) => l,
             (None, None) => {
                 let base =
                     id.label.clone().filter(|l| !l.trim().is_empty()).unwrap_or_else(|| nss_default_nickname(&info));

@@ -118,7 +118,7 @@ fn pem_key_and_cert_to_pkcs12_and_back() {
     // its encrypted key needs the password.
     let back = d.path().join("again.p12");
     let o = convert(d.path(), &[s(&pem), "--out", s(&back)]);
-    fails(&o, "was not given, and there is no terminal");
+    fails(&o, "is needed, and there is no terminal");
     ok(&convert(d.path(), &[s(&pem), "--out", s(&back), "--password-file", s(&pw)]));
     assert_eq!(oracle_key_matches(&back, &pw), 2);
     assert!(std::fs::read_to_string(d.path().join("pw")).unwrap().starts_with(PW));
@@ -135,7 +135,7 @@ fn bad_input_is_one_error_and_one_hint() {
         &convert(d.path(), &[s(&src), "--out", s(&out), "--password-file", s(&d.path().join("wrong"))]),
         "wrong password",
     );
-    fails(&convert(d.path(), &[s(&src), "--out", s(&out)]), "was not given, and there is no terminal");
+    fails(&convert(d.path(), &[s(&src), "--out", s(&out)]), "is needed, and there is no terminal");
     fails(&convert(d.path(), &[s(&d.path().join("nope.p12")), "--out", s(&out)]), "nope.p12");
     fails(
         &convert(d.path(), &[s(&f.path("cert.pem")), "--out", s(&out), "--new-password-file", s(&f.path("pw"))]),

@@ -1,6 +1,7 @@
 //! One integration test binary (ripgrep's layout): every module runs the
 //! real certhelp binary against real files it makes itself.
 
+mod actions;
 mod backup;
 mod browser;
 mod chain;
