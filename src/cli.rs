@@ -266,7 +266,17 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// A PKCS#12 file (.p12/.pfx), or a PEM file with the certificate (and key)
-    pub file: PathBuf,
+    #[arg(required_unless_present = "from", conflicts_with = "from")]
+    pub file: Option<PathBuf>,
+    /// Move in memory from another store here (no file, no PKCS#12 password)
+    #[arg(long, value_name = "STORE")]
+    pub from: Option<String>,
+    /// With --from: which certificate (nickname, e-mail, part of the CN, sha256:PREFIX; repeatable)
+    #[arg(long, value_name = "SEL", requires = "from")]
+    pub cert: Vec<String>,
+    /// With --from: every personal certificate of the source (an ECA pair, old encryption keys)
+    #[arg(long, requires = "from")]
+    pub all: bool,
     /// nss:DIR, firefox[:PROFILE], thunderbird[:PROFILE], chrome, chromium
     #[arg(long, value_name = "STORE")]
     pub to: String,

@@ -29,40 +29,10 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
     let outputs = Outputs::check(&args.out, args.all, args.force, ui)?;
     let opts = WriteOptions { compat: compat(args.compat), iterations: iterations_override() };
 
-    let mut session = open(&resolved, args, ui)?;
-    let listing = CertStore::list(&mut session, None)?;
-    let candidates = select::select_personal(&listing.certs, &sels)?;
-    let now = super::now();
-    let chosen: Vec<Candidate> = if args.all || candidates.len() <= 1 {
-        candidates
-    } else if ui.interactive {
-        // SPEC §5: several candidates are a choice on a terminal.
-        let options: Vec<String> = candidates.iter().map(|c| c.describe(now)).collect();
-        match crate::prompt::choose("Several personal certificates match. Which one?", &options) {
-            Some(i) => vec![candidates[i].clone()],
-            None => return Err(with_all_hint(select::ambiguous(&candidates, now))),
-        }
-    } else {
-        return Err(with_all_hint(select::ambiguous(&candidates, now)));
-    };
-    if chosen.len() > 1 && !args.all {
-        return Err(with_all_hint(select::ambiguous(&chosen, now)));
-    }
-
     let mut report = Report::default();
-    let mut bundles: Vec<(Candidate, Bundle)> = Vec::new();
-    for c in chosen {
-        if c.info.not_after < now {
-            report.warn(format!(
-                "{} has expired; it is exported all the same (old keys still open old mail)",
-                c.describe(now)
-            ));
-        }
-        let b = session.export(&[&c.cert], &listing.certs, !args.no_chain)?;
-        bundles.push((c, b));
-    }
-    // Release the store before the slow part (the key derivations).
-    drop(session);
+    let source = Source { resolved: &resolved, sels: &sels, all: args.all, with_chain: !args.no_chain };
+    let bundles = take_from_store(&source, &args.secrets, ui, &mut report)?;
+    let now = super::now();
     phases.lap("store: open, list, unwrap the keys");
 
     let password = read_secret(
@@ -112,6 +82,56 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         ));
     }
     Ok(report)
+}
+
+/// Which certificates to take out of which store.
+pub(crate) struct Source<'a> {
+    pub resolved: &'a ResolvedStore,
+    pub sels: &'a [select::Selector],
+    /// Every candidate, one bundle each (an ECA pair, old encryption keys).
+    pub all: bool,
+    pub with_chain: bool,
+}
+
+/// Copy the selected personal certificates out of a store with their keys,
+/// one bundle each, into memory. The store is only read, and closed before
+/// this returns (softoken is one instance per process: a move opens the
+/// target after). Several candidates without `all` are a choice on a
+/// terminal, else an error that lists them.
+pub(crate) fn take_from_store(
+    src: &Source,
+    secrets: &crate::cli::SecretArgs,
+    ui: Ui,
+    report: &mut Report,
+) -> Result<Vec<(Candidate, Bundle)>> {
+    let mut session = open(src.resolved, secrets, ui)?;
+    let listing = CertStore::list(&mut session, None)?;
+    let candidates = select::select_personal(&listing.certs, src.sels)?;
+    let now = super::now();
+    let chosen: Vec<Candidate> = if src.all || candidates.len() <= 1 {
+        candidates
+    } else if ui.interactive {
+        // SPEC §5: several candidates are a choice on a terminal.
+        let options: Vec<String> = candidates.iter().map(|c| c.describe(now)).collect();
+        match crate::prompt::choose("Several personal certificates match. Which one?", &options) {
+            Some(i) => vec![candidates[i].clone()],
+            None => return Err(with_all_hint(select::ambiguous(&candidates, now))),
+        }
+    } else {
+        return Err(with_all_hint(select::ambiguous(&candidates, now)));
+    };
+    let mut bundles: Vec<(Candidate, Bundle)> = Vec::new();
+    for c in chosen {
+        if c.info.not_after < now {
+            report.warn(format!(
+                "{} has expired; it is taken all the same (old keys still open old mail)",
+                c.describe(now)
+            ));
+        }
+        let b = session.export(&[&c.cert], &listing.certs, src.with_chain)?;
+        bundles.push((c, b));
+    }
+    Ok(bundles)
 }
 
 /// Where the files go, decided (and checked) before anything is read.
@@ -240,20 +260,19 @@ fn write_one(
     Ok(())
 }
 
-fn open(resolved: &ResolvedStore, args: &ExportArgs, ui: Ui) -> Result<StoreSession> {
+fn open(resolved: &ResolvedStore, secrets: &crate::cli::SecretArgs, ui: Ui) -> Result<StoreSession> {
     match resolved {
         ResolvedStore::Nss { id, dir, .. } => {
             let mut s = NssStore::new(id.clone(), dir).open(Access::ReadOnly)?;
             if s.login_required() {
-                let pin =
-                    super::read_pin(&args.secrets, &format!("the password of the certificate database {id}"), ui)?;
+                let pin = super::read_pin(secrets, &format!("the password of the certificate database {id}"), ui)?;
                 s.login(Some(&pin))?;
             }
             Ok(s)
         }
         ResolvedStore::Pkcs11 { id, uri, module } => {
             let mut s = token::open(id, uri, module.as_deref(), Access::ReadOnly)?;
-            let pin = super::read_pin(&args.secrets, &format!("the PIN of {id}"), ui)?;
+            let pin = super::read_pin(secrets, &format!("the PIN of {id}"), ui)?;
             s.login(Some(&pin))?;
             Ok(s)
         }
@@ -280,7 +299,7 @@ fn with_all_hint(e: StoreError) -> Error {
     match e {
         StoreError::Ambiguous { candidates } => Error::new(
             format!("several personal certificates match: {}", candidates.join("; ")),
-            "name one with --cert (nickname, e-mail or sha256:PREFIX), or add --all for one file each (an ECA identity and encryption pair travel together)",
+            "name one with --cert (nickname, e-mail or sha256:PREFIX), or add --all to take them all, one file each for an export (an ECA identity and encryption pair travel together)",
         ),
         e => e.into(),
     }

@@ -36,16 +36,20 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
         )),
     };
     let mut phases = crate::timing::Phases::new("CERTHELP_TIMINGS", "import");
-    let bundle = read_input(&args.file, args.key.as_deref(), args, ui)?;
-    phases.lap("file: read, MAC, decrypt (the key derivations)");
+    let mut report = Report::default();
+    let (bundle, source) = match (&args.file, &args.from) {
+        (Some(file), _) => (read_input(file, args.key.as_deref(), args, ui)?, file.display().to_string()),
+        (None, Some(from)) => (from_store(from, &id, args, ui, &mut report)?, from.clone()),
+        (None, None) => return Err(Error::new("import needs a FILE or --from STORE", "see `certhelp import --help`")),
+    };
+    phases.lap("source: read and decrypt the file, or copy out of the store");
     if bundle.identities.is_empty() {
         return Err(Error::new(
-            format!("{} holds no certificate with its private key", args.file.display()),
+            format!("{source} holds no certificate with its private key"),
             "for CA certificates use `certhelp chain install --to STORE --from-file FILE`",
         ));
     }
     let now = super::now();
-    let mut report = Report::default();
     for i in &bundle.identities {
         if let Ok(info) = crate::cert::parse(&i.cert_der) {
             if info.not_after < now {
@@ -58,7 +62,7 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
         }
     }
     let pin = super::nss_pin_if_needed(&id, &dir, &args.secrets, ui)?;
-    let reason = format!("before importing {}", args.file.display());
+    let reason = format!("before importing {source}");
     let out = NssStore::new(&id, &dir).import(&bundle, args.cert_name.as_deref(), pin.as_ref(), &reason)?;
     phases.lap("store: lock, backup, journal, unwrap, verify");
 
@@ -71,10 +75,7 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
         _ => dir.display().to_string(),
     };
     if out.already_there {
-        report.say(format!(
-            "Already there: {place} has every certificate and key in {}; nothing changed.",
-            args.file.display()
-        ));
+        report.say(format!("Already there: {place} has every certificate and key from {source}; nothing changed."));
         return Ok(report);
     }
     for p in &out.plan.identities {
@@ -93,12 +94,21 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
     }
     let added: Vec<&str> = out.plan.cas.iter().filter(|c| !c.present).map(|c| c.nickname.as_str()).collect();
     if !added.is_empty() {
-        report.say(format!("Added the chain certificate(s) from the file, without trust: {}", added.join(", ")));
-        report.say(format!(
-            "To trust the root for websites and e-mail (the chain articles' step): certhelp chain install --to {} --from-file {}",
-            args.to,
-            args.file.display()
-        ));
+        if args.file.is_some() {
+            report.say(format!("Added the chain certificate(s) from the file, without trust: {}", added.join(", ")));
+        } else {
+            report.say(format!(
+                "Added the chain certificate(s) with the trust they have in {source}: {}",
+                added.join(", ")
+            ));
+        }
+        if let Some(file) = &args.file {
+            report.say(format!(
+                "To trust the root for websites and e-mail (the chain articles' step): certhelp chain install --to {} --from-file {}",
+                args.to,
+                file.display()
+            ));
+        }
     }
     report.say("Checked: the store lists each certificate with its private key.".to_string());
     if let Some(b) = &out.backup {
@@ -112,6 +122,31 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
         report.say("The app is running: if it does not list the certificate yet, restart it.".to_string());
     }
     Ok(report)
+}
+
+/// The bundle of a move between two stores on this machine: copied out of
+/// the source into memory (the source is only read and is closed before
+/// the target opens), with the chain and its trust as the source has it.
+fn from_store(from: &str, target_id: &str, args: &ImportArgs, ui: Ui, report: &mut Report) -> Result<Bundle> {
+    let resolved = target::resolve(&target::parse_store(from)?, &super::home()?)?;
+    if resolved.id() == target_id {
+        return Err(Error::new(
+            format!("--from and --to name the same store ({target_id})"),
+            "a certificate in a store is already available to every app that uses it; nothing to move",
+        ));
+    }
+    let sels = args.cert.iter().map(|s| crate::store::select::parse_selector(s)).collect::<Result<Vec<_>>>()?;
+    let source = super::export::Source { resolved: &resolved, sels: &sels, all: args.all, with_chain: true };
+    let mut bundle = Bundle::default();
+    for (_, b) in super::export::take_from_store(&source, &args.secrets, ui, report)? {
+        bundle.identities.extend(b.identities);
+        for c in b.chain {
+            if !bundle.chain.iter().any(|x| x.der == c.der) {
+                bundle.chain.push(c);
+            }
+        }
+    }
+    Ok(bundle)
 }
 
 /// The bundle in FILE: a PKCS#12 (with its password), or PEM certificate(s)

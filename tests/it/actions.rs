@@ -891,3 +891,55 @@ fn a_token_key_that_may_not_leave_is_refused_and_nothing_is_written() {
     assert!(hint.contains("SO28695"), "{hint}");
     assert_eq!(std::fs::read_dir(&outdir).unwrap().count(), 0, "nothing written");
 }
+
+#[test]
+fn a_move_between_two_stores_here_crosses_in_memory() {
+    // Expected: `import --from firefox --to nss:DST --cert jane --all`
+    // brings Jane's identity, encryption and old encryption certificates
+    // with their keys and the chain (the root keeps the trust it has in the
+    // source) into DST. No password is asked (no terminal, no option: it
+    // would fail) and no file is written anywhere in the home but the
+    // backup. A second run is "Already there"; --from and --to naming one
+    // store is refused.
+    let e = eca();
+    let h = &e.home;
+    let dst = h.db("dst", None);
+    let before = walk(h.path());
+    let o = run(h
+        .certhelp()
+        .args(["import", "--from", "firefox", "--cert", "jane.doe@example.com", "--all", "--to"])
+        .arg(format!("nss:{}", dst.display())));
+    let text = ok(&o);
+    let (l, k) = listing(&dst, None);
+    assert_eq!(copies(&dst, "Jane ECA ID"), 3, "{l}");
+    assert_eq!(k.lines().filter(|x| x.contains("Jane ECA ID")).count(), 3, "{k}");
+    assert!(!l.contains("Other Person"), "only the selected person moves: {l}");
+    assert_eq!(trust_of(&l, "Test Root CA"), "CT,C,", "{l}");
+    assert!(text.contains("with the trust they have in firefox"), "{text}");
+    // New files: only the target database's and the backup's.
+    let new: Vec<PathBuf> = walk(h.path())
+        .into_iter()
+        .filter(|p| !before.contains(p) && !p.starts_with(&dst) && !p.starts_with(h.state()))
+        .collect();
+    assert!(new.is_empty(), "no key file anywhere: {new:?}");
+    let again = ok(&run(h
+        .certhelp()
+        .args(["import", "--from", "firefox", "--cert", "jane.doe@example.com", "--all", "--to"])
+        .arg(format!("nss:{}", dst.display()))));
+    assert!(again.contains("Already there"), "{again}");
+    let same = run(h.certhelp().args(["import", "--from", "firefox", "--to", "firefox"]));
+    fails(&same, "same store");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
