@@ -29,6 +29,23 @@ fn wants_legacy(to_app: Option<&str>, to_os: Option<Os>) -> bool {
 /// Set `command` on the steps certhelp can carry out itself.
 pub fn attach(steps: &mut [Step], activity: Option<Activity>, to_app: Option<&str>, to_os: Option<Os>) {
     let out_dir = if activity == Some(Activity::Backup) { "certificate-backup" } else { "my-certificates" };
+    // Both ends here, in NSS stores: one command moves the certificates in
+    // memory (no key file, no password), export, chain and import at once.
+    let here_store = |action: &str| {
+        steps
+            .iter()
+            .find(|s| s.action == action && s.os == Some(Os::Linux) && s.computer.is_none())
+            .and_then(|s| s.app.as_deref().and_then(nss_store))
+    };
+    if let (Some(from), Some(to)) = (here_store("export"), here_store("import")) {
+        if from != to {
+            let cmd = format!("certhelp import --from {from} --to {to} --all");
+            for s in steps.iter_mut().filter(|s| matches!(s.action, "export" | "import")) {
+                s.command = Some(cmd.clone());
+            }
+            return;
+        }
+    }
     let mut exported_here = false;
     for s in steps.iter_mut() {
         let here = s.os == Some(Os::Linux);
@@ -49,5 +66,56 @@ pub fn attach(steps: &mut [Step], activity: Option<Activity>, to_app: Option<&st
             }
             _ => None,
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(action: &'static str, app: &str, os: Os, computer: Option<&str>) -> Step {
+        Step {
+            article: Some("X".into()),
+            title: String::new(),
+            action,
+            app: Some(app.into()),
+            os: Some(os),
+            choices: None,
+            summary: String::new(),
+            legacy: false,
+            computer: computer.map(str::to_string),
+            found: Vec::new(),
+            command: None,
+        }
+    }
+
+    #[test]
+    fn a_move_here_between_nss_stores_is_one_command() {
+        let mut steps =
+            vec![step("export", "firefox", Os::Linux, None), step("import", "thunderbird", Os::Linux, None)];
+        attach(&mut steps, Some(Activity::Move), Some("thunderbird"), Some(Os::Linux));
+        assert_eq!(steps[0].command.as_deref(), Some("certhelp import --from firefox --to thunderbird --all"));
+        assert_eq!(steps[1].command, steps[0].command);
+    }
+
+    #[test]
+    fn a_move_to_a_mac_exports_a_legacy_file_and_leaves_the_mac_to_the_article() {
+        let mut steps = vec![
+            step("export", "firefox", Os::Linux, Some("the old computer")),
+            step("import", "keychain", Os::Macos, Some("the new computer")),
+        ];
+        attach(&mut steps, Some(Activity::Move), Some("keychain"), Some(Os::Macos));
+        assert_eq!(
+            steps[0].command.as_deref(),
+            Some("certhelp export --from firefox --all --out my-certificates --compat legacy")
+        );
+        assert_eq!(steps[1].command, None);
+    }
+
+    #[test]
+    fn windows_steps_have_no_command() {
+        let mut steps = vec![step("export", "chrome", Os::Windows, None)];
+        attach(&mut steps, Some(Activity::Backup), None, None);
+        assert_eq!(steps[0].command, None);
     }
 }

@@ -203,3 +203,16 @@ fn on_a_terminal_a_choice_is_asked_and_answered() {
     assert!(!out.contains("Which certificate do you have?"), "{out}");
     assert!(out.contains("SO10186|SO6395"), "{out}");
 }
+
+#[test]
+fn walkthroughs_offer_the_certhelp_command_where_certhelp_can_do_the_step() {
+    let home = crate::util::TempDir::new("cli-cmd");
+    let v = crate::util::plan_json(home.path(), "linux", "move my certificate from firefox to thunderbird");
+    let cmds: Vec<&str> = v["steps"].as_array().unwrap().iter().filter_map(|s| s["command"].as_str()).collect();
+    assert!(cmds.contains(&"certhelp import --from firefox --to thunderbird --all"), "{v}");
+    let v = crate::util::plan_json(home.path(), "linux", "back up my firefox certificate");
+    assert_eq!(v["steps"][0]["command"], "certhelp export --from firefox --all --out certificate-backup", "{v}");
+    // Windows: the article's steps only.
+    let v = crate::util::plan_json(home.path(), "windows", "move identity cert to new pc");
+    assert!(v["steps"].as_array().unwrap().iter().all(|s| s.get("command").is_none()), "{v}");
+}
