@@ -17,6 +17,7 @@
 mod crypto;
 mod der;
 mod ffi;
+mod open;
 mod pem;
 mod pfx;
 mod read;
@@ -359,6 +360,50 @@ pub(crate) mod tests {
         let pem = write_pem(&id, &file_order, None).unwrap();
         let b = read_pem(&pem, None, None).unwrap();
         assert_eq!(crate::cert::parse(&b.chain[0].der).unwrap().common_name.as_deref(), Some("Sub CA"));
+    }
+
+    #[test]
+    fn fast_path_and_openssl_path_agree() {
+        use openssl::nid::Nid;
+        let root = make("Root", None);
+        let leaf = make("Jane", Some(&root));
+        let pw = Secret::new("pw");
+        for (alg, fast) in [
+            (Nid::AES_256_CBC, true),
+            (Nid::PBE_WITHSHA1AND3_KEY_TRIPLEDES_CBC, true),
+            (Nid::PBE_WITHSHA1AND40BITRC2_CBC, false),
+        ] {
+            load_providers();
+            let mut ca = openssl::stack::Stack::new().unwrap();
+            ca.push(root.0.clone()).unwrap();
+            let der = openssl::pkcs12::Pkcs12::builder()
+                .name("Jane")
+                .pkey(&leaf.1)
+                .cert(&leaf.0)
+                .ca(ca)
+                .key_algorithm(alg)
+                .cert_algorithm(alg)
+                .build2("pw")
+                .unwrap()
+                .to_der()
+                .unwrap();
+            let parsed = pfx::parse_pfx(&der).unwrap();
+            assert_eq!(open::open(&parsed, &pw, None, "f").unwrap().is_some(), fast, "{alg:?}");
+            let a = read(&der, &pw, "f").unwrap();
+            let b = read::read_with_openssl(&ffi::Pkcs12::from_der(&der).unwrap(), &pw, "f").unwrap();
+            assert_eq!(a.identities.len(), 1);
+            assert_eq!(format!("{:?}", a.identities), format!("{:?}", b.identities));
+            assert_eq!(
+                a.identities[0].key.as_ref().unwrap().pkcs8_der(),
+                b.identities[0].key.as_ref().unwrap().pkcs8_der()
+            );
+            assert_eq!(
+                a.chain.iter().map(|c| &c.der).collect::<Vec<_>>(),
+                b.chain.iter().map(|c| &c.der).collect::<Vec<_>>()
+            );
+            // A wrong password is not opened here; OpenSSL says why.
+            assert!(open::open(&parsed, &Secret::new("no"), None, "f").unwrap().is_none());
+        }
     }
 
     #[test]

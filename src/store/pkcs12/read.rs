@@ -50,6 +50,21 @@ pub fn read(bytes: &[u8], password: &Secret, file: &str) -> Result<Bundle, Store
     let parsed = pfx::parse_pfx(bytes).map_err(|_| damaged())?;
     check_iterations(pfx::max_visible_iterations(&parsed).map_err(|_| damaged())?, file)?;
 
+    // The common algorithms: all derivations at once, on every core.
+    if let Some(o) = super::open::open(&parsed, password, None, file)? {
+        return assemble(o.keys, o.certs, file);
+    }
+    read_with_openssl(&p12, password, file)
+}
+
+/// The reading of any PKCS#12 file, by OpenSSL's own code: every
+/// algorithm its providers know, and the authoritative answer when the fast
+/// path did not open the file (a wrong password included).
+pub(super) fn read_with_openssl(p12: &ffi::Pkcs12, password: &Secret, file: &str) -> Result<Bundle, StoreError> {
+    let damaged = || StoreError::UnsupportedFormat {
+        file: file.into(),
+        found: "a damaged PKCS#12 file (its structure does not parse)".into(),
+    };
     let wrong = || StoreError::WrongPassword { file: file.into() };
     let pass = CPass::new(password.expose()).ok_or_else(wrong)?;
     if !p12.verify_mac(&pass) {
