@@ -2,13 +2,16 @@
 //! them, write one identity (with its chain) for modern or legacy
 //! importers, verify a written file by reading it back, and convert PEM.
 //!
-//! Reading goes through OpenSSL's own PKCS#12 safe-bag functions (declared
-//! in `ffi.rs`; no new crate this round), with OpenSSL's legacy provider
-//! loaded so RC2-40 files (macOS Keychain, old Windows and Firefox exports)
-//! open. Unlike `PKCS12_parse`, every key bag is kept: Firefox's "Backup
-//! All" files hold several certificate + key pairs. Writing assembles the
-//! DER itself (`pfx.rs`) so the three key derivations run side by side and
-//! the check after writing reuses them (`crypto.rs`).
+//! Reading: OpenSSL parses the structure first; files in the algorithms
+//! everyone writes today (PBES2/PBKDF2/AES, PBE-SHA1-3DES) are then opened
+//! with all key derivations running side by side (`open.rs`); anything else,
+//! and every failure, goes through OpenSSL's own PKCS#12 safe-bag functions
+//! (declared in `ffi.rs`; no new crate this round) with its legacy provider
+//! loaded, so RC2-40 files (macOS Keychain, old Windows and Firefox
+//! exports) open too. Unlike `PKCS12_parse`, every key bag is kept:
+//! Firefox's "Backup All" files hold several certificate + key pairs.
+//! Writing assembles the DER itself (`pfx.rs`) so the three derivations run
+//! side by side, and the check after writing reuses them (`crypto.rs`).
 //!
 //! This module works on bytes and paths it is given. It never prompts,
 //! prints, logs a secret or writes a file (callers use

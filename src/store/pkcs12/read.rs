@@ -1,10 +1,11 @@
 //! Reading a PKCS#12 file: every key and certificate in it, paired into
 //! identities, the rest as the chain.
 //!
-//! The cryptography (MAC check, decryption) is OpenSSL's; this module
-//! decides the order of checks so that cheap refusals (not PKCS#12, no MAC,
-//! absurd iteration counts) come before any key derivation, and maps
-//! failures to what they mean.
+//! This module decides the order of checks so that cheap refusals (not
+//! PKCS#12, no MAC, absurd iteration counts) come before any key
+//! derivation, tries the parallel path of `open.rs`, and otherwise leaves
+//! the cryptography to OpenSSL's PKCS#12 code, mapping its failures to what
+//! they mean. It pairs keys with certificates; it never writes.
 
 use openssl::pkey::PKey;
 use openssl::x509::X509;
