@@ -410,6 +410,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn files_with_an_empty_password_are_read() {
+        let a = make("A", None);
+        for alg in [openssl::nid::Nid::AES_256_CBC, openssl::nid::Nid::PBE_WITHSHA1AND3_KEY_TRIPLEDES_CBC] {
+            let der = openssl::pkcs12::Pkcs12::builder()
+                .pkey(&a.1)
+                .cert(&a.0)
+                .key_algorithm(alg)
+                .cert_algorithm(alg)
+                .build2("")
+                .unwrap()
+                .to_der()
+                .unwrap();
+            let b = read(&der, &Secret::new(""), "f").unwrap();
+            assert_eq!(b.identities.len(), 1, "{alg:?}");
+            assert!(matches!(read(&der, &Secret::new("x"), "f"), Err(StoreError::WrongPassword { .. })));
+        }
+    }
+
+    #[test]
     fn keys_that_do_not_belong_are_refused() {
         let a = make("A", None);
         let b = make("B", None);
