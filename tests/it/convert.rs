@@ -170,3 +170,35 @@ fn bad_input_is_one_error_and_one_hint() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+#[test]
+fn an_expired_certificate_converts_with_a_warning() {
+    // Old encryption certificates are still needed to read old mail.
+    let d = TempDir::new("conv-expired");
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let old = crate::fixtures::make(crate::fixtures::Spec {
+        subject: &[("CN", "Jane old encryption")],
+        issuer: None,
+        ca: false,
+        ku: &["keyEncipherment"],
+        eku: &["emailProtection"],
+        san_email: None,
+        not_before: t - 86_400 * 800,
+        not_after: t - 86_400 * 30,
+        serial: 9,
+    });
+    let pem = d.path().join("old.pem");
+    std::fs::write(&pem, [old.pem(), old.key.private_key_to_pem_pkcs8().unwrap()].concat()).unwrap();
+    std::fs::write(d.path().join("pw"), "pw\n").unwrap();
+    let out = d.path().join("old.p12");
+    let o = convert(d.path(), &[s(&pem), "--out", s(&out), "--new-password-file", s(&d.path().join("pw"))]);
+    ok(&o);
+    assert!(stderr(&o).contains("expired"), "{}", stderr(&o));
+    assert_eq!(oracle_key_matches(&out, &d.path().join("pw")), 1);
+    // Replacing it with --force leaves no temporary file behind.
+    ok(&convert(d.path(), &[s(&pem), "--out", s(&out), "--force", "--new-password-file", s(&d.path().join("pw"))]));
+    let names: Vec<String> =
+        std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+    assert_eq!(mode(&out), 0o600);
+}

@@ -438,6 +438,33 @@ fn bench_pkcs12_export_against_pk12util() {
         certhelp::fsutil::write_new_file(&p, &b.to_der().unwrap(), true).unwrap();
         pkcs12::read_file(&p, &secret()).unwrap();
     });
+    // The import side: pk12util -i into a fresh database (made beforehand)
+    // against certhelp's read of the same file (the NSS write is not ours).
+    let nss_file = out(0, "nss");
+    let dbs: Vec<PathBuf> = (0..=runs)
+        .map(|i| {
+            let p = d.path().join(format!("import-{i}"));
+            fixtures::new_db(&p, None);
+            p
+        })
+        .collect();
+    let import = time("pk12util -i (process, NSS DB open, 3 x KDF, NSS write)", &mut |i| {
+        let db = &dbs[if i == usize::MAX { runs } else { i }];
+        fixtures::run(
+            Command::new("pk12util")
+                .arg("-i")
+                .arg(&nss_file)
+                .arg("-d")
+                .arg(format!("sql:{}", db.display()))
+                .arg("-w")
+                .arg(f.path("pw"))
+                .args(["-K", ""]),
+        );
+    });
+    let read_fast = time("certhelp read of pk12util's file (derivations in parallel)", &mut |_| {
+        assert_eq!(pkcs12::read_file(&nss_file, &secret()).unwrap().identities.len(), 1);
+    });
+    println!("import side: certhelp read / pk12util -i = {:.2}", read_fast.as_secs_f64() / import.as_secs_f64());
     let r = |x: Duration| x.as_secs_f64() / pk12util.as_secs_f64();
     println!(
         "ratios to pk12util -o: write {:.2}, write+verify {:.2}, verify with fresh keys {:.2}, OpenSSL baseline {:.2}",

@@ -17,6 +17,10 @@ pub const BMP_STRING: u8 = 0x1e;
 pub const CTX0: u8 = 0xa0;
 
 const MAX_DEPTH: usize = 24;
+/// Elements per parse: a real PKCS#12 file has a few thousand at most
+/// (certificates sit inside OCTET STRINGs and are not walked); a crafted
+/// one of tiny elements must not cost hundreds of MiB.
+const MAX_NODES: usize = 100_000;
 
 /// One decoded element: its tag and either its primitive content or its
 /// children.
@@ -79,7 +83,7 @@ impl<'a> Node<'a> {
 
 /// Parse exactly one element filling `bytes`.
 pub fn parse(bytes: &[u8]) -> Result<Node<'_>, BerError> {
-    let (node, rest) = parse_one(bytes, 0)?;
+    let (node, rest) = parse_one(bytes, 0, &mut { MAX_NODES })?;
     if !rest.is_empty() {
         return Err(BerError);
     }
@@ -88,13 +92,14 @@ pub fn parse(bytes: &[u8]) -> Result<Node<'_>, BerError> {
 
 /// Parse one element at the start of `bytes`; returns it and what follows.
 pub fn parse_prefix(bytes: &[u8]) -> Result<(Node<'_>, &[u8]), BerError> {
-    parse_one(bytes, 0)
+    parse_one(bytes, 0, &mut { MAX_NODES })
 }
 
-fn parse_one(bytes: &[u8], depth: usize) -> Result<(Node<'_>, &[u8]), BerError> {
-    if depth > MAX_DEPTH || bytes.len() < 2 {
+fn parse_one<'a>(bytes: &'a [u8], depth: usize, budget: &mut usize) -> Result<(Node<'a>, &'a [u8]), BerError> {
+    if depth > MAX_DEPTH || bytes.len() < 2 || *budget == 0 {
         return Err(BerError);
     }
+    *budget -= 1;
     let tag = bytes[0];
     if tag & 0x1f == 0x1f {
         // High tag numbers appear nowhere in PKCS#12.
@@ -128,7 +133,7 @@ fn parse_one(bytes: &[u8], depth: usize) -> Result<(Node<'_>, &[u8]), BerError> 
             if constructed {
                 let mut rest = content;
                 while !rest.is_empty() {
-                    let (c, r) = parse_one(rest, depth + 1)?;
+                    let (c, r) = parse_one(rest, depth + 1, budget)?;
                     children.push(c);
                     rest = r;
                 }
@@ -144,7 +149,7 @@ fn parse_one(bytes: &[u8], depth: usize) -> Result<(Node<'_>, &[u8]), BerError> 
                     rest = &rest[2..];
                     break;
                 }
-                let (c, r) = parse_one(rest, depth + 1)?;
+                let (c, r) = parse_one(rest, depth + 1, budget)?;
                 children.push(c);
                 rest = r;
             }
@@ -273,6 +278,10 @@ mod tests {
         }
         assert!(parse(&deep).is_err());
         assert!(parse(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).is_err());
+        // Too many elements.
+        let many = tlv(SEQUENCE, &[0x05, 0x00].repeat(MAX_NODES));
+        assert!(parse(&many).is_err());
+        assert!(parse(&tlv(SEQUENCE, &[0x05, 0x00].repeat(1000))).is_ok());
     }
 
     #[test]

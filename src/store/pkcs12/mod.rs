@@ -2,13 +2,16 @@
 //! them, write one identity (with its chain) for modern or legacy
 //! importers, verify a written file by reading it back, and convert PEM.
 //!
-//! Reading goes through OpenSSL's own PKCS#12 safe-bag functions (declared
-//! in `ffi.rs`; no new crate this round), with OpenSSL's legacy provider
-//! loaded so RC2-40 files (macOS Keychain, old Windows and Firefox exports)
-//! open. Unlike `PKCS12_parse`, every key bag is kept: Firefox's "Backup
-//! All" files hold several certificate + key pairs. Writing assembles the
-//! DER itself (`pfx.rs`) so the three key derivations run side by side and
-//! the check after writing reuses them (`crypto.rs`).
+//! Reading: OpenSSL parses the structure first; files in the algorithms
+//! everyone writes today (PBES2/PBKDF2/AES, PBE-SHA1-3DES) are then opened
+//! with all key derivations running side by side (`open.rs`); anything else,
+//! and every failure, goes through OpenSSL's own PKCS#12 safe-bag functions
+//! (declared in `ffi.rs`; no new crate this round) with its legacy provider
+//! loaded, so RC2-40 files (macOS Keychain, old Windows and Firefox
+//! exports) open too. Unlike `PKCS12_parse`, every key bag is kept:
+//! Firefox's "Backup All" files hold several certificate + key pairs.
+//! Writing assembles the DER itself (`pfx.rs`) so the three derivations run
+//! side by side, and the check after writing reuses them (`crypto.rs`).
 //!
 //! This module works on bytes and paths it is given. It never prompts,
 //! prints, logs a secret or writes a file (callers use
@@ -17,6 +20,7 @@
 mod crypto;
 mod der;
 mod ffi;
+mod open;
 mod pem;
 mod pfx;
 mod read;
@@ -359,6 +363,69 @@ pub(crate) mod tests {
         let pem = write_pem(&id, &file_order, None).unwrap();
         let b = read_pem(&pem, None, None).unwrap();
         assert_eq!(crate::cert::parse(&b.chain[0].der).unwrap().common_name.as_deref(), Some("Sub CA"));
+    }
+
+    #[test]
+    fn fast_path_and_openssl_path_agree() {
+        use openssl::nid::Nid;
+        let root = make("Root", None);
+        let leaf = make("Jane", Some(&root));
+        let pw = Secret::new("pw");
+        for (alg, fast) in [
+            (Nid::AES_256_CBC, true),
+            (Nid::PBE_WITHSHA1AND3_KEY_TRIPLEDES_CBC, true),
+            (Nid::PBE_WITHSHA1AND40BITRC2_CBC, false),
+        ] {
+            load_providers();
+            let mut ca = openssl::stack::Stack::new().unwrap();
+            ca.push(root.0.clone()).unwrap();
+            let der = openssl::pkcs12::Pkcs12::builder()
+                .name("Jane")
+                .pkey(&leaf.1)
+                .cert(&leaf.0)
+                .ca(ca)
+                .key_algorithm(alg)
+                .cert_algorithm(alg)
+                .build2("pw")
+                .unwrap()
+                .to_der()
+                .unwrap();
+            let parsed = pfx::parse_pfx(&der).unwrap();
+            assert_eq!(open::open(&parsed, &pw, None, "f").unwrap().is_some(), fast, "{alg:?}");
+            let a = read(&der, &pw, "f").unwrap();
+            let b = read::read_with_openssl(&ffi::Pkcs12::from_der(&der).unwrap(), &pw, "f").unwrap();
+            assert_eq!(a.identities.len(), 1);
+            assert_eq!(format!("{:?}", a.identities), format!("{:?}", b.identities));
+            assert_eq!(
+                a.identities[0].key.as_ref().unwrap().pkcs8_der(),
+                b.identities[0].key.as_ref().unwrap().pkcs8_der()
+            );
+            assert_eq!(
+                a.chain.iter().map(|c| &c.der).collect::<Vec<_>>(),
+                b.chain.iter().map(|c| &c.der).collect::<Vec<_>>()
+            );
+            // A wrong password is not opened here; OpenSSL says why.
+            assert!(open::open(&parsed, &Secret::new("no"), None, "f").unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn files_with_an_empty_password_are_read() {
+        let a = make("A", None);
+        for alg in [openssl::nid::Nid::AES_256_CBC, openssl::nid::Nid::PBE_WITHSHA1AND3_KEY_TRIPLEDES_CBC] {
+            let der = openssl::pkcs12::Pkcs12::builder()
+                .pkey(&a.1)
+                .cert(&a.0)
+                .key_algorithm(alg)
+                .cert_algorithm(alg)
+                .build2("")
+                .unwrap()
+                .to_der()
+                .unwrap();
+            let b = read(&der, &Secret::new(""), "f").unwrap();
+            assert_eq!(b.identities.len(), 1, "{alg:?}");
+            assert!(matches!(read(&der, &Secret::new("x"), "f"), Err(StoreError::WrongPassword { .. })));
+        }
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Reading a PKCS#12 file: every key and certificate in it, paired into
 //! identities, the rest as the chain.
 //!
-//! The cryptography (MAC check, decryption) is OpenSSL's; this module
-//! decides the order of checks so that cheap refusals (not PKCS#12, no MAC,
-//! absurd iteration counts) come before any key derivation, and maps
-//! failures to what they mean.
+//! This module decides the order of checks so that cheap refusals (not
+//! PKCS#12, no MAC, absurd iteration counts) come before any key
+//! derivation, tries the parallel path of `open.rs`, and otherwise leaves
+//! the cryptography to OpenSSL's PKCS#12 code, mapping its failures to what
+//! they mean. It pairs keys with certificates; it never writes.
 
 use openssl::pkey::PKey;
 use openssl::x509::X509;
@@ -50,6 +51,21 @@ pub fn read(bytes: &[u8], password: &Secret, file: &str) -> Result<Bundle, Store
     let parsed = pfx::parse_pfx(bytes).map_err(|_| damaged())?;
     check_iterations(pfx::max_visible_iterations(&parsed).map_err(|_| damaged())?, file)?;
 
+    // The common algorithms: all derivations at once, on every core.
+    if let Some(o) = super::open::open(&parsed, password, None, file)? {
+        return assemble(o.keys, o.certs, file);
+    }
+    read_with_openssl(&p12, password, file)
+}
+
+/// The reading of any PKCS#12 file, by OpenSSL's own code: every
+/// algorithm its providers know, and the authoritative answer when the fast
+/// path did not open the file (a wrong password included).
+pub(super) fn read_with_openssl(p12: &ffi::Pkcs12, password: &Secret, file: &str) -> Result<Bundle, StoreError> {
+    let damaged = || StoreError::UnsupportedFormat {
+        file: file.into(),
+        found: "a damaged PKCS#12 file (its structure does not parse)".into(),
+    };
     let wrong = || StoreError::WrongPassword { file: file.into() };
     let pass = CPass::new(password.expose()).ok_or_else(wrong)?;
     if !p12.verify_mac(&pass) {

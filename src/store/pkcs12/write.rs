@@ -16,7 +16,8 @@ use openssl::x509::X509;
 use zeroize::Zeroizing;
 
 use super::crypto::{self, KeyReq, Keys};
-use super::pfx::{self, oid, Content, MacData, Pbe};
+use super::open::Opened;
+use super::pfx::{self, oid, MacData, Pbe};
 use super::{der, ffi, Compat, WriteOptions};
 use crate::secret::Secret;
 use crate::store::{ChainCert, Identity, StoreError};
@@ -228,15 +229,6 @@ fn failed(what: impl Into<String>) -> StoreError {
     StoreError::VerifyFailed { what: what.into() }
 }
 
-/// A decrypted key and its localKeyID.
-type FoundKey = (Option<Vec<u8>>, Zeroizing<Vec<u8>>);
-
-/// What a re-read file holds.
-struct Found {
-    keys: Vec<FoundKey>,
-    certs: Vec<pfx::SafeBag>,
-}
-
 fn check(
     bytes: &[u8],
     password: &Secret,
@@ -250,104 +242,39 @@ fn check(
         return Err(failed("the written file has no MAC"));
     }
     let parsed = pfx::parse_pfx(bytes).map_err(|_| failed("the written file does not parse"))?;
-    let mac = parsed.mac.as_ref().ok_or_else(|| failed("the written file has no MAC"))?;
     let visible = pfx::max_visible_iterations(&parsed).map_err(|_| failed("the written file does not parse"))?;
     super::check_iterations(visible, "the written file")?;
-    let contents = pfx::contents(&parsed.auth_safe).map_err(|_| failed("the written file's contents do not parse"))?;
-
-    let mut local = Keys::default();
-    let mut keys: &Keys = cache.unwrap_or(&local);
-    let mut found = Found { keys: Vec::new(), certs: Vec::new() };
-    // Two rounds at most: contents (and the MAC), then key bags found inside.
-    let mut pending: Vec<(Option<Vec<u8>>, Pbe, Vec<u8>)> = Vec::new();
-    let mut reqs = vec![crypto::mac_req(mac)];
-    for c in &contents {
-        if let Content::Encrypted { pbe, .. } = c {
-            reqs.push(crypto::pbe_reqs(pbe).map(|r| r[0].clone()));
-            reqs.extend(crypto::pbe_reqs(pbe).unwrap_or_default().into_iter().skip(1).map(Some));
-        }
+    match super::open::open(&parsed, password, cache, "the written file")? {
+        Some(found) => compare(found, expected, chain),
+        None => check_by_reading(&p12, password, expected, chain),
     }
-    let Some(reqs) = reqs.into_iter().collect::<Option<Vec<KeyReq>>>() else {
-        return check_by_reading(bytes, password, expected, chain);
-    };
-    if !reqs.iter().all(|r| keys.get(r).is_some()) {
-        local.derive(password, &reqs).map_err(|_| failed("key derivation"))?;
-        keys = &local;
-    }
-    let mac_req = crypto::mac_req(mac).ok_or_else(|| failed("MAC"))?;
-    let computed = crypto::hmac(&mac_req, keys, &parsed.auth_safe).ok_or_else(|| failed("MAC"))?;
-    if computed.len() != mac.mac.len() || !openssl::memcmp::eq(&computed, &mac.mac) {
-        return Err(failed("the written file's MAC does not verify with its password"));
-    }
-    for c in &contents {
-        let sc = match c {
-            Content::Data(sc) => Zeroizing::new(sc.clone()),
-            Content::Encrypted { pbe, ciphertext } => crypto::crypt(pbe, keys, ciphertext, false)
-                .ok_or_else(|| failed("cipher"))?
-                .map_err(|_| failed("the written file's certificates do not decrypt"))?,
-            Content::Other => return Err(failed("unexpected content in the written file")),
-        };
-        for bag in pfx::safe_bags(&sc).map_err(|_| failed("the written file's bags do not parse"))? {
-            if bag.is(oid::CERT_BAG) {
-                found.certs.push(bag);
-            } else if bag.is(oid::SHROUDED_KEY_BAG) {
-                let (pbe, ct) = pfx::encrypted_key(&bag.value).map_err(|_| failed("key bag"))?;
-                pending.push((bag.local_key_id.clone(), pbe, ct));
-            } else {
-                return Err(failed("an unexpected bag in the written file"));
-            }
-        }
-    }
-    let mut key_reqs = Vec::new();
-    for (_, pbe, _) in &pending {
-        super::check_iterations(pbe.iterations(), "the written file")?;
-        match crypto::pbe_reqs(pbe) {
-            Some(r) => key_reqs.extend(r),
-            None => return check_by_reading(bytes, password, expected, chain),
-        }
-    }
-    if !key_reqs.iter().all(|r| keys.get(r).is_some()) {
-        local.derive(password, &key_reqs).map_err(|_| failed("key derivation"))?;
-        keys = &local;
-    }
-    for (id, pbe, ct) in pending {
-        let p8 = crypto::crypt(&pbe, keys, &ct, false)
-            .ok_or_else(|| failed("cipher"))?
-            .map_err(|_| failed("the written file's key does not decrypt"))?;
-        found.keys.push((id, p8));
-    }
-    compare(found, expected, chain)
 }
 
-fn compare(found: Found, expected: &[Identity], chain: &[ChainCert]) -> Result<(), StoreError> {
+fn compare(found: Opened, expected: &[Identity], chain: &[ChainCert]) -> Result<(), StoreError> {
     if found.keys.len() != expected.len() {
         return Err(failed(format!("the written file holds {} keys, {} expected", found.keys.len(), expected.len())));
     }
-    let mut certs = Vec::new();
-    for bag in &found.certs {
-        let der = pfx::cert_bag_der(&bag.value).ok().flatten().ok_or_else(|| failed("a certificate bag"))?;
-        certs.push((der, bag));
-    }
     for want in expected {
         let want_key = want.key.as_ref().ok_or_else(|| failed("no key expected"))?;
-        let (id, p8) = found
+        let key = found
             .keys
             .iter()
-            .find(|(_, p8)| p8.as_slice() == want_key.pkcs8_der())
+            .find(|k| k.der.as_slice() == want_key.pkcs8_der())
             .ok_or_else(|| failed("a key in the written file differs from the key given"))?;
-        let (leaf, bag) = certs
+        let cert = found
+            .certs
             .iter()
-            .find(|(_, bag)| id.is_some() && bag.local_key_id == *id)
+            .find(|c| key.local_key_id.is_some() && c.local_key_id == key.local_key_id)
             .ok_or_else(|| failed("a key's certificate is not linked to it (localKeyID)"))?;
-        if *leaf != want.cert_der {
+        if cert.der != want.cert_der {
             return Err(failed("the certificate in the written file differs from the one given"));
         }
-        if bag.friendly_name != want.label {
+        if cert.name != want.label {
             return Err(failed("the certificate's name (friendlyName) differs"));
         }
-        key_matches(leaf, p8)?;
+        key_matches(&cert.der, &key.der)?;
     }
-    same_certs(certs.into_iter().map(|(d, _)| d).collect(), expected, chain)
+    same_certs(found.certs.into_iter().map(|c| c.der).collect(), expected, chain)
 }
 
 fn key_matches(cert_der: &[u8], p8: &[u8]) -> Result<(), StoreError> {
@@ -376,12 +303,13 @@ fn same_certs(mut got: Vec<Vec<u8>>, expected: &[Identity], chain: &[ChainCert])
 
 /// The slow path: read the file with the full OpenSSL reader and compare.
 fn check_by_reading(
-    bytes: &[u8],
+    p12: &ffi::Pkcs12,
     password: &Secret,
     expected: &[Identity],
     chain: &[ChainCert],
 ) -> Result<(), StoreError> {
-    let b = super::read(bytes, password, "the written file").map_err(|e| failed(e.to_string()))?;
+    super::load_providers();
+    let b = super::read::read_with_openssl(p12, password, "the written file").map_err(|e| failed(e.to_string()))?;
     if b.identities.len() != expected.len() {
         return Err(failed(format!(
             "the written file holds {} identities, {} expected",
