@@ -361,33 +361,9 @@ fn colon_hex(hex: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use openssl::ec::{EcGroup, EcKey};
     use openssl::hash::MessageDigest;
-    use openssl::nid::Nid;
-    use openssl::pkey::{PKey, Private};
-    use openssl::x509::extension::BasicConstraints;
-    use openssl::x509::{X509Name, X509};
 
-    fn cert(cn: &str, issuer: Option<&(X509, PKey<Private>)>, ca: bool) -> (X509, PKey<Private>) {
-        let key =
-            PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap())
-                .unwrap();
-        let mut n = X509Name::builder().unwrap();
-        n.append_entry_by_text("CN", cn).unwrap();
-        let n = n.build();
-        let mut b = X509::builder().unwrap();
-        b.set_version(2).unwrap();
-        b.set_subject_name(&n).unwrap();
-        b.set_issuer_name(issuer.map(|i| i.0.subject_name()).unwrap_or(&n)).unwrap();
-        b.set_pubkey(&key).unwrap();
-        b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap()).unwrap();
-        b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap()).unwrap();
-        if ca {
-            b.append_extension(BasicConstraints::new().critical().ca().build().unwrap()).unwrap();
-        }
-        b.sign(issuer.map(|i| &i.1).unwrap_or(&key), MessageDigest::sha256()).unwrap();
-        (b.build(), key)
-    }
+    use crate::store::pkcs12::tests::make_cert as cert;
 
     /// A fixed "now" before any test certificate expires.
     const NOW: i64 = 1;

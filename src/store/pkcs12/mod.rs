@@ -175,6 +175,11 @@ pub(crate) mod tests {
 
     /// A certificate (EC P-256: fast) issued by `issuer`, or self-signed.
     pub(crate) fn make(cn: &str, issuer: Option<&(X509, PKey<Private>)>) -> (X509, PKey<Private>) {
+        make_cert(cn, issuer, false)
+    }
+
+    /// The same, a CA certificate (basicConstraints cA) with `ca`.
+    pub(crate) fn make_cert(cn: &str, issuer: Option<&(X509, PKey<Private>)>, ca: bool) -> (X509, PKey<Private>) {
         let key =
             PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap())
                 .unwrap();
@@ -188,6 +193,10 @@ pub(crate) mod tests {
         b.set_pubkey(&key).unwrap();
         b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
         b.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
+        if ca {
+            let bc = openssl::x509::extension::BasicConstraints::new().critical().ca().build().unwrap();
+            b.append_extension(bc).unwrap();
+        }
         b.sign(issuer.map(|i| &i.1).unwrap_or(&key), MessageDigest::sha256()).unwrap();
         (b.build(), key)
     }
