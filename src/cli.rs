@@ -249,8 +249,10 @@ pub struct ExportArgs {
     /// Export every personal certificate, one file each under --out
     #[arg(long)]
     pub all: bool,
+    /// The PKCS#12 file to write (with --all: a directory, one file per certificate)
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+    /// modern: AES-256, SHA-256 MAC, 600,000 iterations; legacy: 3DES, SHA-1 MAC, for older macOS, iOS, Android, Windows Server 2016
     #[arg(long, value_enum, default_value_t = CompatArg::Modern)]
     pub compat: CompatArg,
     /// Leave the chain out of the file
@@ -294,9 +296,10 @@ pub struct ImportArgs {
 pub struct ConvertArgs {
     /// A PKCS#12 file, or a PEM file with a certificate and its key
     pub file: PathBuf,
-    /// The file to write: .p12/.pfx for PKCS#12, .pem for PEM
+    /// The file to write: .p12/.pfx for PKCS#12, .pem/.crt for PEM
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// modern: AES-256, SHA-256 MAC, 600,000 iterations; legacy: 3DES, SHA-1 MAC, for older macOS, iOS, Android, Windows Server 2016
     #[arg(long, value_enum, default_value_t = CompatArg::Modern)]
     pub compat: CompatArg,
     /// The private key in its own PEM file, when FILE holds only the certificate

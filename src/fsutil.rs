@@ -54,6 +54,39 @@ pub fn write_new_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), St
     result
 }
 
+/// Write `bytes` as a new file and check it as it is on disk with `check`
+/// (a PKCS#12 read back, say); a file that fails the check is removed. An
+/// existing file (`replace`) is only replaced by a copy that passed: the
+/// copy is written and checked under a temporary name beside it first, then
+/// renamed over it, so a failed check never costs the user the old file.
+pub fn write_checked(
+    out: &Path,
+    bytes: &[u8],
+    replace: bool,
+    check: impl Fn(&[u8]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let read_back =
+        |p: &Path| std::fs::read(p).map_err(|e| StoreError::io(p, &e)).and_then(|b| check(&zeroize::Zeroizing::new(b)));
+    if !(replace && fs::symlink_metadata(out).is_ok()) {
+        write_new_file(out, bytes, false)?;
+        if let Err(e) = read_back(out) {
+            let _ = fs::remove_file(out);
+            return Err(e);
+        }
+        return Ok(());
+    }
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = out.with_file_name(format!(".{name}.certhelp-check-{}", std::process::id()));
+    write_new_file(&tmp, bytes, false)?;
+    let done = read_back(&tmp).and_then(|_| fs::rename(&tmp, out).map_err(|e| StoreError::io(out, &e)));
+    if let Err(e) = done {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    sync_dir(&parent_dir(out));
+    Ok(())
+}
+
 /// Create a directory (and parents) with mode 0700, or tighten an existing
 /// one that certhelp owns.
 pub fn private_dir(dir: &Path) -> Result<(), StoreError> {

@@ -155,7 +155,7 @@ fn write_pkcs12(args: &ConvertArgs, bundle: &Bundle, pw: Option<Secret>, report:
     let pw = need_password(pw)?;
     let opts = WriteOptions { compat: compat(args.compat), iterations: None };
     let written = pkcs12::write_all(&bundle.identities, &bundle.chain, &pw, &opts)?;
-    write_checked(&args.out, &written.bytes, args.force, |b| {
+    crate::fsutil::write_checked(&args.out, &written.bytes, args.force, |b| {
         pkcs12::verify_all(b, &pw, &bundle.identities, &bundle.chain, Some(&written))
     })?;
     say_written(args, bundle, "PKCS#12", report);
@@ -185,7 +185,9 @@ fn write_pem(args: &ConvertArgs, bundle: &Bundle, pw: Option<Secret>, report: &m
     };
     let pw = if args.no_key_encryption { None } else { Some(need_password(pw)?) };
     let bytes = zeroize::Zeroizing::new(pkcs12::write_pem(identity, &bundle.chain, pw.as_ref())?);
-    write_checked(&args.out, &bytes, args.force, |b| pkcs12::verify_pem(b, pw.as_ref(), identity, &bundle.chain))?;
+    crate::fsutil::write_checked(&args.out, &bytes, args.force, |b| {
+        pkcs12::verify_pem(b, pw.as_ref(), identity, &bundle.chain)
+    })?;
     say_written(args, bundle, "PEM", report);
     match pw {
         Some(_) => {
@@ -201,40 +203,6 @@ fn write_pem(args: &ConvertArgs, bundle: &Bundle, pw: Option<Secret>, report: &m
         )),
     }
     report.say("checked: read back from disk, the key matches its certificate");
-    Ok(())
-}
-
-/// Write `bytes` to `out` (0600, never over an existing file unless
-/// `force`), read the file back from disk and `check` it. A new file that
-/// fails the check is removed. A file being replaced is only replaced by a
-/// copy that passed: the copy is written and checked under a temporary name
-/// beside it first, then renamed over it.
-fn write_checked(
-    out: &Path,
-    bytes: &[u8],
-    force: bool,
-    check: impl Fn(&[u8]) -> std::result::Result<(), StoreError>,
-) -> Result<()> {
-    let read_back = |p: &Path| pkcs12::read_bounded(p).map(zeroize::Zeroizing::new).and_then(|b| check(&b));
-    if !(force && std::fs::symlink_metadata(out).is_ok()) {
-        crate::fsutil::write_new_file(out, bytes, false)?;
-        if let Err(e) = read_back(out) {
-            let _ = std::fs::remove_file(out);
-            return Err(e.into());
-        }
-        return Ok(());
-    }
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = out.with_file_name(format!(".{name}.certhelp-check-{}", std::process::id()));
-    crate::fsutil::write_new_file(&tmp, bytes, false)?;
-    let done = read_back(&tmp).and_then(|_| std::fs::rename(&tmp, out).map_err(|e| StoreError::io(out, &e)));
-    if let Err(e) = done {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e.into());
-    }
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::fsutil::sync_dir(dir);
-    }
     Ok(())
 }
 

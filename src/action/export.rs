@@ -247,16 +247,13 @@ fn write_one(
     let id = &b.identities[0];
     let written = pkcs12::write_keyed(id, &b.chain, password, opts)?;
     phases.lap("pkcs12: derive keys, encrypt, MAC");
-    crate::fsutil::write_new_file(path, &written.bytes, replace)?;
-    phases.lap("file: write, fsync, link");
     // The check reads the file as it is on disk, and reuses the keys the
-    // write derived instead of running the KDF again.
-    let back = std::fs::read(path).map_err(|e| Error::from(StoreError::io(path, &e)))?;
-    if let Err(e) = pkcs12::verify_written(&back, password, id, &b.chain, &written) {
-        let _ = std::fs::remove_file(path);
-        return Err(e.into());
-    }
-    phases.lap("verify: re-read, MAC, decrypt, key matches");
+    // write derived instead of running the KDF again; a file being replaced
+    // is replaced only by a copy that passed.
+    crate::fsutil::write_checked(path, &written.bytes, replace, |back| {
+        pkcs12::verify_written(back, password, id, &b.chain, &written)
+    })?;
+    phases.lap("file: write, fsync, read back, verify (MAC, decrypt, key matches)");
     Ok(())
 }
 

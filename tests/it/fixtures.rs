@@ -47,7 +47,19 @@ pub struct Fixture {
 static FIXTURE: OnceLock<Fixture> = OnceLock::new();
 
 pub fn get() -> &'static Fixture {
-    FIXTURE.get_or_init(build)
+    FIXTURE.get_or_init(|| {
+        // The test binary leaves nothing behind: the shared home goes when
+        // the process exits.
+        // SAFETY: registers a plain `extern "C" fn` with no arguments.
+        unsafe { libc::atexit(remove_fixture_home) };
+        build()
+    })
+}
+
+extern "C" fn remove_fixture_home() {
+    if let Some(f) = FIXTURE.get() {
+        let _ = std::fs::remove_dir_all(&f.home);
+    }
 }
 
 pub struct Made {

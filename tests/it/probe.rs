@@ -320,6 +320,7 @@ fn probe_text_and_empty_home() {
     let env = json(&out);
     assert_eq!(env["certificates"].as_array().unwrap().len(), 0);
     assert_eq!(env["stores"].as_array().unwrap().len(), 0);
+    let _ = std::fs::remove_dir_all(&home);
 }
 
 /// An expired intermediate in a store (pitfall 22): the probe names it and
