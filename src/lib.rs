@@ -2,8 +2,12 @@
 //!
 //! Data flows one way (see README, "Architecture"): the question is read by
 //! `intent`, planned by `plan` against the knowledge base (`kb`, `search`)
-//! and the machine (`probe` -> `env::Env`), and printed by `render`.
-//! `main.rs` is the only place that prints.
+//! and the machine (`probe` -> `env::Env`), and printed by `render`. The
+//! store-changing verbs (`action`) resolve a store and a selection, then go
+//! through the store layer (`store`), which backs up, journals, writes and
+//! verifies. `main.rs` is the only place that prints results; `prompt`
+//! (questions and secrets on the terminal) and `timing` (bench phases on
+//! stderr) are the only other places that touch the terminal.
 
 pub mod action;
 pub mod answer;
