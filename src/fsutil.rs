@@ -37,11 +37,17 @@ pub fn write_new_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), St
         if !replace {
             // link(2) fails when the name exists: no window in which another
             // process's file could be replaced.
-            fs::hard_link(&tmp, path).map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => StoreError::Exists { path: path.display().to_string() },
-                _ => StoreError::io(path, &e),
-            })?;
-            let _ = fs::remove_file(&tmp);
+            match fs::hard_link(&tmp, path) {
+                Ok(()) => {
+                    let _ = fs::remove_file(&tmp);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(StoreError::Exists { path: path.display().to_string() })
+                }
+                // FAT/exFAT (USB sticks) and some network file systems have
+                // no hard links: rename without replacing instead.
+                Err(_) => rename_no_replace(&tmp, path)?,
+            }
         } else {
             fs::rename(&tmp, path).map_err(|e| StoreError::io(path, &e))?;
         }
@@ -52,6 +58,39 @@ pub fn write_new_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), St
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Rename `from` to `to` unless `to` exists (renameat2 RENAME_NOREPLACE;
+/// where the file system cannot, a check just before a plain rename).
+fn rename_no_replace(from: &Path, to: &Path) -> Result<(), StoreError> {
+    use std::os::unix::ffi::OsStrExt;
+    let exists = || StoreError::Exists { path: to.display().to_string() };
+    let (Ok(f), Ok(t)) =
+        (std::ffi::CString::new(from.as_os_str().as_bytes()), std::ffi::CString::new(to.as_os_str().as_bytes()))
+    else {
+        return Err(StoreError::Io {
+            path: to.display().to_string(),
+            kind: std::io::ErrorKind::InvalidInput,
+            message: "the path contains a NUL byte".into(),
+        });
+    };
+    // SAFETY: two valid NUL-terminated paths, relative to the working
+    // directory (AT_FDCWD) as std's own calls are.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, f.as_ptr(), libc::AT_FDCWD, t.as_ptr(), libc::RENAME_NOREPLACE) };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EEXIST) => Err(exists()),
+        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => {
+            if fs::symlink_metadata(to).is_ok() {
+                return Err(exists());
+            }
+            fs::rename(from, to).map_err(|e| StoreError::io(to, &e))
+        }
+        _ => Err(StoreError::io(to, &e)),
+    }
 }
 
 /// Write `bytes` as a new file and check it as it is on disk with `check`

@@ -44,24 +44,50 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         SecretFlags::PASSWORD,
     )?;
     phases.lap("password");
+    // Every final name is known, and refused when taken, before a byte is
+    // written.
+    let paths: Vec<PathBuf> = bundles.iter().map(|(c, _)| outputs.path_for(c)).collect();
+    if !outputs.replace {
+        if let Some(p) = paths.iter().find(|p| p.exists()) {
+            return Err(StoreError::Exists { path: p.display().to_string() }.into());
+        }
+    }
     let made_dir = outputs.make_dir()?;
-    let mut written: Vec<PathBuf> = Vec::new();
-    for (c, b) in &bundles {
-        let path = outputs.path_for(c);
-        match write_one(&path, b, &password, &opts, outputs.replace, &mut phases) {
-            Ok(()) => written.push(path.clone()),
+    // Each file is written and checked under a temporary name first; only
+    // when all passed are they renamed into place. A failure half-way
+    // leaves no new file and every old one as it was.
+    let mut staged: Vec<PathBuf> = Vec::new();
+    let mut failure = None;
+    for ((_, b), path) in bundles.iter().zip(&paths) {
+        let temp = staging_name(path);
+        match write_one(&temp, b, &password, &opts, false, &mut phases) {
+            Ok(()) => staged.push(temp),
             Err(e) => {
-                // One failed file: none of this run's files stay, so the user
-                // is never left believing a partial backup is whole.
-                for p in &written {
-                    let _ = std::fs::remove_file(p);
-                }
-                if made_dir {
-                    let _ = std::fs::remove_dir(&outputs.out);
-                }
-                return Err(e);
+                failure = Some(e);
+                break;
             }
         }
+    }
+    let publish = || -> Result<()> {
+        for (temp, path) in staged.iter().zip(&paths) {
+            std::fs::rename(temp, path).map_err(|e| Error::from(StoreError::io(path, &e)))?;
+        }
+        if let Some(dir) = paths.first().and_then(|p| p.parent()) {
+            crate::fsutil::sync_dir(dir);
+        }
+        Ok(())
+    };
+    if let Some(e) = failure.map(Err).unwrap_or_else(publish).err() {
+        for t in &staged {
+            let _ = std::fs::remove_file(t);
+        }
+        if made_dir {
+            let _ = std::fs::remove_dir(&outputs.out);
+        }
+        return Err(e);
+    }
+    let written = paths;
+    for ((c, _), path) in bundles.iter().zip(&written) {
         report.say(format!("Exported {} to {}", c.describe(now), path.display()));
     }
     report.say(describe_format(&opts, args.no_chain, &bundles));
@@ -215,6 +241,13 @@ fn parent_exists(out: &Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Where a file is written and checked before it takes its final name:
+/// beside it (same file system, so the rename is atomic), hidden.
+fn staging_name(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.certhelp-new-{}", std::process::id()))
 }
 
 /// A file-name-safe form of a nickname.

@@ -178,7 +178,7 @@ fn read_input(file: &Path, key: Option<&Path>, args: &ImportArgs, ui: Ui) -> Res
         {
             let key_bytes = key.map(read_bounded).transpose()?;
             let key_label = key.unwrap_or(file).display().to_string();
-            match pkcs12::read_pem_named(&bytes, key_bytes.as_deref(), None, &label, &key_label) {
+            match pkcs12::read_pem_named(&bytes, key_bytes.as_ref().map(|k| k.as_slice()), None, &label, &key_label) {
                 Err(StoreError::WrongPassword { .. }) => {
                     // An encrypted PEM key: its password, then once more.
                     let password = read_secret(
@@ -189,7 +189,13 @@ fn read_input(file: &Path, key: Option<&Path>, args: &ImportArgs, ui: Ui) -> Res
                         ui.interactive,
                         SecretFlags::PASSWORD,
                     )?;
-                    Ok(pkcs12::read_pem_named(&bytes, key_bytes.as_deref(), Some(&password), &label, &key_label)?)
+                    Ok(pkcs12::read_pem_named(
+                        &bytes,
+                        key_bytes.as_ref().map(|k| k.as_slice()),
+                        Some(&password),
+                        &label,
+                        &key_label,
+                    )?)
                 }
                 other => Ok(other?),
             }
@@ -218,8 +224,9 @@ fn describe_identity(der: &[u8], nickname: &str, now: i64) -> String {
     }
 }
 
-fn read_bounded(p: &Path) -> Result<Vec<u8>> {
-    Ok(pkcs12::read_bounded(p)?)
+fn read_bounded(p: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    // A PEM file may hold a plaintext key: wiped when dropped.
+    Ok(zeroize::Zeroizing::new(pkcs12::read_bounded(p)?))
 }
 
 fn kind_has_key(bytes: &[u8]) -> bool {

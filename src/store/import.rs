@@ -11,7 +11,7 @@
 //! This module knows nothing about backups, journals or locks (see
 //! `store::write`); it never prints or prompts.
 
-use cryptoki::object::ObjectHandle;
+use cryptoki::object::{Attribute, AttributeType, ObjectHandle};
 
 use super::session::{nss_key_id, Flavor, StoreSession};
 use super::{Bundle, ChainCert, StoreError, Trust};
@@ -43,6 +43,9 @@ pub struct PlannedCa {
     pub trust_present: bool,
     /// A trust object exists for it (to change rather than create).
     pub trust_object: bool,
+    /// That trust object's attributes before this import, as (CKA type,
+    /// value) pairs: what a rollback or a replay puts back.
+    pub old_trust: Vec<(u64, Vec<u8>)>,
 }
 
 /// What an import will do, decided before the first write.
@@ -60,9 +63,14 @@ impl ImportPlan {
     }
 }
 
-/// An object `apply` created, for rollback and for the journal.
-#[derive(Debug, Clone, Copy)]
-pub struct Created(pub ObjectHandle);
+/// One change `apply` made, for the rollback.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// An object it created.
+    Created(ObjectHandle),
+    /// An existing trust object whose trust it changed, with what it was.
+    TrustChanged { handle: ObjectHandle, old: Vec<Attribute> },
+}
 
 /// Decide nicknames and what is missing. `explicit_name` (the user's
 /// `--cert-name`) names a subject the store does not know yet (one it knows
@@ -116,17 +124,23 @@ pub fn plan(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) -> R
         if !present {
             ensure_no_twin(s, &ca.der, &info)?;
         }
-        let (trust, trust_present, trust_object) = if s.flavor == Flavor::Softoken && ca.trust != Trust::NONE {
+        let (mut trust, mut trust_present, mut trust_object, mut old_trust) = (None, false, false, Vec::new());
+        if s.flavor == Flavor::Softoken && ca.trust != Trust::NONE {
             let x = openssl::x509::X509::from_der(&ca.der).map_err(|e| bad_cert(e.to_string()))?;
             let existing = s.find_trust(&super::session::issuer_der(&x)?, &super::session::serial_der(&x)?)?;
-            let already = match existing.first() {
-                Some(h) => s.trust_of(*h)? == ca.trust,
-                None => false,
-            };
-            (Some(ca.trust), already, !existing.is_empty())
-        } else {
-            (None, false, false)
-        };
+            match existing.first() {
+                // The user distrusted it: never overridden. Trust is only
+                // ever raised from "not decided", never lowered.
+                Some(h) if s.distrusted(*h)? => {}
+                Some(h) => {
+                    trust = Some(ca.trust);
+                    trust_present = s.trust_of(*h)? == ca.trust;
+                    trust_object = true;
+                    old_trust = raw_trust(&s.trust_snapshot(*h)?);
+                }
+                None => trust = Some(ca.trust),
+            }
+        }
         let nickname = match existing_nickname_for_subject(s, &info)? {
             Some(l) => l,
             None => {
@@ -143,56 +157,88 @@ pub fn plan(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) -> R
             trust,
             trust_present,
             trust_object,
+            old_trust,
         });
     }
     Ok(plan)
 }
 
-/// Create what `plan` found missing. On failure, destroys what it created
-/// and returns the error; on success, returns the created objects.
-pub fn apply(s: &StoreSession, bundle: &Bundle, plan: &ImportPlan) -> Result<Vec<Created>, StoreError> {
-    let mut created: Vec<Created> = Vec::new();
+/// Create what `plan` found missing, in order: keys, their certificates,
+/// then CA certificates and their trust. Returns every change made, and
+/// how it ended: on an error the caller undoes the changes with
+/// [`rollback`] (and keeps its journal if that fails).
+pub fn apply(s: &StoreSession, bundle: &Bundle, plan: &ImportPlan) -> (Vec<Change>, Result<(), StoreError>) {
+    let mut changes: Vec<Change> = Vec::new();
     let result = (|| {
         for p in &plan.identities {
             let id = &bundle.identities[p.index];
             // Key first: a certificate without its key is what users see as
             // "certificate but no private key", the worse half-state.
             if let (false, Some(key)) = (p.key_present, &id.key) {
-                created.push(Created(s.import_private_key(key, &p.key_id, &p.nickname)?));
+                changes.push(Change::Created(s.import_private_key(key, &p.key_id, &p.nickname)?));
                 crate::fault::point("import:after-key");
             }
             if !p.cert_present {
-                created.push(Created(s.create_cert(&id.cert_der, &p.nickname, Some(&p.key_id))?));
+                changes.push(Change::Created(s.create_cert(&id.cert_der, &p.nickname, Some(&p.key_id))?));
                 crate::fault::point("import:after-cert");
             }
         }
         for c in &plan.cas {
             let ca: &ChainCert = &bundle.chain[c.index];
             if !c.present {
-                created.push(Created(s.create_cert(&ca.der, &c.nickname, None)?));
+                changes.push(Change::Created(s.create_cert(&ca.der, &c.nickname, None)?));
                 crate::fault::point("import:after-ca");
             }
             if let (Some(trust), false) = (c.trust, c.trust_present) {
                 let x = openssl::x509::X509::from_der(&ca.der).map_err(|e| bad_cert(e.to_string()))?;
                 match s.find_trust(&super::session::issuer_der(&x)?, &super::session::serial_der(&x)?)?.first() {
-                    // Softoken makes a trust object with every certificate;
-                    // change it rather than adding a second one.
-                    Some(h) => s.set_trust(*h, trust)?,
-                    None => created.push(Created(s.create_trust(&ca.der, trust)?)),
+                    // A trust object the user had: changed, with its old
+                    // values kept for the rollback.
+                    Some(h) if c.trust_object => {
+                        let old = s.trust_snapshot(*h)?;
+                        s.set_trust(*h, trust)?;
+                        changes.push(Change::TrustChanged { handle: *h, old });
+                    }
+                    // One softoken made along with the certificate just
+                    // created: this import's, so a rollback removes it.
+                    Some(h) => {
+                        s.set_trust(*h, trust)?;
+                        changes.push(Change::Created(*h));
+                    }
+                    None => changes.push(Change::Created(s.create_trust(&ca.der, trust)?)),
                 }
+                crate::fault::point("import:after-trust");
             }
         }
         Ok(())
     })();
-    match result {
-        Ok(()) => Ok(created),
-        Err(e) => {
-            for c in created.iter().rev() {
-                let _ = s.destroy(c.0);
-            }
-            Err(e)
-        }
+    (changes, result)
+}
+
+/// Undo `changes`, newest first: destroy what was created, put old trust
+/// back. True when everything was undone.
+pub fn rollback(s: &StoreSession, changes: &[Change]) -> bool {
+    let mut all = true;
+    for c in changes.iter().rev() {
+        all &= match c {
+            Change::Created(h) => s.destroy(*h).is_ok(),
+            Change::TrustChanged { handle, old } => s.restore_trust(*handle, old).is_ok(),
+        };
     }
+    all
+}
+
+/// Trust attributes as (CKA type, value) pairs, for the plan and journal.
+// CK_ULONG is 32 bits on some platforms; the cast is a no-op only here.
+#[allow(clippy::unnecessary_cast)]
+fn raw_trust(attrs: &[Attribute]) -> Vec<(u64, Vec<u8>)> {
+    attrs
+        .iter()
+        .filter_map(|a| match a {
+            Attribute::VendorDefined((AttributeType::VendorDefined(t), v)) => Some((*t as u64, v.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Read back: every planned certificate is there, every key it carried is

@@ -39,6 +39,9 @@ pub enum ObjectKind {
     PublicKey,
     /// NSS's vendor trust object (CKO_NSS_TRUST) for a certificate.
     Trust,
+    /// A trust object that existed and whose trust the import changes:
+    /// replay puts `old_trust` back instead of removing anything.
+    TrustChange,
 }
 
 /// One object an import is about to create, named so that replay can find
@@ -57,6 +60,10 @@ pub struct PlannedObject {
     /// the certificate a trust object is for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_sha256: Option<String>,
+    /// TrustChange: the trust attributes before the change, as
+    /// (CKA type, value hex) pairs, to put back exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_trust: Option<Vec<(u64, String)>>,
     /// Nickname / CKA_LABEL given to the object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -80,6 +87,7 @@ impl PlannedObject {
             cert_sha256: None,
             label: None,
             key_type: None,
+            old_trust: None,
             issuer_der_hex: None,
             serial_der_hex: None,
         }
@@ -119,34 +127,24 @@ impl PlannedObject {
     pub fn trust(der: &[u8], label: Option<&str>) -> Option<PlannedObject> {
         let x = openssl::x509::X509::from_der(der).ok()?;
         let issuer = x.issuer_name().to_der().ok()?;
-        let serial = x.serial_number().to_bn().ok()?.to_vec();
+        let serial = crate::store::session::serial_der(&x).ok()?;
         Some(PlannedObject {
             cert_sha256: Some(crate::cert::hex(&openssl::sha::sha256(der))),
             issuer_der_hex: Some(crate::cert::hex(&issuer)),
-            serial_der_hex: Some(crate::cert::hex(&der_integer(&serial))),
+            serial_der_hex: Some(crate::cert::hex(&serial)),
             label: label.map(str::to_string),
             ..PlannedObject::new(ObjectKind::Trust)
         })
     }
-}
 
-/// A non-negative big-endian magnitude as a DER INTEGER.
-fn der_integer(magnitude: &[u8]) -> Vec<u8> {
-    let mut content: Vec<u8> = magnitude.iter().copied().skip_while(|b| *b == 0).collect();
-    if content.first().is_none_or(|b| b & 0x80 != 0) {
-        content.insert(0, 0);
+    /// A change of the existing trust object of `der`, with the attribute
+    /// values it had before.
+    pub fn trust_change(der: &[u8], old: Vec<(u64, String)>, label: Option<&str>) -> Option<PlannedObject> {
+        let mut o = PlannedObject::trust(der, label)?;
+        o.kind = ObjectKind::TrustChange;
+        o.old_trust = Some(old);
+        Some(o)
     }
-    let mut out = vec![0x02];
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let len: Vec<u8> = n.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
-        out.push(0x80 | len.len() as u8);
-        out.extend(len);
-    }
-    out.extend(content);
-    out
 }
 
 /// What an import wrote down before changing a store.
@@ -411,16 +409,6 @@ mod tests {
         let plan = replay_plan(&j, &|o| o.kind != ObjectKind::Certificate);
         assert_eq!(plan, ReplayPlan::RemoveThese(vec![j.objects[1].clone(), j.objects[0].clone()]));
         assert_eq!(replay_plan(&j, &|_| false), ReplayPlan::RemoveThese(vec![]));
-    }
-
-    #[test]
-    fn der_integers_as_pkcs11_holds_them() {
-        assert_eq!(der_integer(&[0x01]), vec![0x02, 0x01, 0x01]);
-        assert_eq!(der_integer(&[0x80]), vec![0x02, 0x02, 0x00, 0x80]);
-        assert_eq!(der_integer(&[]), vec![0x02, 0x01, 0x00]);
-        assert_eq!(der_integer(&[0x00, 0x12]), vec![0x02, 0x01, 0x12]);
-        let long = der_integer(&[0x11; 200]);
-        assert_eq!(&long[..3], &[0x02, 0x81, 200]);
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub fn parse_selector(s: &str) -> Result<Selector, Error> {
             "name the certificate by nickname, e-mail, part of its name, or sha256:PREFIX",
         ));
     }
-    if t.len() >= 7 && t[..7].eq_ignore_ascii_case("sha256:") {
+    // `get`: a selector in any script must not be cut inside a character.
+    if t.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("sha256:")) {
         let hex: String = t[7..].chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
         if hex.len() < 4 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(Error::new(
@@ -376,6 +377,10 @@ mod tests {
         assert_eq!(parse_selector("Jane's ECA ID").unwrap(), Selector::Name("Jane's ECA ID".into()));
         assert_eq!(parse_selector("  doe ").unwrap(), Selector::Name("doe".into()));
         assert!(parse_selector(" ").is_err());
+        // Names in any script: never cut inside a character.
+        assert_eq!(parse_selector("éééé").unwrap(), Selector::Name("éééé".into()));
+        assert_eq!(parse_selector("Иван Петров").unwrap(), Selector::Name("Иван Петров".into()));
+        assert_eq!(parse_selector("张伟").unwrap(), Selector::Name("张伟".into()));
     }
 
     #[test]

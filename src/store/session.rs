@@ -47,6 +47,7 @@ pub mod nss_consts {
     pub const CKA_NSS_DB: cryptoki_sys::CK_ULONG = 0xD5A0_DB00;
     pub const CKT_NSS_TRUSTED_DELEGATOR: cryptoki_sys::CK_ULONG = NSS + 2;
     pub const CKT_NSS_MUST_VERIFY_TRUST: cryptoki_sys::CK_ULONG = NSS + 3;
+    pub const CKT_NSS_NOT_TRUSTED: cryptoki_sys::CK_ULONG = NSS + 10;
 }
 use nss_consts::*;
 
@@ -309,7 +310,9 @@ impl StoreSession {
         if facts.iter().any(|a| matches!(a, Attribute::Extractable(false))) {
             return Err(StoreError::KeyNotExtractable { what: what.into() });
         }
-        let kek = random_bytes(32)?;
+        // The session key's value and everything wrapped with it are wiped
+        // after use: together they are the private key.
+        let kek = zeroize::Zeroizing::new(random_bytes(32)?);
         let wrapping = self.session_aes_key(&kek)?;
         let result = (|| {
             let pkcs8 = match self.flavor {
@@ -376,17 +379,21 @@ impl StoreSession {
                 return Err(StoreError::NotSupported { what: format!("private keys of type {other:?}") });
             }
         }
-        let kek = random_bytes(32)?;
+        // The session key's value and everything wrapped with it are wiped
+        // after use: together they are the private key.
+        let kek = zeroize::Zeroizing::new(random_bytes(32)?);
         let wrapping = self.session_aes_key(&kek)?;
         let result = match self.flavor {
             Flavor::Softoken => {
                 let iv: [u8; 16] = random_bytes(16)?.try_into().unwrap_or([0; 16]);
-                let blob = encrypt(Cipher::aes_256_cbc(), &kek, Some(&iv), key.pkcs8_der())
-                    .map_err(|e| StoreError::Pkcs11 { call: "wrap".into(), rv: None, message: e.to_string() })?;
+                let blob = zeroize::Zeroizing::new(
+                    encrypt(Cipher::aes_256_cbc(), &kek, Some(&iv), key.pkcs8_der())
+                        .map_err(|e| StoreError::Pkcs11 { call: "wrap".into(), rv: None, message: e.to_string() })?,
+                );
                 self.session.unwrap_key(&Mechanism::AesCbcPad(iv), wrapping, &blob, &template)
             }
             Flavor::Token => {
-                let blob = wrap_rfc5649(&kek, key.pkcs8_der())?;
+                let blob = zeroize::Zeroizing::new(wrap_rfc5649(&kek, key.pkcs8_der())?);
                 self.session.unwrap_key(&Mechanism::AesKeyWrapPad, wrapping, &blob, &template)
             }
         };
@@ -455,6 +462,35 @@ impl StoreSession {
         self.session.create_object(&t).map_err(|e| ck_err("C_CreateObject(trust)", e))
     }
 
+    /// The trust attributes of a trust object as they are (server, client,
+    /// e-mail), to put back exactly on a rollback.
+    pub fn trust_snapshot(&self, h: ObjectHandle) -> Result<Vec<Attribute>, StoreError> {
+        self.session
+            .get_attributes(
+                h,
+                &[
+                    AttributeType::VendorDefined(CKA_TRUST_SERVER_AUTH),
+                    AttributeType::VendorDefined(CKA_TRUST_CLIENT_AUTH),
+                    AttributeType::VendorDefined(CKA_TRUST_EMAIL_PROTECTION),
+                ],
+            )
+            .map_err(|e| ck_err("C_GetAttributeValue(trust)", e))
+    }
+
+    /// Put back what [`StoreSession::trust_snapshot`] read.
+    pub fn restore_trust(&self, h: ObjectHandle, snapshot: &[Attribute]) -> Result<(), StoreError> {
+        self.session.update_attributes(h, snapshot).map_err(|e| ck_err("C_SetAttributeValue(trust)", e))
+    }
+
+    /// The user marked this certificate as not trusted for some use (NSS's
+    /// "p" flags, CKT_NSS_NOT_TRUSTED): a decision certhelp never overrides.
+    pub fn distrusted(&self, h: ObjectHandle) -> Result<bool, StoreError> {
+        Ok(self.trust_snapshot(h)?.iter().any(|a| match a {
+            Attribute::VendorDefined((_, v)) => ulong_of(v) == Some(CKT_NSS_NOT_TRUSTED),
+            _ => false,
+        }))
+    }
+
     /// Set the trust of an existing trust object.
     pub fn set_trust(&self, h: ObjectHandle, trust: Trust) -> Result<(), StoreError> {
         let level = |on: bool| ulong_bytes(if on { CKT_NSS_TRUSTED_DELEGATOR } else { CKT_NSS_MUST_VERIFY_TRUST });
@@ -481,25 +517,35 @@ impl StoreSession {
 
     /// A session (not token) AES-256 key with a value we know.
     fn session_aes_key(&self, value: &[u8]) -> Result<ObjectHandle, StoreError> {
-        self.session
-            .create_object(&[
-                Attribute::Class(ObjectClass::SECRET_KEY),
-                Attribute::KeyType(KeyType::AES),
-                Attribute::Token(false),
-                Attribute::Private(false),
-                Attribute::Sensitive(false),
-                Attribute::Wrap(true),
-                Attribute::Unwrap(true),
-                Attribute::Encrypt(true),
-                Attribute::Decrypt(true),
-                Attribute::Value(value.to_vec()),
-            ])
-            .map_err(|e| ck_err("C_CreateObject(session key)", e))
+        let mut template = vec![
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::AES),
+            Attribute::Token(false),
+            Attribute::Private(false),
+            Attribute::Sensitive(false),
+            Attribute::Wrap(true),
+            Attribute::Unwrap(true),
+            Attribute::Encrypt(true),
+            Attribute::Decrypt(true),
+            Attribute::Value(value.to_vec()),
+        ];
+        let r = self.session.create_object(&template).map_err(|e| ck_err("C_CreateObject(session key)", e));
+        for a in template.iter_mut() {
+            if let Attribute::Value(v) = a {
+                zeroize::Zeroize::zeroize(v);
+            }
+        }
+        r
     }
 
     /// C_WrapKey through the function list: one call with a 16 KiB buffer,
     /// truncated to the returned length.
-    fn raw_wrap(&self, mech: &Mechanism, wrapping: ObjectHandle, key: ObjectHandle) -> Result<Vec<u8>, StoreError> {
+    fn raw_wrap(
+        &self,
+        mech: &Mechanism,
+        wrapping: ObjectHandle,
+        key: ObjectHandle,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, StoreError> {
         let mut ck_mech: CK_MECHANISM = mech.into();
         let mut buf = zeroize::Zeroizing::new(vec![0u8; 16 * 1024]);
         let mut len: CK_ULONG = buf.len() as CK_ULONG;
@@ -516,7 +562,7 @@ impl StoreSession {
         match Rv::from(rv) {
             Rv::Ok => {
                 let n = (len as usize).min(buf.len());
-                Ok(buf[..n].to_vec())
+                Ok(zeroize::Zeroizing::new(buf[..n].to_vec()))
             }
             Rv::Error(e) => {
                 Err(StoreError::Pkcs11 { call: "C_WrapKey".into(), rv: Some(e), message: format!("{e:?}") })
@@ -581,31 +627,51 @@ pub(crate) fn issuer_der(x: &openssl::x509::X509) -> Result<Vec<u8>, StoreError>
     x.issuer_name().to_der().map_err(|e| ssl_err("issuer", e))
 }
 
-/// CKA_SERIAL_NUMBER: the serial as a DER INTEGER (tag, length, content).
+/// CKA_SERIAL_NUMBER: the serial as the certificate itself encodes it
+/// (the INTEGER's tag, length and content, copied from the TBSCertificate),
+/// so an odd encoding (a negative serial, a redundant leading byte) is the
+/// one NSS looks up.
 pub(crate) fn serial_der(x: &openssl::x509::X509) -> Result<Vec<u8>, StoreError> {
-    let bn = x.serial_number().to_bn().map_err(|e| ssl_err("serial", e))?;
-    let mut content = bn.to_vec();
-    if content.is_empty() {
-        content.push(0);
-    }
-    if content[0] & 0x80 != 0 {
-        content.insert(0, 0);
-    }
-    let mut out = vec![0x02];
-    out.extend(der_len(content.len()));
-    out.extend(content);
-    Ok(out)
+    let der = x.to_der().map_err(|e| ssl_err("certificate", e))?;
+    serial_tlv(&der).ok_or_else(|| StoreError::Pkcs11 {
+        call: "certificate".into(),
+        rv: None,
+        message: "the certificate's serial number cannot be read".into(),
+    })
 }
 
-fn der_len(n: usize) -> Vec<u8> {
-    if n < 0x80 {
-        vec![n as u8]
-    } else {
-        let bytes: Vec<u8> = n.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
-        let mut v = vec![0x80 | bytes.len() as u8];
-        v.extend(bytes);
-        v
+/// The serialNumber TLV of a DER certificate: Certificate SEQUENCE ->
+/// TBSCertificate SEQUENCE -> optional [0] version -> INTEGER.
+fn serial_tlv(cert: &[u8]) -> Option<Vec<u8>> {
+    /// (header length, content length) of the TLV at the start of `b`.
+    fn tlv(b: &[u8]) -> Option<(usize, usize)> {
+        let first = *b.get(1)?;
+        if first < 0x80 {
+            return Some((2, first as usize));
+        }
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | *b.get(2 + i)? as usize;
+        }
+        Some((2 + n, len))
     }
+    let (h, _) = tlv(cert)?; // Certificate
+    let tbs = cert.get(h..)?;
+    let (h, _) = tlv(tbs)?; // TBSCertificate
+    let mut rest = tbs.get(h..)?;
+    if *rest.first()? == 0xA0 {
+        let (h, l) = tlv(rest)?;
+        rest = rest.get(h + l..)?;
+    }
+    if *rest.first()? != 0x02 {
+        return None;
+    }
+    let (h, l) = tlv(rest)?;
+    rest.get(..h + l).map(<[u8]>::to_vec)
 }
 
 /// The uncompressed public point of an EC key.
@@ -675,6 +741,7 @@ mod tests {
         b.sign(&k, openssl::hash::MessageDigest::sha256()).unwrap();
         let x = b.build();
         assert_eq!(serial_der(&x).unwrap(), vec![0x02, 0x02, 0x00, 0x80]);
+        assert!(serial_tlv(b"\x30\x03\x30\x01").is_none(), "hostile input is a None, not a panic");
     }
 
     #[test]

@@ -57,23 +57,13 @@ pub fn import_into_nss(
     crate::fault::point("import:after-backup");
     let journal = Journal::begin(id, dir, Some(&backup.dir), planned_objects(bundle, &plan))?;
     crate::fault::point("import:after-journal");
-    let created = match import::apply(&s, bundle, &plan) {
-        Ok(c) => c,
-        Err(e) => {
-            // apply removed what it made; the journal has nothing to replay.
-            journal.commit()?;
-            return Err(e);
-        }
-    };
-    if let Err(e) = import::verify(&s, bundle, &plan) {
-        let mut all_removed = true;
-        for c in created.iter().rev() {
-            all_removed &= s.destroy(c.0).is_ok();
-        }
-        if all_removed {
+    let (changes, applied) = import::apply(&s, bundle, &plan);
+    if let Err(e) = applied.and_then(|()| import::verify(&s, bundle, &plan)) {
+        // Undo exactly this run's changes. Only when that worked is the
+        // journal dropped; otherwise the next write replays it.
+        if import::rollback(&s, &changes) {
             journal.commit()?;
         }
-        // Otherwise the journal stays: the next write replays it.
         return Err(e);
     }
     crate::fault::point("import:before-commit");
@@ -98,8 +88,13 @@ fn planned_objects(bundle: &Bundle, plan: &ImportPlan) -> Vec<PlannedObject> {
         if !c.present {
             out.push(PlannedObject::certificate(der, None, Some(&c.nickname)));
         }
-        if c.trust.is_some() && !c.trust_present && !c.trust_object {
-            out.extend(PlannedObject::trust(der, Some(&c.nickname)));
+        if c.trust.is_some() && !c.trust_present {
+            if c.trust_object {
+                let old = c.old_trust.iter().map(|(t, v)| (*t, crate::cert::hex(v))).collect();
+                out.extend(PlannedObject::trust_change(der, old, Some(&c.nickname)));
+            } else {
+                out.extend(PlannedObject::trust(der, Some(&c.nickname)));
+            }
         }
     }
     out
@@ -122,13 +117,22 @@ pub fn replay_pending(s: &StoreSession, dir: &Path) -> Result<Option<String>, St
     let listing = s.list()?;
     let cert_shas: Vec<String> =
         listing.certs.iter().filter_map(|c| crate::cert::parse(&c.der).ok()).map(|i| i.sha256).collect();
-    let present = |o: &PlannedObject| -> bool { find(s, o, &cert_shas).map(|h| !h.is_empty()).unwrap_or(false) };
+    let present = |o: &PlannedObject| -> bool {
+        match o.kind {
+            // A trust change "happened" when the values differ from the old.
+            ObjectKind::TrustChange => trust_changed(s, o, &cert_shas).unwrap_or(false),
+            _ => find(s, o, &cert_shas).map(|h| !h.is_empty()).unwrap_or(false),
+        }
+    };
     let said = match journal::replay_plan(&j, &present) {
         ReplayPlan::Complete => format!("an import interrupted on {} had finished; kept it", j.started),
         ReplayPlan::RemoveThese(objects) => {
             for o in &objects {
                 for h in find(s, o, &cert_shas)? {
-                    s.destroy(h)?;
+                    match o.kind {
+                        ObjectKind::TrustChange => s.restore_trust(h, &old_trust(o))?,
+                        _ => s.destroy(h)?,
+                    }
                 }
             }
             format!(
@@ -162,11 +166,32 @@ fn find(
             None => Ok(Vec::new()),
         },
         ObjectKind::PublicKey => Ok(Vec::new()),
-        ObjectKind::Trust => match (unhex(&o.issuer_der_hex), unhex(&o.serial_der_hex)) {
+        ObjectKind::Trust | ObjectKind::TrustChange => match (unhex(&o.issuer_der_hex), unhex(&o.serial_der_hex)) {
             (Some(i), Some(sn)) => s.find_trust(&i, &sn),
             _ => Ok(Vec::new()),
         },
     }
+}
+
+/// The trust attributes a journal entry recorded before its change.
+fn old_trust(o: &PlannedObject) -> Vec<cryptoki::object::Attribute> {
+    use cryptoki::object::{Attribute, AttributeType};
+    o.old_trust
+        .iter()
+        .flatten()
+        .filter_map(|(t, v)| Some(Attribute::VendorDefined((AttributeType::VendorDefined(*t as _), from_hex(v)?))))
+        .collect()
+}
+
+/// The trust object a TrustChange names no longer has its old values.
+fn trust_changed(s: &StoreSession, o: &PlannedObject, cert_shas: &[String]) -> Result<bool, StoreError> {
+    let want = old_trust(o);
+    for h in find(s, o, cert_shas)? {
+        if s.trust_snapshot(h)? != want {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {

@@ -619,6 +619,38 @@ fn needs_store_a_file_chain_installs_with_root_trust_once() {
 }
 
 #[test]
+fn a_root_the_user_distrusted_is_left_alone() {
+    // Expected: the user marked the root "p,p,p" (not trusted) in the
+    // database; installing a chain that contains it adds the intermediate
+    // and leaves that decision as it is.
+    let t = TempDir::new("chain-distrust");
+    let db = t.path().join("db");
+    new_db(&db);
+    let to = format!("nss:{}", db.display());
+    let root = make(Spec { cn: "Distrusted Root", ..Default::default() });
+    let inter = make(Spec { cn: "Some Issuing CA", issuer: Some(&root), serial: 2, ..Default::default() });
+    let pem = t.path().join("root.pem");
+    std::fs::write(&pem, root.x.to_pem().unwrap()).unwrap();
+    let o = std::process::Command::new("certutil")
+        .args(["-A", "-n", "Distrusted Root", "-t", "p,p,p", "-d"])
+        .arg(format!("sql:{}", db.display()))
+        .arg("-i")
+        .arg(&pem)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let bundle = t.path().join("chain.pem");
+    let mut both = root.x.to_pem().unwrap();
+    both.extend(inter.x.to_pem().unwrap());
+    std::fs::write(&bundle, both).unwrap();
+    let o = run(certhelp(t.path()).args(["chain", "install", "--to", &to, "--from-file"]).arg(&bundle));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let flags = nss_trust(&db);
+    assert_eq!(flags["Distrusted Root"], "p,p,p", "{flags:?}");
+    assert!(flags.contains_key("Some Issuing CA"), "{flags:?}");
+}
+
+#[test]
 fn needs_store_a_pkcs12_chain_installs_with_its_password() {
     let t = TempDir::new("chain-p12");
     let db = t.path().join("db");

@@ -105,3 +105,39 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
     }
     let _ = std::fs::remove_dir_all(&work);
 }
+
+#[test]
+fn a_chain_install_killed_anywhere_leaves_one_copy_and_the_right_trust() {
+    // Expected: killed after the backup, after each CA certificate, after
+    // the root's trust is set, or before the journal is dropped, the store
+    // opens and the next chain install ends with each CA once and the root
+    // trusted for websites and e-mail.
+    let work = temp_dir("interrupted-chain");
+    let c = chain("Chain Kill User", false);
+    let file = work.join("chain.pem");
+    let mut pem = c.sub.cert.to_pem().unwrap();
+    pem.extend(c.root.cert.to_pem().unwrap());
+    std::fs::write(&file, pem).unwrap();
+    for point in ["import:after-backup", "import:after-ca", "import:after-trust", "import:before-commit"] {
+        let home = work.join(point.replace(':', "-"));
+        let db = home.join("db");
+        new_db(&db, None);
+        let to = format!("nss:{}", db.display());
+        let install = || {
+            let mut c = certhelp(&home);
+            c.args(["chain", "install", "--to", &to, "--from-file"]).arg(&file);
+            c
+        };
+        let o = run(install().env("CERTHELP_CRASH_AT", point));
+        assert_eq!(o.status.signal(), Some(9), "{point}: not killed: {}", stderr(&o));
+        certutil(&["-L"], &db);
+        let o = run(&mut install());
+        assert_eq!(o.status.code(), Some(0), "{point}: {}", stderr(&o));
+        let l = certutil(&["-L"], &db);
+        assert_eq!(count(&l, "Test Issuing CA"), 1, "{point}: {l}");
+        assert_eq!(count(&l, "Test Root CA"), 1, "{point}: {l}");
+        let root_line = l.lines().find(|x| x.contains("Test Root CA")).unwrap();
+        assert!(root_line.trim_end().ends_with("CT,C,"), "{point}: {root_line}");
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}

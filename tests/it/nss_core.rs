@@ -103,7 +103,7 @@ fn round_trip(ec: bool) {
     s.login(None).unwrap();
     let plan = import::plan(&s, &bundle, None).unwrap();
     assert!(!plan.nothing_to_do());
-    import::apply(&s, &bundle, &plan).unwrap();
+    import::apply(&s, &bundle, &plan).1.unwrap();
     import::verify(&s, &bundle, &plan).unwrap();
     // The same bundle again: nothing to do.
     let again = import::plan(&s, &bundle, None).unwrap();
@@ -197,7 +197,7 @@ fn a_database_with_a_password_needs_it_and_refuses_a_wrong_one() {
         chain: vec![],
     };
     let plan = import::plan(&s, &bundle, None).unwrap();
-    import::apply(&s, &bundle, &plan).unwrap();
+    import::apply(&s, &bundle, &plan).1.unwrap();
     import::verify(&s, &bundle, &plan).unwrap();
     drop(s);
     let pwf = work.join("pwf");

@@ -238,6 +238,11 @@ pub fn crypt(pbe: &Pbe, keys: &Keys, data: &[u8], encrypt: bool) -> Option<Resul
         Pbe::Pbes2 { iv, .. } => iv.as_slice(),
         _ => keys.get(&reqs[1])?,
     };
+    // A file whose IV does not fit its cipher goes to OpenSSL's reader,
+    // which refuses it cleanly (Crypter would panic on a short IV).
+    if cipher.iv_len().is_some_and(|n| n != iv.len()) || key.len() != cipher.key_len() {
+        return None;
+    }
     let run = || -> Result<Zeroizing<Vec<u8>>, openssl::error::ErrorStack> {
         let mode = if encrypt { openssl::symm::Mode::Encrypt } else { openssl::symm::Mode::Decrypt };
         let mut c = openssl::symm::Crypter::new(cipher, mode, key, Some(iv))?;
