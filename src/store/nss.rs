@@ -15,6 +15,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Where distributions put NSS's soft token. `CERTHELP_SOFTOKN` overrides.
+/// Never a browser's bundled copy: Firefox ESR's needs Mozilla's own
+/// libnssutil3 and libmozsqlite3 and clashes with the system libnssutil3
+/// in one process (NOTES-pkcs11); databases that a newer Firefox made open
+/// with the distribution's softoken (the real-browser test proves it).
 pub const SOFTOKN_PATHS: &[&str] = &[
     "/usr/lib/x86_64-linux-gnu/libsoftokn3.so",
     "/usr/lib/aarch64-linux-gnu/libsoftokn3.so",
@@ -23,9 +27,6 @@ pub const SOFTOKN_PATHS: &[&str] = &[
     "/usr/lib/libsoftokn3.so",
     "/usr/lib/nss/libsoftokn3.so",
     "/usr/lib64/nss/libsoftokn3.so",
-    "/usr/lib/firefox/libsoftokn3.so",
-    "/usr/lib/firefox-esr/libsoftokn3.so",
-    "/usr/lib/thunderbird/libsoftokn3.so",
     "/opt/homebrew/lib/libsoftokn3.dylib",
     "/usr/local/lib/libsoftokn3.dylib",
 ];
