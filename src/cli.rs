@@ -163,15 +163,23 @@ pub enum Command {
     },
     /// Put a store back as certhelp's backup recorded it
     Restore(RestoreArgs),
-    /// Carry out the plan's steps that apply to this machine (next release)
-    Run {
-        #[arg(required = true, num_args = 1..)]
-        query: Vec<String>,
-        #[arg(long)]
-        yes: bool,
-        #[arg(long)]
-        dry_run: bool,
-    },
+    /// Carry out the plan's steps that apply to this machine
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The question, e.g. "move my certificate from firefox to thunderbird"
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    /// Carry out every change without asking first
+    #[arg(long)]
+    pub yes: bool,
+    /// Change nothing: say exactly what would be done
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
 }
 
 #[derive(Debug, Args)]
@@ -222,7 +230,7 @@ pub struct PlanArgs {
     pub same_computer: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SecretArgs {
     /// Read the PKCS#12 password from this file (first line)
     #[arg(long, value_name = "FILE")]

@@ -222,7 +222,10 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Restore(args) => report(action::restore::run(&args, ui())?),
         Command::Token { .. } => Err(next_release("token", "use my smart card on another computer")),
         Command::Associate { .. } => Err(next_release("associate", "set up thunderbird to sign")),
-        Command::Run { query, .. } => Err(next_release("run", &query.join(" "))),
+        Command::Run(args) => {
+            let kb = Kb::load(cli.kb.as_deref())?;
+            report(action::run::run(&args, &kb, ui())?)
+        }
     }
 }
 

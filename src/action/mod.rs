@@ -8,9 +8,11 @@
 
 pub mod chain;
 pub mod convert;
+pub mod elsewhere;
 pub mod export;
 pub mod import;
 pub mod restore;
+pub mod run;
 
 /// What a verb tells the user, and its exit status.
 #[derive(Debug, Default)]

@@ -943,3 +943,78 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A Thunderbird profile listed in ~/.thunderbird/profiles.ini.
+fn thunderbird_profile(h: &Home) -> PathBuf {
+    let root = h.path().join(".thunderbird");
+    let prof = root.join("tb01.default-release");
+    std::fs::create_dir_all(&prof).unwrap();
+    std::fs::write(
+        root.join("profiles.ini"),
+        "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb01.default-release\nDefault=1\n",
+    )
+    .unwrap();
+    new_db(&prof, None);
+    prof
+}
+
+#[test]
+fn run_dry_run_changes_nothing_and_says_what_it_would_do() {
+    // Expected: the plan's tasks, the in-memory move named as its certhelp
+    // command, and every database byte for byte as before; exit 0.
+    let e = eca();
+    let h = &e.home;
+    let tb = thunderbird_profile(h);
+    let before = (hashes(&e.profile), hashes(&tb));
+    let o = run(h.certhelp().current_dir(h.work()).args([
+        "run",
+        "--dry-run",
+        "move my certificate from firefox to thunderbird",
+    ]));
+    let text = ok(&o);
+    assert!(text.contains("certhelp import --from nss:") && text.contains("--to thunderbird --all"), "{text}");
+    assert!(text.contains("Dry run: nothing was changed"), "{text}");
+    assert_eq!((hashes(&e.profile), hashes(&tb)), before);
+    // Without --yes and without a terminal: refused before any change.
+    let o = run(h.certhelp().current_dir(h.work()).args(["run", "move my certificate from firefox to thunderbird"]));
+    fails(&o, "no terminal to ask on");
+    assert_eq!((hashes(&e.profile), hashes(&tb)), before);
+}
+
+#[test]
+fn run_moves_between_two_profiles_and_backs_up_every_key() {
+    // Expected: `run --yes` moves Jane's pair, her old encryption key and
+    // the other person's certificate from Firefox into Thunderbird (the
+    // source store holds them all), each with its key; a backup run writes
+    // one verified file per personal certificate into a folder it names.
+    let e = eca();
+    let h = &e.home;
+    let tb = thunderbird_profile(h);
+    let o = run(h.certhelp().current_dir(h.work()).args([
+        "run",
+        "--yes",
+        "move my certificate from firefox to thunderbird",
+    ]));
+    let text = ok(&o);
+    assert!(text.contains("Step 1: certhelp import --from"), "{text}");
+    let (_, k) = listing(&tb, None);
+    assert_eq!(k.lines().filter(|l| l.contains("rsa")).count(), 4, "{k}");
+
+    let o = run(h
+        .certhelp()
+        .current_dir(h.work())
+        .args(["run", "--yes", "back up my certificates from firefox", "--password-file"])
+        .arg(h.pw()));
+    let text = ok(&o);
+    let folder = std::fs::read_dir(h.work())
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("certificate-backup-"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let files: Vec<PathBuf> = std::fs::read_dir(&folder).unwrap().map(|d| d.unwrap().path()).collect();
+    assert_eq!(files.len(), 4, "the pair, the old encryption key and the other person: {files:?}");
+    for f in &files {
+        assert_eq!(mode(f), 0o600);
+        assert_eq!(oracle_key_matches(f, &h.pw()), 3, "{}", f.display());
+    }
+}

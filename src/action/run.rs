@@ -1,0 +1,285 @@
+//! `certhelp run QUERY [--yes] [--dry-run]`: the plan carried out on this
+//! machine. It plans with the probe (as `certhelp QUERY` does), turns each
+//! step into a task for this machine or a walkthrough for the user, asks
+//! before each change (unless `--yes`), and carries the changes out through
+//! the verbs' own functions: there is exactly one way to export or import.
+//!
+//! What runs here: backups and exports from NSS stores, moves between two
+//! NSS stores (in memory, no key file). What stays with the user, with the
+//! exact commands: steps on another computer, the Windows store and the
+//! macOS keychain, and steps whose input certhelp cannot know (a file to
+//! import, a chain file). `--dry-run` changes nothing and says exactly what
+//! would be done. A failed step stops the run, and the report says what was
+//! done and how to undo it.
+
+use std::path::{Path, PathBuf};
+
+use super::{elsewhere, Report, Ui};
+use crate::cli::{CompatArg, ExportArgs, ImportArgs, RunArgs};
+use crate::env::Os;
+use crate::error::{Error, Result};
+use crate::intent::Activity;
+use crate::kb::Kb;
+use crate::plan::{Plan, Step};
+
+/// One thing `run` does, or leaves to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    /// Every personal certificate of `store`, one PKCS#12 file each, into
+    /// `dir` (legacy algorithms for a Mac).
+    Export { store: String, dir: PathBuf, legacy: bool },
+    /// Every personal certificate of `from` into `to`, in memory.
+    Move { from: String, to: String },
+    /// A step for the user, as lines (commands included).
+    Manual { title: String, lines: Vec<String> },
+}
+
+impl Task {
+    /// The certhelp command that is this task (what `--dry-run` shows).
+    pub fn command(&self) -> Option<String> {
+        match self {
+            Task::Export { store, dir, legacy } => Some(format!(
+                "certhelp export --from {store} --all --out {}{}",
+                dir.display(),
+                if *legacy { " --compat legacy" } else { "" }
+            )),
+            Task::Move { from, to } => Some(format!("certhelp import --from {from} --to {to} --all")),
+            Task::Manual { .. } => None,
+        }
+    }
+}
+
+pub fn run(args: &RunArgs, kb: &Kb, ui: Ui) -> Result<Report> {
+    let query = args.query.join(" ");
+    if query.trim().is_empty() {
+        return Err(Error::new(
+            "the question is empty",
+            "say what to do, e.g. certhelp run \"back up my certificate\"",
+        ));
+    }
+    let env = crate::probe::collect(&crate::probe::ProbeOptions { load_modules: false, ..Default::default() });
+    let ctx = crate::plan::Context { default_os: env.os.id, env: Some(&env), os_flag: None };
+    let plan = crate::answer::answer(&query, &Default::default(), ctx, kb)?;
+    let stamp = crate::cert::rfc3339(super::now()).replace([':', '-'], "").replace('T', "-");
+    let tasks = tasks(&plan, env.os.id, stamp.get(..15).unwrap_or(&stamp));
+
+    let mut report = Report::default();
+    report.say(format!("Plan: {}", plan.understood));
+    if tasks.is_empty() {
+        report.say("Nothing to carry out: see `certhelp plan` for the walkthrough.".to_string());
+        return Ok(report);
+    }
+    let changes = tasks.iter().filter(|t| t.command().is_some()).count();
+    report.say(format!("{} step(s) certhelp carries out here, {} left to you:", changes, tasks.len() - changes));
+    for (i, t) in tasks.iter().enumerate() {
+        match t {
+            Task::Manual { title, .. } => report.say(format!("  {}. you: {title}", i + 1)),
+            t => report.say(format!("  {}. certhelp: {}", i + 1, t.command().unwrap_or_default())),
+        }
+    }
+    if args.dry_run {
+        report.say("Dry run: nothing was changed. Run it without --dry-run to carry it out.".to_string());
+        add_manual(&tasks, &mut report);
+        return Ok(report);
+    }
+    if changes > 0 && !args.yes && !ui.interactive {
+        return Err(Error::new(
+            "run changes stores and asks before each change, but there is no terminal to ask on",
+            "add --yes to go ahead without questions, or --dry-run to see what it would do",
+        ));
+    }
+    let mut done: Vec<String> = Vec::new();
+    for (i, t) in tasks.iter().enumerate() {
+        let Some(cmd) = t.command() else { continue };
+        if !args.yes && !crate::prompt::confirm(&format!("Step {}: {cmd}. Go ahead?", i + 1)) {
+            report.say(format!("Stopped before step {} at your request; nothing of it was done.", i + 1));
+            return Ok(report);
+        }
+        match carry_out(t, args, ui) {
+            Ok(sub) => {
+                report.say(format!("Step {}: {cmd}", i + 1));
+                for l in sub.lines {
+                    report.say(format!("  {l}"));
+                }
+                report.warnings.extend(sub.warnings);
+                done.push(cmd);
+            }
+            Err(e) => {
+                let what_was_done = if done.is_empty() { "nothing".to_string() } else { done.join("; ") };
+                return Err(Error::new(
+                    format!("step {} ({cmd}) failed: {}; done before it: {what_was_done}", i + 1, e.message),
+                    format!("{} (the failed step changed nothing; the steps done before it printed their backups: `certhelp restore BACKUP` puts a store back)", e.hint),
+                ));
+            }
+        }
+    }
+    add_manual(&tasks, &mut report);
+    Ok(report)
+}
+
+fn add_manual(tasks: &[Task], report: &mut Report) {
+    for (i, t) in tasks.iter().enumerate() {
+        if let Task::Manual { title, lines } = t {
+            report.say(format!("Step {} (yours): {title}", i + 1));
+            for l in lines {
+                report.say(format!("  {l}"));
+            }
+        }
+    }
+}
+
+/// The verbs' own functions, with the run's secrets and terminal.
+fn carry_out(t: &Task, args: &RunArgs, ui: Ui) -> Result<Report> {
+    match t {
+        Task::Export { store, dir, legacy } => super::export::run(
+            &ExportArgs {
+                from: store.clone(),
+                cert: Vec::new(),
+                all: true,
+                out: dir.clone(),
+                compat: if *legacy { CompatArg::Legacy } else { CompatArg::Modern },
+                no_chain: false,
+                force: false,
+                secrets: args.secrets.clone(),
+            },
+            ui,
+        ),
+        Task::Move { from, to } => super::import::run(
+            &ImportArgs {
+                file: None,
+                from: Some(from.clone()),
+                cert: Vec::new(),
+                all: true,
+                to: to.clone(),
+                cert_name: None,
+                key: None,
+                secrets: args.secrets.clone(),
+            },
+            ui,
+        ),
+        Task::Manual { .. } => Ok(Report::default()),
+    }
+}
+
+/// The STORE spelling of an app whose NSS store certhelp changes on Linux.
+fn nss_store(app: &str) -> Option<&'static str> {
+    match app {
+        "firefox" => Some("firefox"),
+        "thunderbird" => Some("thunderbird"),
+        "netscape" => Some("seamonkey"),
+        "chrome" => Some("chrome"),
+        "chromium" => Some("chromium"),
+        _ => None,
+    }
+}
+
+/// The plan's steps as tasks for this machine (`here`, its OS). Pure:
+/// decides from the plan alone. `stamp` names the backup folder.
+pub fn tasks(plan: &Plan, here: Os, stamp: &str) -> Vec<Task> {
+    let activity = plan.intent.activity;
+    // The store the probe found the certificate in, else the app's store.
+    let source = |s: &Step| -> Option<String> {
+        let app_store = s.app.as_deref().and_then(nss_store)?;
+        Some(plan.certificates.first().map(|c| c.store.clone()).unwrap_or_else(|| app_store.to_string()))
+    };
+    let on_this_machine = |s: &Step| s.os == Some(here) && here == Os::Linux && !is_other_computer(s);
+    let to_mac = plan.intent.to.as_ref().and_then(|t| t.os) == Some(Os::Macos);
+    let folder = PathBuf::from(if activity == Some(Activity::Backup) {
+        format!("certificate-backup-{stamp}")
+    } else {
+        format!("certificates-{stamp}")
+    });
+
+    let mut out: Vec<Task> = Vec::new();
+    let export_here = plan.steps.iter().find(|s| s.action == "export" && on_this_machine(s));
+    let import_here = plan.steps.iter().find(|s| s.action == "import" && on_this_machine(s));
+    let mut moved = false;
+    if let (Some(e), Some(i)) = (export_here, import_here) {
+        if let (Some(from), Some(to)) = (source(e), i.app.as_deref().and_then(nss_store)) {
+            out.push(Task::Move { from, to: to.to_string() });
+            moved = true;
+        }
+    }
+    for s in &plan.steps {
+        let title = s.title.clone();
+        match s.action {
+            "export" | "import" | "chain" if moved => {}
+            "export" if on_this_machine(s) && source(s).is_some() => {
+                let store = source(s).unwrap_or_default();
+                out.push(Task::Export { store, dir: folder.clone(), legacy: to_mac });
+            }
+            "import" if is_other_computer(s) && exported(&out) => {
+                out.push(Task::Manual { title, lines: carry_lines(s, &folder) });
+            }
+            "chain" if exported(&out) => {
+                // The files carry the chain; the import on the other side
+                // installs it (the chain article's trust step stays there).
+                out.push(Task::Manual {
+                    title,
+                    lines: vec![format!(
+                        "The files in {} carry the chain certificates. Trust the root there as the article {} says.",
+                        folder.display(),
+                        s.article.clone().unwrap_or_else(|| "for your certificate's issuer".into())
+                    )],
+                });
+            }
+            _ => out.push(Task::Manual { title, lines: manual_lines(s) }),
+        }
+    }
+    out
+}
+
+fn exported(tasks: &[Task]) -> bool {
+    tasks.iter().any(|t| matches!(t, Task::Export { .. }))
+}
+
+fn is_other_computer(s: &Step) -> bool {
+    s.computer.as_deref().is_some_and(|c| c.contains("new computer"))
+}
+
+/// What to do on the other computer with the exported files: the exact
+/// command for its store.
+fn carry_lines(s: &Step, folder: &Path) -> Vec<String> {
+    let file = format!("{}/FILE.p12", folder.display());
+    let mut lines = vec![format!(
+        "Carry the folder {} to the new computer (a USB stick, not e-mail), and the password separately.",
+        folder.display()
+    )];
+    let app = s.app.as_deref().unwrap_or("");
+    match (s.os, nss_store(app)) {
+        // Firefox, Thunderbird, SeaMonkey keep their own store everywhere.
+        (Some(Os::Linux), Some(store)) => {
+            lines.push(format!("For each file, with certhelp there: {}", elsewhere::linux_import(&file, store)))
+        }
+        (_, Some(_)) if app != "chrome" && app != "chromium" => {
+            lines.push("Import each file in the app's Certificate Manager, as the article says.".into())
+        }
+        (Some(Os::Windows), _) => {
+            lines.push(format!("For each file, in PowerShell: {}", elsewhere::windows_import(&file, true)));
+            lines.push(elsewhere::EXPORTABLE_NOTE.to_string());
+            lines.push(format!("(or, in a command prompt: {})", elsewhere::windows_certutil_import(&file)));
+        }
+        (Some(Os::Macos), _) => lines.push(format!("For each file, in Terminal: {}", elsewhere::macos_import(&file))),
+        _ => lines.push("Import each file as the article says.".into()),
+    }
+    if let Some(a) = &s.article {
+        lines.push(format!("The article with every click: certhelp show {a}"));
+    }
+    lines
+}
+
+fn manual_lines(s: &Step) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(c) = &s.command {
+        lines.push(format!("With certhelp: {c}"));
+    }
+    match (&s.article, &s.choices) {
+        (Some(a), _) => lines.push(format!("The article: certhelp show {a}")),
+        (None, Some(c)) => lines.push(format!(
+            "The article for your certificate's issuer: {}",
+            c.iter().map(|c| format!("certhelp show {} ({})", c.article, c.when)).collect::<Vec<_>>().join(", or ")
+        )),
+        _ => {}
+    }
+    lines
+}
