@@ -11,6 +11,7 @@ pub mod convert;
 pub mod export;
 pub mod import;
 pub mod restore;
+pub mod token;
 
 /// What a verb tells the user, and its exit status.
 #[derive(Debug, Default)]
