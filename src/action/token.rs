@@ -349,7 +349,7 @@ fn all_targets(at: &Places) -> Vec<Target> {
     }
     let found = chromium::discover(&at.home);
     let mut dirs: Vec<&str> = Vec::new();
-    for a in chromium::LINUX_APPS.iter().filter(|a| a.app != "evolution") {
+    for a in chromium::LINUX_APPS {
         for d in a.nssdb {
             if !dirs.contains(d) {
                 dirs.push(d);
@@ -373,7 +373,7 @@ fn all_targets(at: &Places) -> Vec<Target> {
         } else {
             format!("the NSS database of {} ({shown})", users.join(", "))
         };
-        let app = if users.is_empty() { "Chrome".to_string() } else { users.join(", ") };
+        let app = if users.is_empty() { "Chrome or Chromium".to_string() } else { users.join(", ") };
         add(Target { id: crate::probe::nss_store_id(&dir), dir, label, app, shared: true }, &mut out);
     }
     out
