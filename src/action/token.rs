@@ -12,6 +12,9 @@
 //! write their module list back when they exit, which would undo the
 //! edit); then the store is backed up (`store::backup`, with `pkcs11.txt`),
 //! the file is rewritten atomically, read back and checked.
+//! Chrome/Chromium's shared database has no `.parentlock`, and Chrome never
+//! writes its module list on Linux, so it is edited while Chrome runs; the
+//! report says to restart the apps whose stores changed.
 //!
 //! The module is checked before any store is touched: it must be a shared
 //! library that exports `C_GetFunctionList`. It is loaded (dlopen) but
@@ -47,6 +50,8 @@ pub struct Places {
     pub xdg_config: Option<PathBuf>,
     /// certhelp's state directory (locks, backups).
     pub state: PathBuf,
+    /// Change nothing; report what would change (for `certhelp run --dry-run`).
+    pub dry_run: bool,
 }
 
 pub fn run(cmd: &TokenCommand, _ui: Ui) -> Result<Report> {
@@ -54,6 +59,7 @@ pub fn run(cmd: &TokenCommand, _ui: Ui) -> Result<Report> {
         home: super::home()?,
         xdg_config: std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).filter(|p| p.is_absolute()),
         state: crate::fsutil::state_dir()?,
+        dry_run: false,
     };
     match cmd {
         TokenCommand::Enable { module, in_store } => run_in(Op::Enable, module, in_store.as_deref(), &places),
@@ -122,14 +128,13 @@ fn is_onepin(p: &Path) -> bool {
 /// What happened in one store.
 #[derive(Debug)]
 enum Outcome {
-    Added {
-        name: String,
-        library: String,
-        backup: PathBuf,
-    },
-    Removed {
+    /// Added (the new entry's name) or removed (the names of the entries
+    /// taken out); `library` is what an added entry loads; no backup on a
+    /// dry run.
+    Changed {
         names: Vec<String>,
-        backup: PathBuf,
+        library: String,
+        backup: Option<PathBuf>,
     },
     Already {
         name: String,
@@ -172,14 +177,11 @@ pub fn run_in(op: Op, module: &Path, in_store: Option<&str>, at: &Places) -> Res
     let outcomes: Vec<(Target, Outcome)> = targets
         .into_iter()
         .map(|t| {
-            let o = match op {
-                Op::Enable => enable_one(&t, &m, p11kit.as_deref(), &at.state),
-                Op::Disable => disable_one(&t, &m, p11kit.as_deref(), &at.state),
-            };
+            let o = edit_one(op, &t, &m, p11kit.as_deref(), at);
             (t, o)
         })
         .collect();
-    report(op, &m, &outcomes, &at.home)
+    report(op, &m, &outcomes, at)
 }
 
 /// The module for `enable`: it exists and is a PKCS#11 module.
@@ -410,57 +412,17 @@ fn running(t: &Target) -> Outcome {
     )
 }
 
-fn enable_one(t: &Target, m: &Module, p11kit: Option<&str>, state: &Path) -> Outcome {
-    if let Some(o) = unusable(t) {
-        return o;
-    }
-    let _lock = match lock::lock_store_in(state, &t.dir) {
-        Ok(l) => l,
-        Err(e) => return Outcome::skipped(e.to_string(), "check certhelp's state directory"),
-    };
-    let path = t.dir.join(pkcs11_txt::FILE);
-    let old = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => return Outcome::skipped(format!("cannot read {}: {e}", path.display()), "check its permissions"),
-    };
-    let es = pkcs11_txt::entries(&old);
-    if let Some(e) = m.entries_in(&es).first() {
-        return Outcome::Already { name: e.name.clone().unwrap_or_default() };
-    }
-    if let (Some(config), true) = (p11kit, loads_p11kit_proxy(&es)) {
-        return Outcome::ViaP11Kit { config: config.to_string() };
-    }
-    if lock::app_running(&t.dir) {
-        return running(t);
-    }
-    let library = m.library_for(t);
-    let name = pkcs11_txt::unique_name(&es, &m.name);
-    let new = pkcs11_txt::with_entry(&old, &library, &name);
-    let reason = format!("before token enable of {}", m.path.display());
-    let b = match backup::backup_nss_in(state, &t.id, &t.dir, &reason) {
-        Ok(b) => b,
-        Err(e) => {
-            return Outcome::skipped(
-                format!("no backup could be made, so nothing was changed: {e}"),
-                "free some space in certhelp's state directory and run the command again",
-            )
-        }
-    };
-    if let Err(e) = write_checked(&path, &old, &new, |es| pkcs11_txt::find(es, Path::new(&library)).len() == 1) {
-        return e;
-    }
-    Outcome::Added { name, library, backup: b.dir }
-}
-
-fn disable_one(t: &Target, m: &Module, p11kit: Option<&str>, state: &Path) -> Outcome {
-    match unusable(t) {
+/// One store: check, lock, decide, back up, write, read back.
+fn edit_one(op: Op, t: &Target, m: &Module, p11kit: Option<&str>, at: &Places) -> Outcome {
+    match (op, unusable(t)) {
+        (_, None) => {}
+        (Op::Enable, Some(o)) => return o,
         // secmod.db may list it, but certhelp does not edit that format.
-        Some(o) if t.dir.join("cert8.db").exists() => return o,
+        (Op::Disable, Some(o)) if t.dir.join("cert8.db").exists() => return o,
         // No database or no pkcs11.txt: nothing is registered there.
-        Some(_) => return Outcome::NotThere,
-        None => {}
+        (Op::Disable, Some(_)) => return Outcome::NotThere,
     }
-    let _lock = match lock::lock_store_in(state, &t.dir) {
+    let _lock = match lock::lock_store_in(&at.state, &t.dir) {
         Ok(l) => l,
         Err(e) => return Outcome::skipped(e.to_string(), "check certhelp's state directory"),
     };
@@ -471,19 +433,36 @@ fn disable_one(t: &Target, m: &Module, p11kit: Option<&str>, state: &Path) -> Ou
     };
     let es = pkcs11_txt::entries(&old);
     let hits = m.entries_in(&es);
-    if hits.is_empty() {
-        return match (p11kit, loads_p11kit_proxy(&es)) {
-            (Some(config), true) => Outcome::ViaP11Kit { config: config.to_string() },
-            _ => Outcome::NotThere,
-        };
-    }
+    let proxy = p11kit.filter(|_| loads_p11kit_proxy(&es)).map(|c| Outcome::ViaP11Kit { config: c.to_string() });
+    let (new, names, library) = match op {
+        Op::Enable => {
+            if let Some(e) = hits.first() {
+                return Outcome::Already { name: e.name.clone().unwrap_or_default() };
+            }
+            if let Some(o) = proxy {
+                return o;
+            }
+            let library = m.library_for(t);
+            let name = pkcs11_txt::unique_name(&es, &m.name);
+            (pkcs11_txt::with_entry(&old, &library, &name), vec![name], library)
+        }
+        Op::Disable => {
+            if hits.is_empty() {
+                return proxy.unwrap_or(Outcome::NotThere);
+            }
+            let names = hits.iter().map(|e| e.name.clone().unwrap_or_default()).collect();
+            (pkcs11_txt::without(&old, &hits), names, m.library.clone())
+        }
+    };
     if lock::app_running(&t.dir) {
         return running(t);
     }
-    let names: Vec<String> = hits.iter().map(|e| e.name.clone().unwrap_or_default()).collect();
-    let new = pkcs11_txt::without(&old, &hits);
-    let reason = format!("before token disable of {}", m.path.display());
-    let b = match backup::backup_nss_in(state, &t.id, &t.dir, &reason) {
+    if at.dry_run {
+        return Outcome::Changed { names, library, backup: None };
+    }
+    let verb = if op == Op::Enable { "enable" } else { "disable" };
+    let reason = format!("before token {verb} of {}", m.path.display());
+    let b = match backup::backup_nss_in(&at.state, &t.id, &t.dir, &reason) {
         Ok(b) => b,
         Err(e) => {
             return Outcome::skipped(
@@ -492,10 +471,14 @@ fn disable_one(t: &Target, m: &Module, p11kit: Option<&str>, state: &Path) -> Ou
             )
         }
     };
-    if let Err(e) = write_checked(&path, &old, &new, |es| m.entries_in(es).is_empty()) {
+    let check = |es: &[Entry]| match op {
+        Op::Enable => pkcs11_txt::find(es, Path::new(&library)).len() == 1,
+        Op::Disable => m.entries_in(es).is_empty(),
+    };
+    if let Err(e) = write_checked(&path, &old, &new, check) {
         return e;
     }
-    Outcome::Removed { names, backup: b.dir }
+    Outcome::Changed { names, library, backup: Some(b.dir) }
 }
 
 /// Write `new` over `old`, read it back and check it with `ok`; a file
@@ -523,7 +506,7 @@ fn write_checked(
 }
 
 /// The report, or the error when nothing could be done.
-fn report(op: Op, m: &Module, outcomes: &[(Target, Outcome)], home: &Path) -> Result<Report> {
+fn report(op: Op, m: &Module, outcomes: &[(Target, Outcome)], at: &Places) -> Result<Report> {
     let mut r = Report::default();
     let what = format!("{} ({})", m.name, m.path.display());
     let skipped: Vec<(&Target, &str, &str)> = outcomes
@@ -548,17 +531,25 @@ fn report(op: Op, m: &Module, outcomes: &[(Target, Outcome)], home: &Path) -> Re
     let mut restart: Vec<&str> = Vec::new();
     for (t, o) in outcomes {
         match o {
-            Outcome::Added { name, library, backup } => {
-                let via =
-                    if *library != m.library { format!(" (OpenSC's one-PIN build, {library})") } else { String::new() };
-                r.say(format!("Added {what} to {} as \"{name}\"{via}.", t.label));
-                backups.push((show(backup, home), t));
-                restart.push(&t.app);
-            }
-            Outcome::Removed { names, backup } => {
+            Outcome::Changed { names, library, backup } => {
                 let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
-                r.say(format!("Removed {what} from {} (entry {}).", t.label, quoted.join(", ")));
-                backups.push((show(backup, home), t));
+                let line = match (op, at.dry_run) {
+                    (Op::Enable, false) => format!("Added {what} to {} as {}", t.label, quoted.join(", ")),
+                    (Op::Enable, true) => format!("Would add {what} to {} as {}", t.label, quoted.join(", ")),
+                    (Op::Disable, false) => format!("Removed {what} from {} (entry {})", t.label, quoted.join(", ")),
+                    (Op::Disable, true) => {
+                        format!("Would remove {what} from {} (entry {})", t.label, quoted.join(", "))
+                    }
+                };
+                let via = if op == Op::Enable && *library != m.library {
+                    format!(" (OpenSC's one-PIN build, {library})")
+                } else {
+                    String::new()
+                };
+                r.say(format!("{line}{via}."));
+                if let Some(b) = backup {
+                    backups.push((show(b, &at.home), t));
+                }
                 restart.push(&t.app);
             }
             Outcome::Already { name } => {
@@ -584,21 +575,22 @@ fn report(op: Op, m: &Module, outcomes: &[(Target, Outcome)], home: &Path) -> Re
             Outcome::Skipped { why, hint } => r.warn(format!("skipped {}: {why}; {hint}", t.label)),
         }
     }
-    if !backups.is_empty() {
-        for (dir, t) in &backups {
-            r.say(format!("Backup of {} before the change: {dir}", t.label));
-        }
+    for (dir, t) in &backups {
+        r.say(format!("Backup of {} before the change: {dir}", t.label));
+    }
+    if at.dry_run {
+        r.say("Dry run: nothing was changed.");
+    } else if !restart.is_empty() {
         let mut apps: Vec<&str> = Vec::new();
         for a in restart {
             if !apps.contains(&a) {
                 apps.push(a);
             }
         }
-        let undo = if op == Op::Enable { "disable" } else { "enable" };
+        let (undo, effect) = if op == Op::Enable { ("disable", "load") } else { ("enable", "unload") };
         r.say(format!(
-            "Restart {} to {} the module. Undo: certhelp token {undo} --module {}",
+            "Restart {} to {effect} the module. Undo: certhelp token {undo} --module {}",
             apps.join(", "),
-            if op == Op::Enable { "load" } else { "unload" },
             m.path.display()
         ));
     } else if skipped.is_empty() {

@@ -253,3 +253,17 @@ fn a_module_p11kit_proxy_provides_is_not_added_twice() {
     assert!(out.contains("p11-kit-proxy") && out.contains("not added a second time"), "{out}");
     assert_eq!(pkcs11_txt(&ff), text);
 }
+
+#[test]
+fn a_dry_run_says_what_would_change_and_changes_nothing() {
+    use certhelp::action::token::{run_in, Op, Places};
+    let h = Home::new("token-dry");
+    let ff = h.firefox(&[("default-release", true)]).remove(0);
+    let before = pkcs11_txt(&ff);
+    let at = Places { home: h.path().to_path_buf(), xdg_config: None, state: h.path().join("state"), dry_run: true };
+    let r = run_in(Op::Enable, Path::new(SOFTHSM), None, &at).unwrap();
+    let text = r.lines.join("\n");
+    assert!(text.contains("Would add SoftHSM") && text.contains("Dry run: nothing was changed"), "{text}");
+    assert_eq!(pkcs11_txt(&ff), before);
+    assert!(!h.path().join("state/backups").exists());
+}
