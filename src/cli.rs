@@ -146,7 +146,7 @@ pub enum Command {
         #[command(subcommand)]
         command: ChainCommand,
     },
-    /// Register or remove a PKCS#11 module in NSS stores (next release)
+    /// Register or remove a PKCS#11 module (smart card, token) in NSS stores
     Token {
         #[command(subcommand)]
         command: TokenCommand,
@@ -377,17 +377,21 @@ pub struct ChainInstallArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Register a PKCS#11 module (default: every Mozilla profile and Chrome's NSS DB)
+    /// Register a PKCS#11 module once in every Mozilla profile and Chrome/Chromium's NSS database
     Enable {
+        /// The module file, e.g. /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
         #[arg(long, value_name = "PATH")]
         module: PathBuf,
+        /// Only this store: firefox[:PROFILE], thunderbird[:PROFILE], seamonkey, chrome, chromium, nss:DIR
         #[arg(long = "in", value_name = "STORE")]
         in_store: Option<String>,
     },
-    /// Remove a PKCS#11 module registration
+    /// Remove a PKCS#11 module's registration from every Mozilla profile and Chrome/Chromium's NSS database
     Disable {
+        /// The module file (it may be uninstalled already)
         #[arg(long, value_name = "PATH")]
         module: PathBuf,
+        /// Only this store: firefox[:PROFILE], thunderbird[:PROFILE], seamonkey, chrome, chromium, nss:DIR
         #[arg(long = "in", value_name = "STORE")]
         in_store: Option<String>,
     },

@@ -220,7 +220,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Convert(args) => report(action::convert::run(&args, ui())?),
         Command::Chain { command: ChainCommand::Install(args) } => report(action::chain::run(&args, ui())?),
         Command::Restore(args) => report(action::restore::run(&args, ui())?),
-        Command::Token { .. } => Err(next_release("token", "use my smart card on another computer")),
+        Command::Token { command } => report(action::token::run(&command, ui())?),
         Command::Associate { .. } => Err(next_release("associate", "set up thunderbird to sign")),
         Command::Run(args) => {
             let kb = Kb::load(cli.kb.as_deref())?;

@@ -13,6 +13,7 @@ pub mod export;
 pub mod import;
 pub mod restore;
 pub mod run;
+pub mod token;
 
 /// What a verb tells the user, and its exit status.
 #[derive(Debug, Default)]
