@@ -30,6 +30,9 @@ pub enum Task {
     Export { store: String, dir: PathBuf, legacy: bool },
     /// Every personal certificate of `from` into `to`, in memory.
     Move { from: String, to: String },
+    /// Register a token's PKCS#11 module in every Mozilla profile and
+    /// Chrome's database.
+    TokenEnable { module: PathBuf },
     /// A step for the user, as lines (commands included).
     Manual { title: String, lines: Vec<String> },
 }
@@ -44,6 +47,7 @@ impl Task {
                 if *legacy { " --compat legacy" } else { "" }
             )),
             Task::Move { from, to } => Some(format!("certhelp import --from {from} --to {to} --all")),
+            Task::TokenEnable { module } => Some(format!("certhelp token enable --module {}", module.display())),
             Task::Manual { .. } => None,
         }
     }
@@ -61,7 +65,8 @@ pub fn run(args: &RunArgs, kb: &Kb, ui: Ui) -> Result<Report> {
     let ctx = crate::plan::Context { default_os: env.os.id, env: Some(&env), os_flag: None };
     let plan = crate::answer::answer(&query, &Default::default(), ctx, kb)?;
     let stamp = crate::cert::rfc3339(super::now()).replace([':', '-'], "").replace('T', "-");
-    let tasks = tasks(&plan, env.os.id, stamp.get(..15).unwrap_or(&stamp));
+    let module = token_module(&env);
+    let tasks = tasks(&plan, env.os.id, stamp.get(..15).unwrap_or(&stamp), module.as_deref());
 
     let mut report = Report::default();
     report.say(format!("Plan: {}", plan.understood));
@@ -157,8 +162,23 @@ fn carry_out(t: &Task, args: &RunArgs, ui: Ui) -> Result<Report> {
             },
             ui,
         ),
+        Task::TokenEnable { module } => {
+            super::token::run(&crate::cli::TokenCommand::Enable { module: module.clone(), in_store: None }, ui)
+        }
         Task::Manual { .. } => Ok(Report::default()),
     }
+}
+
+/// The token module to register: one the probe found installed, OpenSC
+/// first (it serves most smart cards and USB tokens).
+fn token_module(env: &crate::env::Env) -> Option<PathBuf> {
+    let present: Vec<&crate::env::Module> =
+        env.modules.iter().filter(|m| m.present && crate::store::pkcs11::is_token_module(&m.path)).collect();
+    present
+        .iter()
+        .find(|m| m.path.contains("opensc-pkcs11"))
+        .or_else(|| present.first())
+        .map(|m| PathBuf::from(&m.path))
 }
 
 /// The STORE spelling of an app whose NSS store certhelp changes on Linux.
@@ -175,7 +195,7 @@ fn nss_store(app: &str) -> Option<&'static str> {
 
 /// The plan's steps as tasks for this machine (`here`, its OS). Pure:
 /// decides from the plan alone. `stamp` names the backup folder.
-pub fn tasks(plan: &Plan, here: Os, stamp: &str) -> Vec<Task> {
+pub fn tasks(plan: &Plan, here: Os, stamp: &str, token_module: Option<&Path>) -> Vec<Task> {
     let activity = plan.intent.activity;
     // The store the probe found the certificate in, else the app's store.
     let source = |s: &Step| -> Option<String> {
@@ -211,6 +231,15 @@ pub fn tasks(plan: &Plan, here: Os, stamp: &str) -> Vec<Task> {
             "import" if is_other_computer(s) && exported(&out) => {
                 out.push(Task::Manual { title, lines: carry_lines(s, &folder) });
             }
+            "token" if here == Os::Linux => match token_module {
+                Some(m) => out.push(Task::TokenEnable { module: m.to_path_buf() }),
+                None => out.push(Task::Manual {
+                    title,
+                    lines: vec![
+                        "No token module is installed: install OpenSC (Debian/Ubuntu: apt install opensc pcscd) or your token's own software, then: certhelp token enable --module PATH".into(),
+                    ],
+                }),
+            },
             "chain" if exported(&out) => {
                 // The files carry the chain; the import on the other side
                 // installs it (the chain article's trust step stays there).

@@ -1018,3 +1018,20 @@ fn run_moves_between_two_profiles_and_backs_up_every_key() {
         assert_eq!(oracle_key_matches(f, &h.pw()), 3, "{}", f.display());
     }
 }
+
+#[test]
+fn run_for_a_token_registers_its_module_in_every_profile_once() {
+    // Expected: the token plan's step carried out here: OpenSC (installed
+    // by CI) registered in the Firefox profile, as NSS itself lists it
+    // (modutil); a second run changes nothing.
+    let e = eca();
+    let h = &e.home;
+    let q = "use my smart card on this computer";
+    ok(&run(h.certhelp().current_dir(h.work()).args(["run", "--yes", q])));
+    let again = ok(&run(h.certhelp().current_dir(h.work()).args(["run", "--yes", q])));
+    assert!(again.contains("Already registered"), "{again}");
+    let o =
+        Command::new("modutil").args(["-list", "-dbdir"]).arg(format!("sql:{}", e.profile.display())).output().unwrap();
+    let listed = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(listed.matches("opensc-pkcs11.so").count(), 1, "{listed}");
+}
