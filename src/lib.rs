@@ -14,6 +14,7 @@ pub mod answer;
 pub mod cert;
 pub mod chain;
 pub mod cli;
+pub mod config;
 pub mod dirs;
 pub mod doctor;
 pub mod env;

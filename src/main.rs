@@ -221,7 +221,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Chain { command: ChainCommand::Install(args) } => report(action::chain::run(&args, ui())?),
         Command::Restore(args) => report(action::restore::run(&args, ui())?),
         Command::Token { .. } => Err(next_release("token", "use my smart card on another computer")),
-        Command::Associate { .. } => Err(next_release("associate", "set up thunderbird to sign")),
+        Command::Associate(args) => report(action::associate::run(&args, ui())?),
         Command::Run { query, .. } => Err(next_release("run", &query.join(" "))),
     }
 }

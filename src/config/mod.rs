@@ -1,0 +1,3 @@
+//! App configuration files certhelp edits (not certificate stores).
+
+pub mod prefs;
