@@ -43,8 +43,9 @@ use crate::probe::mozilla::{self, parse_prefs, pref, PrefValue};
 use crate::store::backup::{Manifest, ManifestFile, FORMAT};
 use crate::store::nss::NssStore;
 use crate::store::select::{self, Candidate, Group};
+use crate::store::session::{Access, StoreSession};
 use crate::store::target::{self, ResolvedStore, StoreSpec};
-use crate::store::{dbkey, lock, StoreError};
+use crate::store::{dbkey, lock, StoreError, StoredCert};
 
 /// What Thunderbird will use a certificate for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +90,8 @@ pub fn run(args: &AssociateArgs, ui: Ui) -> Result<Report> {
         other => return Err(Error::new(format!("{} is not a Thunderbird profile", other.id()), CLIENT_HINT)),
     };
     let place = match &profile {
-        Some(p) => format!("Thunderbird profile \"{p}\" ({})", dir.display()),
-        None => format!("Thunderbird profile {}", dir.display()),
+        Some(p) => format!("profile \"{p}\" ({})", dir.display()),
+        None => format!("profile {}", dir.display()),
     };
     refuse_if_running(&dir, &place)?;
     // One certhelp writer per profile; the app check again under the lock.
@@ -112,12 +113,19 @@ pub fn run(args: &AssociateArgs, ui: Ui) -> Result<Report> {
     } else {
         None
     };
-    let listing = NssStore::new(&id, &dir).list_read_only(pin.as_ref())?;
+    let session = {
+        let mut s = NssStore::new(&id, &dir).open(Access::ReadOnly)?;
+        if pin.is_some() {
+            s.login(pin.as_ref())?;
+        }
+        s
+    };
+    let listing = session.list()?;
     let sel = select::parse_selector(&args.cert)?;
     let now = super::now();
     let cands = select::select_personal(&listing.certs, std::slice::from_ref(&sel)).map_err(|e| match e {
         StoreError::NotFound { what } => Error::new(
-            format!("{place} has no {what}"),
+            format!("Thunderbird {place} has no {}", what.strip_prefix("a ").unwrap_or(&what)),
             format!(
                 "Thunderbird uses the certificates in its own profile: move it there first with `certhelp import --from STORE --to {} --cert {}` (STORE: firefox, chrome, nss:DIR...), or `certhelp import FILE.p12 --to {}`",
                 args.client,
@@ -131,8 +139,12 @@ pub fn run(args: &AssociateArgs, ui: Ui) -> Result<Report> {
 
     let mut report = Report::default();
     let assignments = assign(&group, &mut report)?;
-    let cert_emails: Vec<String> =
-        assignments.iter().flat_map(|a| a.cert.info.emails.iter().cloned()).collect::<Vec<_>>();
+    let mut cert_emails: Vec<String> = Vec::new();
+    for e in assignments.iter().flat_map(|a| a.cert.info.emails.iter()) {
+        if !cert_emails.contains(e) {
+            cert_emails.push(e.clone());
+        }
+    }
     let identity = choose_identity(&identities, args.identity.as_deref(), &cert_emails, &place)?;
     if let Some(email) = &identity.email {
         if !cert_emails.iter().any(|e| e.eq_ignore_ascii_case(email)) {
@@ -141,6 +153,10 @@ pub fn run(args: &AssociateArgs, ui: Ui) -> Result<Report> {
             ));
         }
     }
+    for w in chain_warnings(&session, &listing.certs, &assignments, &args.client) {
+        report.warn(w);
+    }
+    drop(session);
     for a in &assignments {
         if a.cert.info.not_after < now {
             report.warn(format!(
@@ -167,21 +183,15 @@ pub fn run(args: &AssociateArgs, ui: Ui) -> Result<Report> {
         None => format!("identity {}", identity.key),
     };
     if !edit.changed {
-        report.say(format!("Already set: {who} in {place} uses these certificates; nothing changed."));
+        report.say(format!("Already set: {who} in Thunderbird {place} uses these certificates; nothing changed."));
         describe(&assignments, now, &mut report);
         return Ok(report);
     }
-    if !prefs_path.exists() {
-        // No prefs.js at all means Thunderbird never ran: there are no
-        // identities either, and choose_identity refused above.
-        return Err(Error::new(format!("{place} has no prefs.js"), "start Thunderbird once and set up the account"));
-    }
-
     let backup = backup_prefs(&id, &dir, &old, &format!("before associate --cert {} for {who}", args.cert))?;
     prefs::replace_file(&prefs_path, &edit.bytes)?;
     verify(&prefs_path, &edit.bytes, &names)?;
 
-    report.say(format!("Set {who} in {place}:"));
+    report.say(format!("Set {who} in Thunderbird {place}:"));
     describe(&assignments, now, &mut report);
     report.say(format!(
         "prefs.js: {} set ({} replaced in place, {} added at the end); every other line is as it was.",
@@ -223,7 +233,9 @@ pub fn client_spec(client: &str) -> Result<StoreSpec> {
 fn refuse_if_running(dir: &Path, place: &str) -> Result<()> {
     if lock::app_running(dir) {
         return Err(Error::new(
-            format!("Thunderbird is running with {place}; its settings can only be changed while it is closed"),
+            format!(
+                "Thunderbird is running with {place}; its settings can only be changed while Thunderbird is closed"
+            ),
             "quit Thunderbird (all its windows) and run the command again; nothing was changed",
         ));
     }
@@ -372,7 +384,7 @@ fn choose_identity<'a>(
     };
     if ids.is_empty() {
         return Err(Error::new(
-            format!("{place} has no mail identities"),
+            format!("Thunderbird {place} has no mail identities"),
             "set up the mail account in Thunderbird first (then quit it), and run the command again",
         ));
     }
@@ -389,12 +401,12 @@ fn choose_identity<'a>(
     match (found.as_slice(), wanted) {
         ([one], _) => Ok(one),
         ([], Some(w)) => Err(Error::new(
-            format!("{place} has no mail identity {w}; its identities: {}", listing()),
+            format!("Thunderbird {place} has no mail identity {w}; its identities: {}", listing()),
             "name one of them with --identity EMAIL",
         )),
         ([], None) => Err(Error::new(
             format!(
-                "no mail identity of {place} has the certificate's address ({}); its identities: {}",
+                "no mail identity of Thunderbird {place} has the certificate's address ({}); its identities: {}",
                 if cert_emails.is_empty() { "it carries none".to_string() } else { cert_emails.join(", ") },
                 listing()
             ),
@@ -402,7 +414,7 @@ fn choose_identity<'a>(
         )),
         (many, _) => Err(Error::new(
             format!(
-                "several mail identities of {place} match: {}",
+                "several mail identities of Thunderbird {place} match: {}",
                 many.iter()
                     .map(|i| format!("{} {}", i.key, i.email.as_deref().unwrap_or("(no address)")))
                     .collect::<Vec<_>>()
@@ -420,6 +432,59 @@ fn label(c: &Candidate) -> String {
 fn date(secs: i64) -> String {
     let d = crate::cert::rfc3339(secs);
     d.get(..10).unwrap_or(&d).to_string()
+}
+
+/// Thunderbird checks its own certificate when it sends, and forgets the
+/// setting (clears the dbKey) when the chain does not verify: say so now.
+/// A chain that ends in a root this profile does not hold may end in one
+/// of Mozilla's built-in roots (a public CA), so that is only a hint; a
+/// root that is here without e-mail trust is a sure failure.
+fn chain_warnings(s: &StoreSession, certs: &[StoredCert], assignments: &[Assignment], client: &str) -> Vec<String> {
+    let pool: Vec<crate::cert::CertInfo> =
+        certs.iter().filter_map(|c| crate::cert::parse(&c.der).ok()).filter(|i| i.is_ca || i.self_issued).collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for a in assignments {
+        if seen.contains(&a.cert.info.sha256) {
+            continue;
+        }
+        seen.push(a.cert.info.sha256.clone());
+        let chain = crate::cert::build_chain(&a.cert.info, &pool);
+        let fix = format!("certhelp chain install --to {client} --from-cert FILE (or --from-file CHAIN.pem)");
+        if !chain.complete {
+            out.push(format!(
+                "the chain of \"{}\" is not complete in this profile (no {}): unless it ends in a root Thunderbird has built in, Thunderbird will refuse the certificate when you send and forget this setting; install the chain: {fix}",
+                label(&a.cert),
+                chain.missing_issuer.as_deref().unwrap_or("issuer")
+            ));
+            continue;
+        }
+        let Some(root) = chain.path.last().map(|k| &pool[*k]) else { continue };
+        if !email_trusted(s, &root.subject_der, certs) {
+            out.push(format!(
+                "the root {} of \"{}\" is in this profile but not trusted for e-mail: Thunderbird will refuse the certificate when you send and forget this setting; trust it: {fix}",
+                root.subject,
+                label(&a.cert)
+            ));
+        }
+    }
+    out
+}
+
+/// The root (by subject) has NSS e-mail trust in this store.
+fn email_trusted(s: &StoreSession, subject_der: &[u8], certs: &[StoredCert]) -> bool {
+    certs.iter().filter(|c| crate::cert::parse(&c.der).is_ok_and(|i| i.subject_der == subject_der)).any(|c| {
+        let Ok(x) = X509::from_der(&c.der) else { return false };
+        let (Ok(issuer), Ok(serial)) = (crate::store::session::issuer_der(&x), crate::store::session::serial_der(&x))
+        else {
+            return false;
+        };
+        s.find_trust(&issuer, &serial)
+            .ok()
+            .and_then(|h| h.first().copied())
+            .and_then(|h| s.trust_of(h).ok())
+            .is_some_and(|t| t.email)
+    })
 }
 
 /// One line per role: nickname, CN, e-mail, expiry.

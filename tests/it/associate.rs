@@ -187,7 +187,9 @@ fn eca_pair_by_its_email_sets_the_four_prefs_and_keeps_every_other_line() {
     // of the old prefs.js that `certhelp restore` puts back.
     let tb = setup("assoc-eca");
     let before = tb.prefs();
-    let out = ok(&tb.associate(&["--cert", JANE, "--client", "thunderbird"]));
+    let o = tb.associate(&["--cert", JANE, "--client", "thunderbird"]);
+    let out = ok(&o);
+    assert_eq!(stderr(&o), "", "the chain is there and trusted: no warning");
     let after = tb.prefs();
 
     assert_eq!(pref_value(&after, "mail.identity.id1.signing_cert_dbkey"), Some(dbkey(&tb.id.cert)));
@@ -277,6 +279,18 @@ fn digital_id_does_both_and_an_encryption_only_certificate_cannot_sign() {
     assert_eq!(pref_value(&now, "mail.identity.id1.encryption_cert_dbkey"), Some(dbkey(&tb.old_enc.cert)));
     assert_eq!(pref_value(&now, "mail.identity.id1.signing_cert_name").as_deref(), Some("Some old cert"));
     assert_eq!(pref_value(&now, "mail.identity.id1.signing_cert_dbkey"), None);
+
+    // The root loses its e-mail trust (certutil): Thunderbird would refuse
+    // the certificate when sending, so certhelp warns.
+    let o = Command::new("certutil")
+        .args(["-M", "-n", "Test Root CA", "-t", "C,,", "-d"])
+        .arg(format!("sql:{}", tb.profile.display()))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tb.associate(&["--cert", PNV, "--client", "thunderbird"]);
+    assert!(ok(&o).contains("Already set"));
+    assert!(stderr(&o).contains("not trusted for e-mail") && stderr(&o).contains("chain install"), "{}", stderr(&o));
 }
 
 fn hex(b: &[u8]) -> String {
