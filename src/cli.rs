@@ -151,16 +151,8 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Configure a mail client to sign and encrypt with a certificate (next release)
-    Associate {
-        #[arg(long, value_name = "SEL")]
-        cert: String,
-        /// thunderbird[:PROFILE]
-        #[arg(long)]
-        client: String,
-        #[arg(long, value_name = "EMAIL")]
-        identity: Option<String>,
-    },
+    /// Configure a mail client to sign and encrypt with a certificate
+    Associate(AssociateArgs),
     /// Put a store back as certhelp's backup recorded it
     Restore(RestoreArgs),
     /// Carry out the plan's steps that apply to this machine
@@ -296,6 +288,21 @@ pub struct ImportArgs {
     /// The private key in its own PEM file, when FILE holds only the certificate
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AssociateArgs {
+    /// Which certificate: nickname, e-mail, part of the CN, or sha256:PREFIX (an ECA pair's shared e-mail selects both)
+    #[arg(long, value_name = "SEL")]
+    pub cert: String,
+    /// thunderbird[:PROFILE] (the certificate must be in that profile; Thunderbird closed)
+    #[arg(long, value_name = "CLIENT")]
+    pub client: String,
+    /// The mail identity (its e-mail address); default: the one whose address the certificate carries
+    #[arg(long, value_name = "EMAIL")]
+    pub identity: Option<String>,
     #[command(flatten)]
     pub secrets: SecretArgs,
 }

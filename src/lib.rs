@@ -14,10 +14,7 @@ pub mod answer;
 pub mod cert;
 pub mod chain;
 pub mod cli;
-/// App configuration files certhelp edits as text.
-pub mod config {
-    pub mod pkcs11_txt;
-}
+pub mod config;
 pub mod dirs;
 pub mod doctor;
 pub mod env;

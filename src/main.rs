@@ -221,7 +221,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Chain { command: ChainCommand::Install(args) } => report(action::chain::run(&args, ui())?),
         Command::Restore(args) => report(action::restore::run(&args, ui())?),
         Command::Token { command } => report(action::token::run(&command, ui())?),
-        Command::Associate { .. } => Err(next_release("associate", "set up thunderbird to sign")),
+        Command::Associate(args) => report(action::associate::run(&args, ui())?),
         Command::Run(args) => {
             let kb = Kb::load(cli.kb.as_deref())?;
             report(action::run::run(&args, &kb, ui())?)
@@ -260,13 +260,6 @@ fn warn_broken(kb: &Kb) {
 
 fn exit_u8(code: i32) -> u8 {
     u8::try_from(code).unwrap_or(2)
-}
-
-fn next_release(verb: &str, question: &str) -> Error {
-    Error::new(
-        format!("`certhelp {verb}` does not change stores in this release yet"),
-        format!("follow the walkthrough instead: certhelp \"{question}\""),
-    )
 }
 
 fn format_of(f: FormatArg) -> Format {

@@ -6,6 +6,7 @@
 //! There is exactly one way to export or import: `run` (later) calls these
 //! same functions.
 
+pub mod associate;
 pub mod chain;
 pub mod convert;
 pub mod elsewhere;

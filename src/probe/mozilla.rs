@@ -255,8 +255,9 @@ pub fn parse_compat_version(text: &str) -> Option<String> {
 pub type IdentityPrefs = (String, Option<String>, Option<String>, Option<String>);
 
 /// Thunderbird identities from prefs: (key `idN`, email, signing cert,
-/// encryption cert). A `*_cert_name` (nickname) is used when set, else the
-/// newer `*_cert_dbkey` as `dbkey:<base64>`.
+/// encryption cert). The `*_cert_dbkey` as `dbkey:<base64>` when set (what
+/// Thunderbird looks certificates up by; its `*_cert_name` is a display
+/// name, the CN, not a nickname), else an old `*_cert_name` (a nickname).
 pub fn mail_identities(prefs: &[(String, PrefValue)]) -> Vec<IdentityPrefs> {
     let mut keys: Vec<String> = Vec::new();
     for (n, _) in prefs {
@@ -275,8 +276,9 @@ pub fn mail_identities(prefs: &[(String, PrefValue)]) -> Vec<IdentityPrefs> {
             .filter(|v| !v.is_empty())
     };
     let cert = |id: &str, kind: &str| {
-        s(id, &format!("{kind}_cert_name"))
-            .or_else(|| s(id, &format!("{kind}_cert_dbkey")).map(|k| format!("dbkey:{k}")))
+        s(id, &format!("{kind}_cert_dbkey"))
+            .map(|k| format!("dbkey:{k}"))
+            .or_else(|| s(id, &format!("{kind}_cert_name")))
     };
     keys.into_iter()
         .filter(|id| s(id, "useremail").is_some() || cert(id, "signing").is_some())

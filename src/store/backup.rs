@@ -50,6 +50,9 @@ pub const SQL_FILES: [&str; 2] = ["cert9.db", "key4.db"];
 pub const DBM_FILES: [&str; 3] = ["cert8.db", "key3.db", "secmod.db"];
 /// Text files copied beside the databases.
 pub const TEXT_FILES: [&str; 1] = ["pkcs11.txt"];
+/// App preference files a backup may hold (`associate` saves prefs.js
+/// alone, kind "prefs"), so `restore` can put them back.
+pub const PREFS_FILES: [&str; 1] = ["prefs.js"];
 
 /// One file of a backup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -350,7 +353,8 @@ pub fn open_backup(path: &Path) -> Result<Backup, StoreError> {
             found: format!("backup format {} (this certhelp reads {FORMAT})", manifest.format),
         });
     }
-    let allowed: Vec<&str> = SQL_FILES.iter().chain(&DBM_FILES).chain(&TEXT_FILES).copied().collect();
+    let allowed: Vec<&str> =
+        SQL_FILES.iter().chain(&DBM_FILES).chain(&TEXT_FILES).chain(&PREFS_FILES).copied().collect();
     if let Some(bad) = manifest.files.iter().find(|f| !allowed.contains(&f.name.as_str())) {
         return Err(StoreError::UnsupportedFormat {
             file: manifest_path.display().to_string(),

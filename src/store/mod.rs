@@ -10,6 +10,7 @@
 //! work.
 
 pub mod backup;
+pub mod dbkey;
 pub mod export;
 pub mod import;
 pub mod journal;

@@ -279,8 +279,17 @@ pub fn add_p12(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Optio
 
 /// NSS's dbKey for a certificate: module and slot ids (0), serial and
 /// issuer lengths, serial contents, issuer DER; base64.
+///
+/// The serial is the DER INTEGER's content octets (Gecko takes them from
+/// mozilla::pkix as encoded). OpenSSL's BigNum gives the magnitude alone, so
+/// a positive serial whose first byte has the high bit set (0x80...) gets
+/// back the 0x00 that DER puts before it, and zero is the one byte 0x00;
+/// without this the key of such a certificate would not match NSS's.
 pub fn dbkey(c: &X509) -> String {
-    let serial = c.serial_number().to_bn().unwrap().to_vec();
+    let mut serial = c.serial_number().to_bn().unwrap().to_vec();
+    if serial.first().is_none_or(|b| b & 0x80 != 0) {
+        serial.insert(0, 0);
+    }
     let issuer = c.issuer_name().to_der().unwrap();
     let mut raw = vec![0u8; 8];
     raw.extend((serial.len() as u32).to_be_bytes());

@@ -2,6 +2,7 @@
 //! real certhelp binary against real files it makes itself.
 
 mod actions;
+mod associate;
 mod backup;
 mod browser;
 mod chain;
