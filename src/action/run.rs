@@ -33,6 +33,9 @@ pub enum Task {
     /// Register a token's PKCS#11 module in every Mozilla profile and
     /// Chrome's database.
     TokenEnable { module: PathBuf },
+    /// Set Thunderbird's identity to sign and encrypt with the certificate
+    /// (an ECA pair: both) that `cert` selects.
+    Associate { client: String, cert: String },
     /// A step for the user, as lines (commands included).
     Manual { title: String, lines: Vec<String> },
 }
@@ -48,6 +51,7 @@ impl Task {
             )),
             Task::Move { from, to } => Some(format!("certhelp import --from {from} --to {to} --all")),
             Task::TokenEnable { module } => Some(format!("certhelp token enable --module {}", module.display())),
+            Task::Associate { client, cert } => Some(format!("certhelp associate --cert {cert} --client {client}")),
             Task::Manual { .. } => None,
         }
     }
@@ -66,7 +70,9 @@ pub fn run(args: &RunArgs, kb: &Kb, ui: Ui) -> Result<Report> {
     let plan = crate::answer::answer(&query, &Default::default(), ctx, kb)?;
     let stamp = crate::cert::rfc3339(super::now()).replace([':', '-'], "").replace('T', "-");
     let module = token_module(&env);
-    let tasks = tasks(&plan, env.os.id, stamp.get(..15).unwrap_or(&stamp), module.as_deref());
+    let mail_cert = mail_certificate(&env, &plan);
+    let machine = Machine { os: env.os.id, token_module: module.as_deref(), mail_cert: mail_cert.as_deref() };
+    let tasks = tasks(&plan, machine, stamp.get(..15).unwrap_or(&stamp));
 
     let mut report = Report::default();
     report.say(format!("Plan: {}", plan.understood));
@@ -165,8 +171,37 @@ fn carry_out(t: &Task, args: &RunArgs, ui: Ui) -> Result<Report> {
         Task::TokenEnable { module } => {
             super::token::run(&crate::cli::TokenCommand::Enable { module: module.clone(), in_store: None }, ui)
         }
+        Task::Associate { client, cert } => super::associate::run(
+            &crate::cli::AssociateArgs {
+                cert: cert.clone(),
+                client: client.clone(),
+                identity: None,
+                secrets: args.secrets.clone(),
+            },
+            ui,
+        ),
         Task::Manual { .. } => Ok(Report::default()),
     }
+}
+
+/// The e-mail that selects the certificate to use for mail: of the valid
+/// personal certificate the plan starts from (an ECA pair shares it).
+fn mail_certificate(env: &crate::env::Env, plan: &Plan) -> Option<String> {
+    let source = plan.certificates.first().map(|c| c.store.as_str());
+    let mut certs: Vec<&crate::env::Certificate> =
+        env.personal_certificates().filter(|c| !c.expired && !c.emails.is_empty()).collect();
+    certs.sort_by_key(|c| Some(c.store.as_str()) != source);
+    certs.first().and_then(|c| c.emails.first().cloned())
+}
+
+/// What `tasks` needs to know about this machine.
+#[derive(Debug, Clone, Copy)]
+pub struct Machine<'a> {
+    pub os: Os,
+    /// The installed token module, if any.
+    pub token_module: Option<&'a Path>,
+    /// The e-mail that selects the certificate for mail.
+    pub mail_cert: Option<&'a str>,
 }
 
 /// The token module to register: one the probe found installed, OpenSC
@@ -195,7 +230,8 @@ fn nss_store(app: &str) -> Option<&'static str> {
 
 /// The plan's steps as tasks for this machine (`here`, its OS). Pure:
 /// decides from the plan alone. `stamp` names the backup folder.
-pub fn tasks(plan: &Plan, here: Os, stamp: &str, token_module: Option<&Path>) -> Vec<Task> {
+pub fn tasks(plan: &Plan, machine: Machine, stamp: &str) -> Vec<Task> {
+    let here = machine.os;
     let activity = plan.intent.activity;
     // The store the probe found the certificate in, else the app's store.
     let source = |s: &Step| -> Option<String> {
@@ -231,7 +267,13 @@ pub fn tasks(plan: &Plan, here: Os, stamp: &str, token_module: Option<&Path>) ->
             "import" if is_other_computer(s) && exported(&out) => {
                 out.push(Task::Manual { title, lines: carry_lines(s, &folder) });
             }
-            "token" if here == Os::Linux => match token_module {
+            "associate" if on_this_machine(s) && s.app.as_deref() == Some("thunderbird") => {
+                match machine.mail_cert {
+                    Some(cert) => out.push(Task::Associate { client: "thunderbird".into(), cert: cert.to_string() }),
+                    None => out.push(Task::Manual { title, lines: manual_lines(s) }),
+                }
+            }
+            "token" if here == Os::Linux => match machine.token_module {
                 Some(m) => out.push(Task::TokenEnable { module: m.to_path_buf() }),
                 None => out.push(Task::Manual {
                     title,

@@ -1035,3 +1035,25 @@ fn run_for_a_token_registers_its_module_in_every_profile_once() {
     let listed = String::from_utf8_lossy(&o.stdout);
     assert_eq!(listed.matches("opensc-pkcs11.so").count(), 1, "{listed}");
 }
+
+#[test]
+fn run_for_mail_moves_the_pair_into_thunderbird_and_associates_it() {
+    // Expected: "use my certificate from firefox in thunderbird" moves the
+    // certificates in memory, then sets identity 1 (Jane's address) to sign
+    // with her identity certificate and encrypt with her newest encryption
+    // certificate: four prefs with dbKeys, other lines byte for byte.
+    let e = eca();
+    let h = &e.home;
+    let tb = thunderbird_profile(h);
+    let prefs = "// Mozilla User Preferences\nuser_pref(\"mail.identity.id1.useremail\", \"jane.doe@example.com\");\nuser_pref(\"mail.identity.id1.fullName\", \"Jane Q. Doe\");\n";
+    std::fs::write(tb.join("prefs.js"), prefs).unwrap();
+    let q = "set up thunderbird to sign and encrypt with my certificate from firefox";
+    let text = ok(&run(h.certhelp().current_dir(h.work()).args(["run", "--yes", q])));
+    assert!(text.contains("certhelp associate --cert jane.doe@example.com --client thunderbird"), "{text}");
+    let after = std::fs::read_to_string(tb.join("prefs.js")).unwrap();
+    assert!(after.starts_with(prefs), "other lines kept: {after}");
+    assert_eq!(after.matches("mail.identity.id1.signing_cert_dbkey").count(), 1, "{after}");
+    assert_eq!(after.matches("mail.identity.id1.encryption_cert_dbkey").count(), 1, "{after}");
+    assert!(after.contains(&fixtures::dbkey(&e.id.cert)), "signs with the identity certificate: {after}");
+    assert!(after.contains(&fixtures::dbkey(&e.enc.cert)), "encrypts with the newest encryption certificate: {after}");
+}
