@@ -18,4 +18,5 @@ mod probe;
 mod search;
 mod tailor;
 mod target;
+mod token_import;
 mod util;
