@@ -356,7 +356,8 @@ impl StoreSession {
     }
 
     /// Put a PKCS#8 private key into the store (token object, sensitive,
-    /// private) under `id` and `label`, by unwrapping it with a session key.
+    /// private) under `id` and `label`, by unwrapping it with a session key,
+    /// or, on a token that cannot unwrap, from its parts.
     pub fn import_private_key(&self, key: &PrivateKey, id: &[u8], label: &str) -> Result<ObjectHandle, StoreError> {
         let pkey = openssl::pkey::PKey::private_key_from_pkcs8(key.pkcs8_der()).map_err(|e| StoreError::Pkcs11 {
             call: "import".into(),
@@ -395,6 +396,11 @@ impl StoreSession {
                 return Err(StoreError::NotSupported { what: format!("private keys of type {other:?}") });
             }
         }
+        if self.flavor == Flavor::Token && !self.has_mechanism(MechanismType::AES_KEY_WRAP_PAD) {
+            // Most smart cards cannot unwrap: the key's parts go in with
+            // C_CreateObject, as pkcs11-tool --write-object and NSS do.
+            return self.create_private_key_plain(&pkey, template);
+        }
         // The session key's value and everything wrapped with it are wiped
         // after use: together they are the private key.
         let kek = zeroize::Zeroizing::new(random_bytes(32)?);
@@ -414,7 +420,68 @@ impl StoreSession {
             }
         };
         let _ = self.session.destroy_object(wrapping);
-        result.map_err(|e| ck_err("C_UnwrapKey", e))
+        match result {
+            // A token that lists the mechanism but cannot unwrap a private
+            // key with it: the plain way.
+            Err(CkError::Pkcs11(
+                RvError::MechanismInvalid
+                | RvError::FunctionNotSupported
+                | RvError::MechanismParamInvalid
+                | RvError::KeyTypeInconsistent,
+                _,
+            )) if self.flavor == Flavor::Token => self.create_private_key_plain(&pkey, template),
+            r => r.map_err(|e| ck_err("C_UnwrapKey", e)),
+        }
+    }
+
+    /// A private key object from its parts (RSA's CRT values, EC's scalar
+    /// and curve) in the template; the copies of the parts are wiped after
+    /// the call.
+    fn create_private_key_plain(
+        &self,
+        pkey: &openssl::pkey::PKey<openssl::pkey::Private>,
+        mut template: Vec<Attribute>,
+    ) -> Result<ObjectHandle, StoreError> {
+        match pkey.id() {
+            openssl::pkey::Id::RSA => {
+                let rsa = pkey.rsa().map_err(|e| ssl_err("rsa", e))?;
+                let part = |b: Option<&openssl::bn::BigNumRef>| b.map(|b| b.to_vec()).unwrap_or_default();
+                template.extend([
+                    Attribute::Modulus(rsa.n().to_vec()),
+                    Attribute::PublicExponent(rsa.e().to_vec()),
+                    Attribute::PrivateExponent(rsa.d().to_vec()),
+                    Attribute::Prime1(part(rsa.p())),
+                    Attribute::Prime2(part(rsa.q())),
+                    Attribute::Exponent1(part(rsa.dmp1())),
+                    Attribute::Exponent2(part(rsa.dmq1())),
+                    Attribute::Coefficient(part(rsa.iqmp())),
+                ]);
+            }
+            openssl::pkey::Id::EC => {
+                let spki = pkey.public_key_to_der().map_err(|e| ssl_err("ec key", e))?;
+                let params = ec_params_of_spki(&spki)
+                    .ok_or_else(|| StoreError::NotSupported { what: "an EC key without a named curve".into() })?;
+                let ec = pkey.ec_key().map_err(|e| ssl_err("ec key", e))?;
+                let bytes = (ec.group().order_bits() as i32 + 7) / 8;
+                let d = ec.private_key().to_vec_padded(bytes).map_err(|e| ssl_err("ec key", e))?;
+                template.extend([Attribute::EcParams(params), Attribute::Value(d)]);
+            }
+            other => return Err(StoreError::NotSupported { what: format!("private keys of type {other:?}") }),
+        }
+        let r = self.session.create_object(&template).map_err(|e| ck_err("C_CreateObject(private key)", e));
+        for a in template.iter_mut() {
+            match a {
+                Attribute::PrivateExponent(v)
+                | Attribute::Prime1(v)
+                | Attribute::Prime2(v)
+                | Attribute::Exponent1(v)
+                | Attribute::Exponent2(v)
+                | Attribute::Coefficient(v)
+                | Attribute::Value(v) => zeroize::Zeroize::zeroize(v),
+                _ => {}
+            }
+        }
+        r
     }
 
     /// Create an X.509 certificate object.

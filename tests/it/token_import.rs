@@ -394,3 +394,23 @@ fn a_certificate_moves_from_an_nss_database_onto_the_token() {
     assert_eq!(field(&keys[0], "ID"), expected_id(&leaf));
     assert!(token_key_signs_for(&t, &expected_id(&leaf), &leaf, false));
 }
+
+#[test]
+fn a_token_that_cannot_unwrap_gets_the_key_from_its_parts() {
+    // Expected: C_UnwrapKey refused (as by most smart cards): the key goes
+    // in with C_CreateObject instead; RSA and EC both sign for their
+    // certificates, with NSS's CKA_ID, and the key still cannot leave.
+    for ec in [false, true] {
+        let t = Tok::new(if ec { "tok-plain-ec" } else { "tok-plain-rsa" });
+        let shim = t.shim();
+        let (file, leaf, _) = p12(&t, ec);
+        let o = t.import(&file, &shim, "pin", &[("PINSHIM_NO_UNWRAP", "1")]);
+        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+        let listing = t.objects();
+        let keys = blocks(&listing, "Private Key Object");
+        assert_eq!(keys.len(), 1, "{listing}");
+        assert_eq!(field(&keys[0], "ID"), expected_id(&leaf), "{listing}");
+        assert!(!keys[0].contains(" extractable"), "{listing}");
+        assert!(token_key_signs_for(&t, &expected_id(&leaf), &leaf, ec));
+    }
+}

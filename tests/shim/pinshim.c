@@ -11,6 +11,8 @@
  *   PINSHIM_LOGINS     a file that gets one line per C_Login call
  *   PINSHIM_FAIL_CERT  when set, C_CreateObject of a certificate fails with
  *                      CKR_DEVICE_MEMORY (a token that fills up mid-import)
+ *   PINSHIM_NO_UNWRAP  when set, C_UnwrapKey answers CKR_FUNCTION_NOT_SUPPORTED
+ *                      (as most smart cards do)
  *
  * Only the few PKCS#11 declarations it needs are written here (PKCS#11
  * 2.40 layout, LP64), to need no header package.
@@ -32,6 +34,7 @@ typedef struct {
 #define IX_GET_TOKEN_INFO 6
 #define IX_LOGIN 18
 #define IX_CREATE_OBJECT 20
+#define IX_UNWRAP_KEY 61
 typedef struct {
     CK_VERSION version;
     void *f[N_FUNCTIONS];
@@ -52,6 +55,7 @@ typedef struct {
 #define CKR_OK 0UL
 #define CKR_GENERAL_ERROR 5UL
 #define CKR_DEVICE_MEMORY 0x31UL
+#define CKR_FUNCTION_NOT_SUPPORTED 0x54UL
 #define CKA_CLASS 0UL
 #define CKO_CERTIFICATE 1UL
 
@@ -94,6 +98,16 @@ static CK_RV shim_create_object(CK_ULONG session, Attribute *t, CK_ULONG n, CK_U
     return ((CreateObject)real->f[IX_CREATE_OBJECT])(session, t, n, object);
 }
 
+typedef CK_RV (*UnwrapKey)(CK_ULONG session, void *mech, CK_ULONG key, unsigned char *wrapped, CK_ULONG len,
+                           Attribute *t, CK_ULONG n, CK_ULONG *object);
+
+static CK_RV shim_unwrap_key(CK_ULONG session, void *mech, CK_ULONG key, unsigned char *wrapped, CK_ULONG len,
+                             Attribute *t, CK_ULONG n, CK_ULONG *object) {
+    if (getenv("PINSHIM_NO_UNWRAP"))
+        return CKR_FUNCTION_NOT_SUPPORTED;
+    return ((UnwrapKey)real->f[IX_UNWRAP_KEY])(session, mech, key, wrapped, len, t, n, object);
+}
+
 CK_RV C_GetFunctionList(FunctionList **out) {
     if (!out)
         return CKR_GENERAL_ERROR;
@@ -108,6 +122,7 @@ CK_RV C_GetFunctionList(FunctionList **out) {
         shim.f[IX_GET_TOKEN_INFO] = (void *)shim_get_token_info;
         shim.f[IX_LOGIN] = (void *)shim_login;
         shim.f[IX_CREATE_OBJECT] = (void *)shim_create_object;
+        shim.f[IX_UNWRAP_KEY] = (void *)shim_unwrap_key;
     }
     *out = &shim;
     return CKR_OK;
