@@ -414,3 +414,47 @@ fn a_token_that_cannot_unwrap_gets_the_key_from_its_parts() {
         assert!(token_key_signs_for(&t, &expected_id(&leaf), &leaf, ec));
     }
 }
+
+#[test]
+fn on_the_final_try_a_person_at_a_terminal_can_stop_before_it() {
+    // Expected (run under `script`, so stdin and stderr are a terminal):
+    // the final-try warning, then "Try the PIN now?"; "n" stops with exit
+    // 2 before any C_Login, and nothing is written.
+    let t = Tok::new("tok-final");
+    let shim = t.shim();
+    let (file, _, _) = p12(&t, true);
+    let before = t.objects();
+    let cmd = format!(
+        "'{}' import '{}' --to '{}' --password-file '{}' --pin-file '{}'",
+        env!("CARGO_BIN_EXE_certhelp"),
+        file.display(),
+        t.uri(&shim),
+        t.work("pw").display(),
+        t.work("pin").display()
+    );
+    // certhelp's environment (util::certhelp), with `script` in front.
+    let home = t.home();
+    let mut c = Command::new("script");
+    c.env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env_remove("CERTHELP_KB")
+        .env("SOFTHSM2_CONF", &t.conf)
+        .env("PINSHIM_MODULE", SOFTHSM)
+        .env("PINSHIM_LOGINS", t.work("logins"))
+        .env("PINSHIM_FLAGS", "0x20000")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"n\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let screen = stdout(&o);
+    assert_eq!(o.status.code(), Some(2), "{screen}");
+    let warn = screen.find("final PIN try").unwrap_or_else(|| panic!("{screen}"));
+    let ask = screen.find("Try the PIN now?").unwrap_or_else(|| panic!("{screen}"));
+    assert!(warn < ask, "{screen}");
+    assert!(screen.contains("stopped before trying the PIN"), "{screen}");
+    assert_eq!(t.logins(), 0);
+    assert_eq!(t.objects(), before);
+}
