@@ -175,6 +175,12 @@ fn to_token(args: &ImportArgs, ui: Ui, id: &str, uri: &Pkcs11Uri, module: Option
     }
     let now = super::now();
     for p in &out.plan.identities {
+        if let Some(asked) = args.cert_name.as_deref().filter(|n| *n != p.nickname) {
+            report.say(format!(
+                "Kept the label \"{}\" instead of \"{asked}\": the token already has certificates of this subject under it.",
+                p.nickname
+            ));
+        }
         let what = describe_identity(&bundle.identities[p.index].cert_der, &p.nickname, now);
         if p.cert_present && (p.key_present || !p.has_key) {
             report.say(format!("Already there: {what}"));
