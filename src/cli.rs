@@ -279,7 +279,7 @@ pub struct ImportArgs {
     /// With --from: every personal certificate of the source (an ECA pair, old encryption keys)
     #[arg(long, requires = "from")]
     pub all: bool,
-    /// nss:DIR, firefox[:PROFILE], thunderbird[:PROFILE], chrome, chromium
+    /// nss:DIR, firefox[:PROFILE], thunderbird[:PROFILE], chrome, chromium, or a token: pkcs11:token=LABEL?module-path=MODULE
     #[arg(long, value_name = "STORE")]
     pub to: String,
     /// The nickname to give the certificate (default: as NSS would name it)

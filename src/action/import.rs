@@ -1,12 +1,14 @@
 //! `certhelp import FILE --to STORE [--cert-name NAME] [--key KEYFILE]`:
 //! a PKCS#12 file (every certificate and key in it) or a PEM certificate
-//! with its key into an NSS database, with the chain certificates the file
-//! carries (added without trust).
+//! with its key into an NSS database or onto a PKCS#11 token, with the
+//! chain certificates the file carries (added without trust).
 //!
 //! The file is read and decrypted, and the target resolved, before the
-//! store is touched; the write itself goes through `store::write` (lock,
-//! backup, journal, verify, roll back). Import onto a token is not here
-//! (`certhelp run` and the token verbs carry it).
+//! store is touched. Into NSS, the write goes through `store::write` (lock,
+//! backup, journal, verify, roll back); onto a token through
+//! `store::token::import` (plan, create, verify, destroy what it made on a
+//! failure), after the token's PIN counters were read and the PIN tried
+//! exactly once.
 
 use std::path::Path;
 
@@ -16,51 +18,26 @@ use crate::error::{Error, Result};
 use crate::secret::{read_secret, SecretFlags, SecretMode};
 use crate::store::nss::NssStore;
 use crate::store::pkcs12::{self, FileKind};
-use crate::store::target::{self, ResolvedStore};
-use crate::store::{Bundle, CertStore, StoreError};
+use crate::store::session::Access;
+use crate::store::target::{self, Pkcs11Uri, ResolvedStore};
+use crate::store::{token, Bundle, CertStore, StoreError};
 
 pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
     let home = super::home()?;
     let resolved = target::resolve(&target::parse_store(&args.to)?, &home)?;
     let (id, dir, app, profile) = match &resolved {
         ResolvedStore::Nss { id, dir, app, profile, .. } => (id.clone(), dir.clone(), app.clone(), profile.clone()),
-        ResolvedStore::Pkcs11 { id, .. } => {
-            return Err(Error::new(
-                format!("importing onto a token ({id}) is not supported by `certhelp import` yet"),
-                "use the token vendor's tool, or keep the certificate in a browser profile (see SO28695)",
-            ))
-        }
+        ResolvedStore::Pkcs11 { id, uri, module } => return to_token(args, ui, id, uri, module.as_deref()),
         ResolvedStore::File(p) => return Err(Error::new(
             format!("--to {} is a file, not a store", p.display()),
-            "to re-pack a file use `certhelp convert`; --to takes firefox, thunderbird, chrome, chromium or nss:DIR",
+            "to re-pack a file use `certhelp convert`; --to takes firefox, thunderbird, chrome, chromium, nss:DIR or pkcs11:token=LABEL",
         )),
     };
     let mut phases = crate::timing::Phases::new("CERTHELP_TIMINGS", "import");
     let mut report = Report::default();
-    let (bundle, source) = match (&args.file, &args.from) {
-        (Some(file), _) => (read_input(file, args.key.as_deref(), args, ui)?, file.display().to_string()),
-        (None, Some(from)) => (from_store(from, &id, args, ui, &mut report)?, from.clone()),
-        (None, None) => return Err(Error::new("import needs a FILE or --from STORE", "see `certhelp import --help`")),
-    };
+    let (bundle, source) = read_bundle(args, ui, &id, &mut report)?;
     phases.lap("source: read and decrypt the file, or copy out of the store");
-    if bundle.identities.is_empty() {
-        return Err(Error::new(
-            format!("{source} holds no certificate with its private key"),
-            "for CA certificates use `certhelp chain install --to STORE --from-file FILE`",
-        ));
-    }
     let now = super::now();
-    for i in &bundle.identities {
-        if let Ok(info) = crate::cert::parse(&i.cert_der) {
-            if info.not_after < now {
-                report.warn(format!(
-                    "{} expired on {}; it is imported all the same (it still opens old mail)",
-                    info.common_name.as_deref().unwrap_or(&info.subject),
-                    &crate::cert::rfc3339(info.not_after)[..10]
-                ));
-            }
-        }
-    }
     let pin = super::nss_pin_if_needed(&id, &dir, &args.secrets, ui)?;
     let reason = format!("before importing {source}");
     let out = NssStore::new(&id, &dir).import(&bundle, args.cert_name.as_deref(), pin.as_ref(), &reason)?;
@@ -122,6 +99,125 @@ pub fn run(args: &ImportArgs, ui: Ui) -> Result<Report> {
         report.say("The app is running: if it does not list the certificate yet, restart it.".to_string());
     }
     Ok(report)
+}
+
+/// The bundle to import, from FILE or `--from STORE`, with a warning for
+/// each expired certificate. Refuses a source without a personal
+/// certificate.
+fn read_bundle(args: &ImportArgs, ui: Ui, target_id: &str, report: &mut Report) -> Result<(Bundle, String)> {
+    let (bundle, source) = match (&args.file, &args.from) {
+        (Some(file), _) => (read_input(file, args.key.as_deref(), args, ui)?, file.display().to_string()),
+        (None, Some(from)) => (from_store(from, target_id, args, ui, report)?, from.clone()),
+        (None, None) => return Err(Error::new("import needs a FILE or --from STORE", "see `certhelp import --help`")),
+    };
+    if bundle.identities.is_empty() {
+        return Err(Error::new(
+            format!("{source} holds no certificate with its private key"),
+            "for CA certificates use `certhelp chain install --to STORE --from-file FILE`",
+        ));
+    }
+    let now = super::now();
+    for i in &bundle.identities {
+        if let Ok(info) = crate::cert::parse(&i.cert_der) {
+            if info.not_after < now {
+                report.warn(format!(
+                    "{} expired on {}; it is imported all the same (it still opens old mail)",
+                    info.common_name.as_deref().unwrap_or(&info.subject),
+                    &crate::cert::rfc3339(info.not_after)[..10]
+                ));
+            }
+        }
+    }
+    Ok((bundle, source))
+}
+
+/// Onto a PKCS#11 token: the bundle first (the file decrypted, or copied
+/// out of another store), then the token: its PIN counters, the PIN tried
+/// once, the plan, the objects, the check.
+fn to_token(args: &ImportArgs, ui: Ui, id: &str, uri: &Pkcs11Uri, module: Option<&Path>) -> Result<Report> {
+    let mut report = Report::default();
+    // "token \"LABEL\"" reads better than the URI with its module path.
+    let name = uri.token.as_ref().map(|t| format!("token \"{t}\"")).unwrap_or_else(|| id.to_string());
+    let name = name.as_str();
+    let (bundle, source) = read_bundle(args, ui, id, &mut report)?;
+    let mut s = token::open(id, uri, module, Access::ReadWrite)?;
+    let state = s.pin_state()?;
+    if state.locked {
+        return Err(locked(name));
+    }
+    if state.final_try || state.count_low {
+        let msg = if state.final_try {
+            format!("{name} is on its final PIN try: one more wrong PIN locks it")
+        } else {
+            format!("{name} reports a wrong PIN since the last good one: few tries are left before it locks")
+        };
+        // Printed now, not with the report: the user must read it before
+        // the PIN is tried, to stop and find the right one first.
+        eprintln!("warning: {msg}");
+        if state.final_try && ui.interactive && !crate::prompt::confirm("Try the PIN now?") {
+            return Err(Error::new(
+                format!("stopped before trying the PIN of {name}; nothing was written"),
+                "find the right PIN first (a wrong one locks the token), or unblock it with the PUK or SO PIN (see SO28695)",
+            ));
+        }
+    }
+    if s.login_required() {
+        let pin = super::read_pin(&args.secrets, &format!("the PIN of {name}"), ui)?;
+        s.login(Some(&pin)).map_err(|e| match e {
+            StoreError::Locked { .. } => locked(name),
+            e => e.into(),
+        })?;
+    }
+    let out = token::import(&s, &bundle, args.cert_name.as_deref())?;
+    if out.already_there {
+        report.say(format!("Already there: {name} has every certificate and key from {source}; nothing changed."));
+        return Ok(report);
+    }
+    let now = super::now();
+    for p in &out.plan.identities {
+        if let Some(asked) = args.cert_name.as_deref().filter(|n| *n != p.nickname) {
+            report.say(format!(
+                "Kept the label \"{}\" instead of \"{asked}\": the token already has certificates of this subject under it.",
+                p.nickname
+            ));
+        }
+        let what = describe_identity(&bundle.identities[p.index].cert_der, &p.nickname, now);
+        if p.cert_present && (p.key_present || !p.has_key) {
+            report.say(format!("Already there: {what}"));
+        } else {
+            report.say(format!("Imported {what} onto {name}"));
+        }
+    }
+    let added: Vec<&str> = out.plan.cas.iter().filter(|c| !c.present).map(|c| c.nickname.as_str()).collect();
+    if !added.is_empty() {
+        report.say(format!(
+            "Added the chain certificate(s), without trust (a token holds no trust; each app keeps its own): {}",
+            added.join(", ")
+        ));
+    }
+    report.say(format!(
+        "Checked: the token lists each certificate with its private key{}, and each new key signs for its certificate.",
+        if out.public_keys > 0 { " and public key" } else { "" }
+    ));
+    let labels: Vec<String> = out.plan.identities.iter().map(|p| format!("\"{}\"", p.nickname)).collect();
+    report.say(format!(
+        "The key cannot be copied off the token: {} A token has no backup of its own; to undo, delete the objects labelled {} with the token's tool.",
+        if args.file.is_some() {
+            format!("keep {source} in a safe place as your backup.")
+        } else {
+            format!("the copy in {source} stays where it is.")
+        },
+        labels.join(", ")
+    ));
+    Ok(report)
+}
+
+/// A locked token is never tried: the fix is unblocking it.
+fn locked(name: &str) -> Error {
+    Error::new(
+        format!("{name} is locked: its PIN was entered wrong too many times, so certhelp does not try it"),
+        "unblock it with its PUK or SO PIN (`pkcs11-tool --unlock-pin --login --login-type so` asks for both), or ask the issuer of the token; see SO28695 and TS2016",
+    )
 }
 
 /// The bundle of a move between two stores on this machine: copied out of

@@ -89,6 +89,17 @@ impl RawFunctions {
     }
 }
 
+/// What a token says about its user PIN's remaining tries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PinState {
+    /// A wrong PIN was entered since the last good one.
+    pub count_low: bool,
+    /// The next wrong PIN locks the token.
+    pub final_try: bool,
+    /// Locked: no PIN is accepted until it is unblocked.
+    pub locked: bool,
+}
+
 /// Read-only or read-write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -345,7 +356,8 @@ impl StoreSession {
     }
 
     /// Put a PKCS#8 private key into the store (token object, sensitive,
-    /// private) under `id` and `label`, by unwrapping it with a session key.
+    /// private) under `id` and `label`, by unwrapping it with a session key,
+    /// or, on a token that cannot unwrap, from its parts.
     pub fn import_private_key(&self, key: &PrivateKey, id: &[u8], label: &str) -> Result<ObjectHandle, StoreError> {
         let pkey = openssl::pkey::PKey::private_key_from_pkcs8(key.pkcs8_der()).map_err(|e| StoreError::Pkcs11 {
             call: "import".into(),
@@ -361,6 +373,11 @@ impl StoreSession {
             Attribute::Label(label.as_bytes().to_vec()),
             Attribute::Sign(true),
         ];
+        if self.flavor == Flavor::Token {
+            // A key put on a token stays there, as a card's own keys do:
+            // the file it came from is the copy (SO28695).
+            template.push(Attribute::Extractable(false));
+        }
         match pkey.id() {
             openssl::pkey::Id::RSA => {
                 template.push(Attribute::KeyType(KeyType::RSA));
@@ -378,6 +395,11 @@ impl StoreSession {
             other => {
                 return Err(StoreError::NotSupported { what: format!("private keys of type {other:?}") });
             }
+        }
+        if self.flavor == Flavor::Token && !self.has_mechanism(MechanismType::AES_KEY_WRAP_PAD) {
+            // Most smart cards cannot unwrap: the key's parts go in with
+            // C_CreateObject, as pkcs11-tool --write-object and NSS do.
+            return self.create_private_key_plain(&pkey, template);
         }
         // The session key's value and everything wrapped with it are wiped
         // after use: together they are the private key.
@@ -398,7 +420,68 @@ impl StoreSession {
             }
         };
         let _ = self.session.destroy_object(wrapping);
-        result.map_err(|e| ck_err("C_UnwrapKey", e))
+        match result {
+            // A token that lists the mechanism but cannot unwrap a private
+            // key with it: the plain way.
+            Err(CkError::Pkcs11(
+                RvError::MechanismInvalid
+                | RvError::FunctionNotSupported
+                | RvError::MechanismParamInvalid
+                | RvError::KeyTypeInconsistent,
+                _,
+            )) if self.flavor == Flavor::Token => self.create_private_key_plain(&pkey, template),
+            r => r.map_err(|e| ck_err("C_UnwrapKey", e)),
+        }
+    }
+
+    /// A private key object from its parts (RSA's CRT values, EC's scalar
+    /// and curve) in the template; the copies of the parts are wiped after
+    /// the call.
+    fn create_private_key_plain(
+        &self,
+        pkey: &openssl::pkey::PKey<openssl::pkey::Private>,
+        mut template: Vec<Attribute>,
+    ) -> Result<ObjectHandle, StoreError> {
+        match pkey.id() {
+            openssl::pkey::Id::RSA => {
+                let rsa = pkey.rsa().map_err(|e| ssl_err("rsa", e))?;
+                let part = |b: Option<&openssl::bn::BigNumRef>| b.map(|b| b.to_vec()).unwrap_or_default();
+                template.extend([
+                    Attribute::Modulus(rsa.n().to_vec()),
+                    Attribute::PublicExponent(rsa.e().to_vec()),
+                    Attribute::PrivateExponent(rsa.d().to_vec()),
+                    Attribute::Prime1(part(rsa.p())),
+                    Attribute::Prime2(part(rsa.q())),
+                    Attribute::Exponent1(part(rsa.dmp1())),
+                    Attribute::Exponent2(part(rsa.dmq1())),
+                    Attribute::Coefficient(part(rsa.iqmp())),
+                ]);
+            }
+            openssl::pkey::Id::EC => {
+                let spki = pkey.public_key_to_der().map_err(|e| ssl_err("ec key", e))?;
+                let params = ec_params_of_spki(&spki)
+                    .ok_or_else(|| StoreError::NotSupported { what: "an EC key without a named curve".into() })?;
+                let ec = pkey.ec_key().map_err(|e| ssl_err("ec key", e))?;
+                let bytes = (ec.group().order_bits() as i32 + 7) / 8;
+                let d = ec.private_key().to_vec_padded(bytes).map_err(|e| ssl_err("ec key", e))?;
+                template.extend([Attribute::EcParams(params), Attribute::Value(d)]);
+            }
+            other => return Err(StoreError::NotSupported { what: format!("private keys of type {other:?}") }),
+        }
+        let r = self.session.create_object(&template).map_err(|e| ck_err("C_CreateObject(private key)", e));
+        for a in template.iter_mut() {
+            match a {
+                Attribute::PrivateExponent(v)
+                | Attribute::Prime1(v)
+                | Attribute::Prime2(v)
+                | Attribute::Exponent1(v)
+                | Attribute::Exponent2(v)
+                | Attribute::Coefficient(v)
+                | Attribute::Value(v) => zeroize::Zeroize::zeroize(v),
+                _ => {}
+            }
+        }
+        r
     }
 
     /// Create an X.509 certificate object.
@@ -505,6 +588,102 @@ impl StoreSession {
                 ],
             )
             .map_err(|e| ck_err("C_SetAttributeValue(trust)", e))
+    }
+
+    /// The token's PIN counters (CKF_USER_PIN_COUNT_LOW, _FINAL_TRY,
+    /// _LOCKED), read fresh: what to warn about before the one try.
+    pub fn pin_state(&self) -> Result<PinState, StoreError> {
+        let info = self.module.token_info(self.slot)?;
+        Ok(PinState {
+            count_low: info.user_pin_count_low(),
+            final_try: info.user_pin_final_try(),
+            locked: info.user_pin_locked(),
+        })
+    }
+
+    /// Public key objects with this CKA_ID.
+    pub fn find_public_keys(&self, id: &[u8]) -> Result<Vec<ObjectHandle>, StoreError> {
+        self.session
+            .find_objects(&[Attribute::Class(ObjectClass::PUBLIC_KEY), Attribute::Id(id.to_vec())])
+            .map_err(|e| ck_err("C_FindObjects", e))
+    }
+
+    /// Create the public key object of a certificate's key (token object,
+    /// not private) under `id` and `label`: apps that look keys up by their
+    /// public half (pkcs11-tool, p11tool, ssh-keygen -D) find it there.
+    pub fn create_public_key(&self, cert_der: &[u8], id: &[u8], label: &str) -> Result<ObjectHandle, StoreError> {
+        let x = openssl::x509::X509::from_der(cert_der).map_err(|e| ssl_err("certificate", e))?;
+        let pk = x.public_key().map_err(|e| ssl_err("public key", e))?;
+        let mut t = vec![
+            Attribute::Class(ObjectClass::PUBLIC_KEY),
+            Attribute::Token(true),
+            Attribute::Private(false),
+            Attribute::Id(id.to_vec()),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Verify(true),
+        ];
+        match pk.id() {
+            openssl::pkey::Id::RSA => {
+                let rsa = pk.rsa().map_err(|e| ssl_err("rsa", e))?;
+                t.push(Attribute::KeyType(KeyType::RSA));
+                t.push(Attribute::Encrypt(true));
+                t.push(Attribute::Wrap(true));
+                t.push(Attribute::Modulus(rsa.n().to_vec()));
+                t.push(Attribute::PublicExponent(rsa.e().to_vec()));
+            }
+            openssl::pkey::Id::EC => {
+                let spki = pk.public_key_to_der().map_err(|e| ssl_err("public key", e))?;
+                let params = ec_params_of_spki(&spki)
+                    .ok_or_else(|| StoreError::NotSupported { what: "an EC key without a named curve".into() })?;
+                let ec = pk.ec_key().map_err(|e| ssl_err("ec", e))?;
+                let mut ctx = openssl::bn::BigNumContext::new().map_err(|e| ssl_err("ec", e))?;
+                let point = ec
+                    .public_key()
+                    .to_bytes(ec.group(), openssl::ec::PointConversionForm::UNCOMPRESSED, &mut ctx)
+                    .map_err(|e| ssl_err("ec point", e))?;
+                t.push(Attribute::KeyType(KeyType::EC));
+                // An EC public key only verifies (SoftHSM's defaults
+                // would also mark it for encrypting and wrapping).
+                t.push(Attribute::Encrypt(false));
+                t.push(Attribute::Wrap(false));
+                t.push(Attribute::EcParams(params));
+                // CKA_EC_POINT is the DER OCTET STRING around the point.
+                t.push(Attribute::EcPoint(der_octet_string(&point)));
+            }
+            other => return Err(StoreError::NotSupported { what: format!("public keys of type {other:?}") }),
+        }
+        self.session.create_object(&t).map_err(|e| ck_err("C_CreateObject(public key)", e))
+    }
+
+    /// Sign a fresh random message with the private key `key` and check the
+    /// signature with the certificate's public key: the key on the store is
+    /// the certificate's. Only RSA (SHA256-RSA-PKCS) and EC (ECDSA).
+    pub fn key_signs_for(&self, key: ObjectHandle, cert_der: &[u8]) -> Result<bool, StoreError> {
+        use openssl::hash::MessageDigest;
+        let x = openssl::x509::X509::from_der(cert_der).map_err(|e| ssl_err("certificate", e))?;
+        let pk = x.public_key().map_err(|e| ssl_err("public key", e))?;
+        let msg = random_bytes(32)?;
+        match pk.id() {
+            openssl::pkey::Id::RSA => {
+                let sig = self.session.sign(&Mechanism::Sha256RsaPkcs, key, &msg).map_err(|e| ck_err("C_Sign", e))?;
+                let mut v =
+                    openssl::sign::Verifier::new(MessageDigest::sha256(), &pk).map_err(|e| ssl_err("verify", e))?;
+                v.update(&msg).map_err(|e| ssl_err("verify", e))?;
+                Ok(v.verify(&sig).unwrap_or(false))
+            }
+            openssl::pkey::Id::EC => {
+                let digest = openssl::sha::sha256(&msg);
+                let sig = self.session.sign(&Mechanism::Ecdsa, key, &digest).map_err(|e| ck_err("C_Sign", e))?;
+                // PKCS#11 gives r || s, each half the length.
+                let (r, s) = sig.split_at(sig.len() / 2);
+                let to_bn = |b: &[u8]| openssl::bn::BigNum::from_slice(b).map_err(|e| ssl_err("ecdsa", e));
+                let sig = openssl::ecdsa::EcdsaSig::from_private_components(to_bn(r)?, to_bn(s)?)
+                    .map_err(|e| ssl_err("ecdsa", e))?;
+                let ec = pk.ec_key().map_err(|e| ssl_err("ec", e))?;
+                Ok(sig.verify(&digest, &ec).unwrap_or(false))
+            }
+            other => Err(StoreError::NotSupported { what: format!("keys of type {other:?}") }),
+        }
     }
 
     pub fn destroy(&self, h: ObjectHandle) -> Result<(), StoreError> {
@@ -701,6 +880,56 @@ pub fn nss_key_id(cert_der: &[u8]) -> Result<Vec<u8>, StoreError> {
     Ok(openssl::hash::hash(openssl::hash::MessageDigest::sha1(), &material).map_err(|e| ssl_err("sha1", e))?.to_vec())
 }
 
+/// DER length octets.
+fn der_len(n: usize) -> Vec<u8> {
+    if n < 0x80 {
+        vec![n as u8]
+    } else {
+        let bytes: Vec<u8> = n.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
+        let mut out = vec![0x80 | bytes.len() as u8];
+        out.extend(bytes);
+        out
+    }
+}
+
+fn der_octet_string(content: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x04];
+    out.extend(der_len(content.len()));
+    out.extend_from_slice(content);
+    out
+}
+
+/// The curve OID TLV of an EC SubjectPublicKeyInfo: SEQUENCE { SEQUENCE {
+/// OID id-ecPublicKey, OID curve }, BIT STRING } -> the second OID, whole.
+fn ec_params_of_spki(spki: &[u8]) -> Option<Vec<u8>> {
+    fn tlv(b: &[u8]) -> Option<(usize, usize)> {
+        let first = *b.get(1)?;
+        if first < 0x80 {
+            return Some((2, first as usize));
+        }
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | *b.get(2 + i)? as usize;
+        }
+        Some((2 + n, len))
+    }
+    let (h, _) = tlv(spki)?;
+    let alg = spki.get(h..)?;
+    let (h, _) = tlv(alg)?;
+    let inner = alg.get(h..)?;
+    let (h1, l1) = tlv(inner)?; // id-ecPublicKey
+    let params = inner.get(h1 + l1..)?;
+    if *params.first()? != 0x06 {
+        return None;
+    }
+    let (h2, l2) = tlv(params)?;
+    params.get(..h2 + l2).map(<[u8]>::to_vec)
+}
+
 fn wrap_cipher_op(kek: &[u8], data: &[u8], enc: bool) -> Result<Vec<u8>, StoreError> {
     use openssl::cipher::Cipher as C;
     use openssl::cipher_ctx::CipherCtx;
@@ -742,6 +971,18 @@ mod tests {
         let x = b.build();
         assert_eq!(serial_der(&x).unwrap(), vec![0x02, 0x02, 0x00, 0x80]);
         assert!(serial_tlv(b"\x30\x03\x30\x01").is_none(), "hostile input is a None, not a panic");
+    }
+
+    #[test]
+    fn ec_params_and_point_encoding() {
+        let group = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        let k = openssl::pkey::PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap();
+        let spki = k.public_key_to_der().unwrap();
+        // prime256v1: 1.2.840.10045.3.1.7
+        assert_eq!(ec_params_of_spki(&spki).unwrap(), b"\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07".to_vec());
+        assert_eq!(der_octet_string(&[1; 65])[..2], [0x04, 65]);
+        assert_eq!(der_octet_string(&[1; 133])[..3], [0x04, 0x81, 133]);
+        assert!(ec_params_of_spki(b"\x30\x03\x30\x01").is_none());
     }
 
     #[test]

@@ -20,4 +20,5 @@ mod search;
 mod tailor;
 mod target;
 mod token;
+mod token_import;
 mod util;
