@@ -347,7 +347,7 @@ impl From<StoreError> for crate::error::Error {
             StoreError::AlreadyThere { .. } => "nothing to do: the store already has it",
             StoreError::LoginRequired { .. } => "give the PIN or password with --pin-file or --pin-env",
             StoreError::WrongPin { .. } => "check the PIN or password; tokens lock after a few wrong tries",
-            StoreError::Locked { .. } => "unlock the token with its SO PIN or the vendor's tool (see TS2016)",
+            StoreError::Locked { .. } => "unlock it with the PUK or SO PIN (pkcs11-tool --unlock-pin, or the vendor's tool); see TS2016 and SO28695",
             StoreError::WrongPassword { .. } => {
                 "give the password the file was exported with (--password-file or --password-env); it is not the PIN"
             }
