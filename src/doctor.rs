@@ -614,6 +614,27 @@ mod tests {
     }
 
     #[test]
+    fn check_ids_keep_their_json_spelling() {
+        let ids = [
+            (CheckId::Expiry, "expiry"),
+            (CheckId::PrivateKey, "private-key"),
+            (CheckId::Chain, "chain"),
+            (CheckId::DuplicateModule, "duplicate-module"),
+            (CheckId::StoreWritable, "store-writable"),
+            (CheckId::NoCertDb, "nocertdb"),
+            (CheckId::StoreReadable, "store-readable"),
+            (CheckId::Pcscd, "pcscd"),
+            (CheckId::TokenPin, "token-pin"),
+            (CheckId::MailIdentity, "mail-identity"),
+            (CheckId::SmimeUsable, "smime-usable"),
+        ];
+        for (id, s) in ids {
+            assert_eq!(serde_json::to_value(id).unwrap(), s);
+            assert_eq!(serde_json::from_value::<CheckId>(s.into()).unwrap(), id);
+        }
+    }
+
+    #[test]
     fn healthy_has_no_failures() {
         let c = run(&env());
         assert!(c.iter().all(|c| c.status == Status::Ok), "{c:#?}");

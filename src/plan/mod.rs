@@ -822,6 +822,19 @@ mod tests {
     }
 
     #[test]
+    fn actions_keep_their_spec_spelling() {
+        for a in [Action::Export, Action::Import, Action::Chain, Action::Associate, Action::Token, Action::Note] {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.id());
+        }
+        // Every article kind has its step action; the others are notes.
+        for k in ArticleKind::ALL {
+            let a = Action::for_article(Some(k));
+            assert!(a == Action::Note || a.id() == k.id(), "{k:?}");
+        }
+        assert_eq!(Action::for_article(None), Action::Note);
+    }
+
+    #[test]
     fn every_table_article_is_listed_as_required() {
         let req = required_articles();
         for id in [
