@@ -62,8 +62,9 @@ pub fn attach(steps: &mut [Step], activity: Option<Activity>, to_app: Option<App
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Computer;
 
-    fn step(action: Action, app: App, os: Os, computer: Option<&str>) -> Step {
+    fn step(action: Action, app: App, os: Os, computer: Option<Computer>) -> Step {
         Step {
             article: Some("X".into()),
             title: String::new(),
@@ -73,7 +74,7 @@ mod tests {
             choices: None,
             summary: String::new(),
             legacy: false,
-            computer: computer.map(str::to_string),
+            computer,
             found: Vec::new(),
             command: None,
         }
@@ -93,8 +94,8 @@ mod tests {
     #[test]
     fn a_move_to_a_mac_exports_a_legacy_file_and_leaves_the_mac_to_the_article() {
         let mut steps = vec![
-            step(Action::Export, App::Firefox, Os::Linux, Some("the old computer")),
-            step(Action::Import, App::Keychain, Os::Macos, Some("the new computer")),
+            step(Action::Export, App::Firefox, Os::Linux, Some(Computer::Old)),
+            step(Action::Import, App::Keychain, Os::Macos, Some(Computer::New)),
         ];
         attach(&mut steps, Some(Activity::Move), Some(App::Keychain), Some(Os::Macos));
         assert_eq!(

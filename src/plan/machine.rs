@@ -160,7 +160,7 @@ pub(super) fn attach_certs(r: &mut Resolved, ctx: Context) {
             continue;
         }
         r.findings.push(Finding {
-            status: if check.status == Status::Fail { "fail" } else { "warn" }.into(),
+            status: check.status,
             message: check.message.clone(),
             fix: check.fix.clone().unwrap_or_default(),
             article: check.article.clone(),

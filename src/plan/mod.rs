@@ -138,6 +138,16 @@ impl Action {
     }
 }
 
+/// Which computer of a move between computers a step happens on.
+/// Serialised as the words the walkthrough shows ("On the old computer.").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Computer {
+    #[serde(rename = "the old computer")]
+    Old,
+    #[serde(rename = "the new computer")]
+    New,
+}
+
 /// One step: one article.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
@@ -152,9 +162,10 @@ pub struct Step {
     pub choices: Option<Vec<Choice>>,
     pub summary: String,
     pub legacy: bool,
-    /// Where this step happens: "this computer", "the new computer".
+    /// Where this step happens when the plan spans two computers; `None`:
+    /// on the one computer the plan is about.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub computer: Option<String>,
+    pub computer: Option<Computer>,
     /// What the probe found that this step is about.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub found: Vec<String>,
@@ -166,7 +177,7 @@ pub struct Step {
 /// A doctor finding that matters to the plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub status: String,
+    pub status: Status,
     pub message: String,
     pub fix: String,
     pub article: Option<String>,
@@ -491,7 +502,7 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
         let (a, app) = app_article(|row| &row.export, app, from_os, &mut r.notes)?;
         let mut s = step(kb, a, Action::Export, Some(app), Some(from_os));
         if r.new_computer {
-            s.computer = Some("the old computer".into());
+            s.computer = Some(Computer::Old);
         }
         Some(s)
     };
@@ -499,7 +510,7 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
         let (a, app) = app_article(|row| &row.import, app, to_os, &mut r.notes)?;
         let mut s = step(kb, a, Action::Import, Some(app), Some(to_os));
         if r.new_computer {
-            s.computer = Some("the new computer".into());
+            s.computer = Some(Computer::New);
         }
         Some(s)
     };
@@ -508,7 +519,7 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
             Some(a) => {
                 let mut s = step(kb, a, Action::Associate, Some(app), Some(to_os));
                 if r.new_computer {
-                    s.computer = Some("the new computer".into());
+                    s.computer = Some(Computer::New);
                 }
                 Some(s)
             }
