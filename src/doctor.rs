@@ -6,6 +6,7 @@
 //! same verdict as on the customer's machine): no file, clock or process.
 //! Gathering facts is `probe`'s job; add a fact to `Env` before judging it.
 
+use crate::apps::App;
 use crate::env::{CertUse, Certificate, Env, MailIdentity, ProductKind, Store, StoreIssue, StoreKind};
 use crate::probe::identity_names;
 use crate::store::pkcs11::is_token_module;
@@ -23,13 +24,29 @@ pub enum Status {
     Fail,
 }
 
+/// What a check looks at. Serialised as the stable ids of `doctor --json`
+/// (`expiry`, `private-key`, `nocertdb`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    Expiry,
+    PrivateKey,
+    Chain,
+    DuplicateModule,
+    StoreWritable,
+    #[serde(rename = "nocertdb")]
+    NoCertDb,
+    StoreReadable,
+    Pcscd,
+    TokenPin,
+    MailIdentity,
+    SmimeUsable,
+}
+
 /// One verdict. `fix` and `article` are set for every warn and fail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
-    /// Stable check id: `expiry`, `private-key`, `chain`, `duplicate-module`,
-    /// `store-writable`, `nocertdb`, `store-readable`, `pcscd`, `token-pin`,
-    /// `mail-identity`, `smime-usable`.
-    pub id: String,
+    pub id: CheckId,
     pub status: Status,
     pub message: String,
     pub fix: Option<String>,
@@ -39,7 +56,7 @@ pub struct Check {
 }
 
 fn check(
-    id: &str,
+    id: CheckId,
     status: Status,
     message: String,
     fix: Option<&str>,
@@ -47,7 +64,7 @@ fn check(
     store: Option<&str>,
 ) -> Check {
     Check {
-        id: id.into(),
+        id,
         status,
         message,
         fix: fix.map(str::to_string),
@@ -111,8 +128,9 @@ fn import_article(s: Option<&Store>) -> &'static str {
     }
 }
 
+/// A store a mail app signs and encrypts with.
 fn is_mail_store(s: Option<&Store>) -> bool {
-    s.and_then(|s| s.app.as_deref()).is_some_and(|a| matches!(a, "thunderbird" | "evolution" | "netscape"))
+    s.and_then(|s| s.app.as_deref()).and_then(App::from_id).is_some_and(App::sends_mail)
 }
 
 /// Why a certificate cannot sign or encrypt mail (pitfalls 12-13).
@@ -148,7 +166,7 @@ fn stores(env: &Env, out: &mut Vec<Check>) {
         if let Some(e) = &s.error {
             if s.kind != StoreKind::Keychain && s.kind != StoreKind::Windows {
                 out.push(check(
-                    "store-readable",
+                    CheckId::StoreReadable,
                     Status::Warn,
                     format!("{name}: cannot read the certificate store: {e}"),
                     Some("start the app once so it creates its database, then run doctor again"),
@@ -162,7 +180,7 @@ fn stores(env: &Env, out: &mut Vec<Check>) {
             bad = true;
             match i {
                 StoreIssue::DuplicateModule { module, count } => out.push(check(
-                    "duplicate-module",
+                    CheckId::DuplicateModule,
                     Status::Fail,
                     format!("{name}: PKCS#11 module {module} is registered {count} times (the token shows twice, the PIN is asked per certificate)"),
                     Some("remove the extra entry (Settings > Privacy & Security > Security Devices > Unload, or `modutil -delete`) so the module is registered once"),
@@ -172,7 +190,7 @@ fn stores(env: &Env, out: &mut Vec<Check>) {
                 StoreIssue::NotWritable { file, owner_uid } => {
                     let pkcs11 = file.ends_with("pkcs11.txt") || file.ends_with("secmod.db");
                     out.push(check(
-                        "store-writable",
+                        CheckId::StoreWritable,
                         Status::Fail,
                         format!(
                             "{name}: {file} is not writable by you{}",
@@ -184,7 +202,7 @@ fn stores(env: &Env, out: &mut Vec<Check>) {
                     ));
                 }
                 StoreIssue::NoCertDb => out.push(check(
-                    "nocertdb",
+                    CheckId::NoCertDb,
                     Status::Fail,
                     format!("{name}: preference security.nocertdb is true, so the app keeps no certificates"),
                     Some("set security.nocertdb to false in about:config (or remove it from user.js) and restart the app"),
@@ -195,7 +213,7 @@ fn stores(env: &Env, out: &mut Vec<Check>) {
         }
         if !bad && s.error.is_none() && matches!(s.kind, StoreKind::Nss | StoreKind::NssDbm) {
             out.push(check(
-                "store-writable",
+                CheckId::StoreWritable,
                 Status::Ok,
                 format!("{name}: certificate store usable"),
                 None,
@@ -211,11 +229,18 @@ fn stores(env: &Env, out: &mut Vec<Check>) {
         let configured = env.modules.iter().any(|m| m.present && is_token_module(&m.path));
         if running {
             if in_app || configured {
-                out.push(check("pcscd", Status::Ok, "smart-card service (pcscd) is running".into(), None, None, None));
+                out.push(check(
+                    CheckId::Pcscd,
+                    Status::Ok,
+                    "smart-card service (pcscd) is running".into(),
+                    None,
+                    None,
+                    None,
+                ));
             }
         } else if in_app || configured {
             out.push(check(
-                "pcscd",
+                CheckId::Pcscd,
                 if in_app { Status::Fail } else { Status::Warn },
                 if in_app {
                     "a token module is registered in an app, but the smart-card service (pcscd) is not running".into()
@@ -238,7 +263,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
         // Expiry.
         if c.expired {
             out.push(check(
-                "expiry",
+                CheckId::Expiry,
                 Status::Fail,
                 format!("{name} in {sname} expired on {}", c.not_after),
                 Some("renew it with your certificate authority; keep the expired one if it encrypted mail (it still decrypts old messages)"),
@@ -247,7 +272,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             ));
         } else if c.days_left <= EXPIRY_WARN_DAYS {
             out.push(check(
-                "expiry",
+                CheckId::Expiry,
                 Status::Warn,
                 format!("{name} in {sname} expires in {} days ({})", c.days_left, c.not_after),
                 Some("renew it with your certificate authority before it expires"),
@@ -256,7 +281,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             ));
         } else {
             out.push(check(
-                "expiry",
+                CheckId::Expiry,
                 Status::Ok,
                 format!("{name} in {sname} valid until {} ({} days)", c.not_after, c.days_left),
                 None,
@@ -267,7 +292,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
         // Private key.
         match c.has_private_key {
             Some(false) => out.push(check(
-                "private-key",
+                CheckId::PrivateKey,
                 Status::Fail,
                 format!("{name} in {sname} has no private key: it cannot sign, decrypt or log in"),
                 Some("import the .p12/.pfx backup that holds the key (not the .cer/.crt), or export it again with its key from the computer that has it"),
@@ -277,7 +302,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             None => {
                 let token = store.is_some_and(|s| s.kind == StoreKind::Pkcs11);
                 out.push(check(
-                    "private-key",
+                    CheckId::PrivateKey,
                     Status::Warn,
                     if token {
                         format!("{name} on token {sname}: the token shows its keys only after the PIN, so the key was not checked")
@@ -294,7 +319,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
                 ))
             }
             Some(true) => out.push(check(
-                "private-key",
+                CheckId::PrivateKey,
                 Status::Ok,
                 format!("{name} in {sname} has its private key{}", if c.key_extractable == Some(false) { " (not exportable)" } else { "" }),
                 None,
@@ -313,7 +338,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
         };
         if let Some(ca) = &c.expired_issuer {
             out.push(check(
-                "chain",
+                CheckId::Chain,
                 Status::Fail,
                 format!("{name} in {sname}: the chain holds an expired CA certificate, {ca}"),
                 Some(
@@ -324,7 +349,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             ));
         } else if c.chain_complete {
             out.push(check(
-                "chain",
+                CheckId::Chain,
                 Status::Ok,
                 format!("{name} in {sname}: chain complete"),
                 None,
@@ -333,7 +358,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             ));
         } else {
             out.push(check(
-                "chain",
+                CheckId::Chain,
                 Status::Fail,
                 format!(
                     "{name} in {sname}: chain incomplete, missing {}",
@@ -358,7 +383,7 @@ fn certificates(env: &Env, out: &mut Vec<Check>) {
             let p = smime_problems(c);
             if !p.is_empty() {
                 out.push(check(
-                    "smime-usable",
+                    CheckId::SmimeUsable,
                     Status::Warn,
                     format!("{name} in {sname} cannot be used for S/MIME: {}", p.join("; ")),
                     Some("ask your certificate authority for an S/MIME certificate (emailProtection, your address in the subjectAltName, Key Usage set)"),
@@ -396,7 +421,7 @@ fn identities(env: &Env, out: &mut Vec<Check>) {
                 .any(|c| c.store != i.store && c.emails.iter().any(|e| e.eq_ignore_ascii_case(email)));
             if here {
                 out.push(check(
-                    "mail-identity",
+                    CheckId::MailIdentity,
                     Status::Warn,
                     format!("{who}: a certificate for this address is in {sname} but the identity does not use it"),
                     Some("select it under Account Settings > End-To-End Encryption > S/MIME"),
@@ -405,7 +430,7 @@ fn identities(env: &Env, out: &mut Vec<Check>) {
                 ));
             } else if elsewhere {
                 out.push(check(
-                    "mail-identity",
+                    CheckId::MailIdentity,
                     Status::Warn,
                     format!("{who}: no S/MIME certificate in {sname}; one for this address is in another store"),
                     Some("export it with its key from the other app and import it into this profile, then select it for the identity"),
@@ -419,7 +444,7 @@ fn identities(env: &Env, out: &mut Vec<Check>) {
             let found = configured_cert(env, i, cfg, kind == "signing");
             let Some(c) = found else {
                 out.push(check(
-                    "mail-identity",
+                    CheckId::MailIdentity,
                     Status::Fail,
                     format!("{who}: the {kind} certificate it is set to use is not in {sname}"),
                     Some(
@@ -446,7 +471,7 @@ fn identities(env: &Env, out: &mut Vec<Check>) {
             problems.extend(smime_problems(c).into_iter().map(str::to_string));
             if problems.is_empty() {
                 out.push(check(
-                    "mail-identity",
+                    CheckId::MailIdentity,
                     Status::Ok,
                     format!("{who}: {kind} certificate {} is usable", cert_name(c)),
                     None,
@@ -455,7 +480,7 @@ fn identities(env: &Env, out: &mut Vec<Check>) {
                 ));
             } else {
                 out.push(check(
-                    "mail-identity",
+                    CheckId::MailIdentity,
                     Status::Fail,
                     format!("{who}: {kind} certificate {}: {}", cert_name(c), problems.join("; ")),
                     Some("use a valid S/MIME certificate issued to this address (with its key), and select it for the identity"),
@@ -479,7 +504,7 @@ fn tokens(env: &Env, out: &mut Vec<Check>) {
             continue;
         };
         out.push(check(
-            "token-pin",
+            CheckId::TokenPin,
             status,
             format!("token \"{}\": {msg}", t.label),
             Some("do not guess the PIN again; unlock or reset it with the PUK/SO PIN or your token administrator"),
@@ -584,8 +609,29 @@ mod tests {
         e
     }
 
-    fn find<'a>(c: &'a [Check], id: &str, st: Status) -> Option<&'a Check> {
+    fn find(c: &[Check], id: CheckId, st: Status) -> Option<&Check> {
         c.iter().find(|c| c.id == id && c.status == st)
+    }
+
+    #[test]
+    fn check_ids_keep_their_json_spelling() {
+        let ids = [
+            (CheckId::Expiry, "expiry"),
+            (CheckId::PrivateKey, "private-key"),
+            (CheckId::Chain, "chain"),
+            (CheckId::DuplicateModule, "duplicate-module"),
+            (CheckId::StoreWritable, "store-writable"),
+            (CheckId::NoCertDb, "nocertdb"),
+            (CheckId::StoreReadable, "store-readable"),
+            (CheckId::Pcscd, "pcscd"),
+            (CheckId::TokenPin, "token-pin"),
+            (CheckId::MailIdentity, "mail-identity"),
+            (CheckId::SmimeUsable, "smime-usable"),
+        ];
+        for (id, s) in ids {
+            assert_eq!(serde_json::to_value(id).unwrap(), s);
+            assert_eq!(serde_json::from_value::<CheckId>(s.into()).unwrap(), id);
+        }
     }
 
     #[test]
@@ -599,7 +645,7 @@ mod tests {
         let mut e = env();
         e.certificates[0].expired_issuer = Some("CN=ORC ECA 5".into());
         let checks = run(&e);
-        let ch = find(&checks, "chain", Status::Fail).unwrap();
+        let ch = find(&checks, CheckId::Chain, Status::Fail).unwrap();
         assert_eq!(ch.article.as_deref(), Some("TS2017"));
         assert!(ch.message.contains("ORC ECA 5"));
     }
@@ -613,16 +659,16 @@ mod tests {
         e.certificates[0].chain_complete = false;
         e.certificates[0].missing_issuer = Some("CN=ORC ECA 6".into());
         let c = run(&e);
-        assert_eq!(find(&c, "expiry", Status::Fail).unwrap().article.as_deref(), Some("TS2012"));
-        assert_eq!(find(&c, "private-key", Status::Fail).unwrap().article.as_deref(), Some("SO5437"));
-        let ch = find(&c, "chain", Status::Fail).unwrap();
+        assert_eq!(find(&c, CheckId::Expiry, Status::Fail).unwrap().article.as_deref(), Some("TS2012"));
+        assert_eq!(find(&c, CheckId::PrivateKey, Status::Fail).unwrap().article.as_deref(), Some("SO5437"));
+        let ch = find(&c, CheckId::Chain, Status::Fail).unwrap();
         assert_eq!(ch.article.as_deref(), Some("SO10186"));
         assert!(ch.message.contains("ORC ECA 6"));
         e.certificates[0].product = ProductKind::DigitalId;
-        assert_eq!(find(&run(&e), "chain", Status::Fail).unwrap().article.as_deref(), Some("SO6395"));
+        assert_eq!(find(&run(&e), CheckId::Chain, Status::Fail).unwrap().article.as_deref(), Some("SO6395"));
         e.certificates[0].expired = false;
         e.certificates[0].days_left = 10;
-        assert!(find(&run(&e), "expiry", Status::Warn).is_some());
+        assert!(find(&run(&e), CheckId::Expiry, Status::Warn).is_some());
     }
 
     #[test]
@@ -635,9 +681,9 @@ mod tests {
             StoreIssue::NotWritable { file: "/p/cert9.db".into(), owner_uid: Some(0) },
         ];
         let c = run(&e);
-        assert_eq!(find(&c, "nocertdb", Status::Fail).unwrap().article.as_deref(), Some("TS2003"));
-        assert_eq!(find(&c, "duplicate-module", Status::Fail).unwrap().article.as_deref(), Some("TS2016"));
-        let w: Vec<_> = c.iter().filter(|c| c.id == "store-writable").collect();
+        assert_eq!(find(&c, CheckId::NoCertDb, Status::Fail).unwrap().article.as_deref(), Some("TS2003"));
+        assert_eq!(find(&c, CheckId::DuplicateModule, Status::Fail).unwrap().article.as_deref(), Some("TS2016"));
+        let w: Vec<_> = c.iter().filter(|c| c.id == CheckId::StoreWritable).collect();
         assert_eq!(w[0].article.as_deref(), Some("TS2016"));
         assert_eq!(w[1].article.as_deref(), Some("TS2003"));
     }
@@ -654,19 +700,19 @@ mod tests {
         });
         // Not configured, certificate present: warn SO4292.
         let c = run(&e);
-        assert_eq!(find(&c, "mail-identity", Status::Warn).unwrap().article.as_deref(), Some("SO4292"));
+        assert_eq!(find(&c, CheckId::MailIdentity, Status::Warn).unwrap().article.as_deref(), Some("SO4292"));
         // Configured by nickname: ok.
         e.mail_identities[0].signing_cert = Some("Jane's ECA ID".into());
-        assert!(find(&run(&e), "mail-identity", Status::Ok).is_some());
+        assert!(find(&run(&e), CheckId::MailIdentity, Status::Ok).is_some());
         // Configured but missing from the store: fail SO4292.
         e.mail_identities[0].signing_cert = Some("gone".into());
-        assert_eq!(find(&run(&e), "mail-identity", Status::Fail).unwrap().article.as_deref(), Some("SO4292"));
+        assert_eq!(find(&run(&e), CheckId::MailIdentity, Status::Fail).unwrap().article.as_deref(), Some("SO4292"));
         // Wrong address and no emailProtection: fail TS2012.
         e.mail_identities[0].signing_cert = Some("Jane's ECA ID".into());
         e.mail_identities[0].email = Some("other@example.com".into());
         e.certificates[0].ext_key_usage = vec!["clientAuth".into()];
         let c = run(&e);
-        let f = find(&c, "mail-identity", Status::Fail).unwrap();
+        let f = find(&c, CheckId::MailIdentity, Status::Fail).unwrap();
         assert_eq!(f.article.as_deref(), Some("TS2012"));
         assert!(f.message.contains("does not match") && f.message.contains("emailProtection"));
     }
@@ -677,7 +723,7 @@ mod tests {
         e.pcscd_running = Some(false);
         e.stores[0].modules = vec!["/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so".into()];
         let c = run(&e);
-        assert_eq!(find(&c, "pcscd", Status::Fail).unwrap().article.as_deref(), Some("TS2016"));
+        assert_eq!(find(&c, CheckId::Pcscd, Status::Fail).unwrap().article.as_deref(), Some("TS2016"));
         let text = render(&c);
         assert!(text.contains("[fail] a token module is registered"));
         assert!(text.contains("(see TS2016)"));

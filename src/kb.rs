@@ -19,9 +19,53 @@ use crate::embedded;
 /// Environment variable naming an organisation's knowledge-base directory.
 pub const KB_ENV: &str = "CERTHELP_KB";
 
-/// Values `kind` may take.
-pub const KINDS: &[&str] =
-    &["export", "import", "chain", "associate", "token", "overview", "troubleshoot", "convert", "guide"];
+/// What an article is for: the values front matter's `kind` may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleKind {
+    Export,
+    Import,
+    Chain,
+    Associate,
+    Token,
+    Overview,
+    Troubleshoot,
+    Convert,
+    Guide,
+}
+
+impl ArticleKind {
+    pub const ALL: [ArticleKind; 9] = [
+        ArticleKind::Export,
+        ArticleKind::Import,
+        ArticleKind::Chain,
+        ArticleKind::Associate,
+        ArticleKind::Token,
+        ArticleKind::Overview,
+        ArticleKind::Troubleshoot,
+        ArticleKind::Convert,
+        ArticleKind::Guide,
+    ];
+
+    /// The front-matter spelling (`troubleshoot`).
+    pub fn id(self) -> &'static str {
+        match self {
+            ArticleKind::Export => "export",
+            ArticleKind::Import => "import",
+            ArticleKind::Chain => "chain",
+            ArticleKind::Associate => "associate",
+            ArticleKind::Token => "token",
+            ArticleKind::Overview => "overview",
+            ArticleKind::Troubleshoot => "troubleshoot",
+            ArticleKind::Convert => "convert",
+            ArticleKind::Guide => "guide",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ArticleKind> {
+        Self::ALL.into_iter().find(|k| k.id() == s)
+    }
+}
 const OS_IDS: &[&str] = &["windows", "macos", "linux"];
 const PRODUCT_IDS: &[&str] = &["eca", "digital-id"];
 const CERT_TYPES: &[&str] = &["identity", "encryption"];
@@ -75,6 +119,13 @@ pub struct Article {
     pub id_line: usize,
     #[serde(skip)]
     pub related_line: usize,
+}
+
+impl Article {
+    /// The article's `kind` as an enum; `None` for a kind lint rejects.
+    pub fn article_kind(&self) -> Option<ArticleKind> {
+        ArticleKind::parse(&self.kind)
+    }
 }
 
 /// A problem in an article file, with the line it is on (1-based; 0 when it
@@ -187,8 +238,9 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
             problem(line_of(key), format!("`{key}` is required"));
         }
     }
-    if !article.kind.is_empty() && !KINDS.contains(&article.kind.as_str()) {
-        problem(line_of("kind"), format!("unknown kind `{}` (one of: {})", article.kind, KINDS.join(", ")));
+    if !article.kind.is_empty() && ArticleKind::parse(&article.kind).is_none() {
+        let kinds: Vec<&str> = ArticleKind::ALL.iter().map(|k| k.id()).collect();
+        problem(line_of("kind"), format!("unknown kind `{}` (one of: {})", article.kind, kinds.join(", ")));
     }
     for (key, values, allowed) in [
         ("os", &article.os, OS_IDS),

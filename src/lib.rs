@@ -11,6 +11,7 @@
 
 pub mod action;
 pub mod answer;
+pub mod apps;
 pub mod cert;
 pub mod chain;
 pub mod cli;

@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use certhelp::answer::Machine;
+use certhelp::apps::{self, App};
 use certhelp::cli::{
     self, ActivityArg, CertTypeArg, ChainCommand, Cli, ColorChoice, Command, FormatArg, KbCommand, OsArg, PlanArgs,
     ProductArg,
@@ -17,7 +19,7 @@ use certhelp::env::{Env, Os};
 use certhelp::error::{Error, Result};
 use certhelp::intent::{self, Activity, CertType, Product};
 use certhelp::kb::{self, Kb, LintMode};
-use certhelp::plan::{self, Context, Overrides, Plan};
+use certhelp::plan::{self, Context, Overrides};
 use certhelp::render::{self, Format, TextOptions};
 use certhelp::search::SearchIndex;
 use certhelp::{action, answer, probe};
@@ -294,11 +296,11 @@ fn read_env(path: &Path) -> Result<Env> {
     })
 }
 
-fn app_arg(flag: &str, value: &Option<String>) -> Result<Option<&'static str>> {
+fn app_arg(flag: &str, value: &Option<String>) -> Result<Option<App>> {
     match value {
         None => Ok(None),
         Some(v) => intent::app_id(v).map(Some).ok_or_else(|| {
-            Error::new(format!("{flag}: unknown app `{v}`"), format!("use one of: {}", intent::APPS.join(", ")))
+            Error::new(format!("{flag}: unknown app `{v}`"), format!("use one of: {}", apps::ids().join(", ")))
         }),
     }
 }
@@ -346,10 +348,16 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
     let env = match (&args.env, args.no_probe) {
         (Some(path), _) => Some(read_env(path)?),
         (None, true) => None,
-        (None, false) => Some(probe::collect(&probe_options(&query, &overrides))),
+        (None, false) => Some(probe::collect(&answer::probe_options(&query, &overrides))),
     };
     let default_os = args.os.map(os_of).unwrap_or_else(|| env.as_ref().map(|e| e.os.id).unwrap_or_else(Os::current));
-    let ctx = Context { default_os, env: env.as_ref(), os_flag: args.os.map(os_of) };
+    let machine = match (&env, &args.env) {
+        (Some(e), Some(path)) => Machine::File(e, path),
+        (Some(e), None) => Machine::Here(e),
+        (None, _) => Machine::None,
+    };
+    let checks = env.as_ref().map(certhelp::doctor::run).unwrap_or_default();
+    let ctx = Context { default_os, env: env.as_ref(), os_flag: args.os.map(os_of), checks: &checks };
     let format = format_of(args.format);
     let interactive =
         !args.no_input && format != Format::Json && io::stdin().is_terminal() && io::stderr().is_terminal();
@@ -367,58 +375,10 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
                 p = answer::answer(&query, &overrides, ctx, kb)?;
             }
         }
-    } else if p.has_choice() {
-        p.notes.push(
-            "The chain step depends on your certificate's issuer: SO10186 for ECA certificates, SO6395 for Digital ID for Secure Email (issued to \"Persona Not Validated\"). Add --product eca or --product digital-id to choose.".into(),
-        );
     }
-    if p.probed {
-        let found = env.as_ref().is_some_and(|e| e.personal_certificates().next().is_some());
-        let machine = match &args.env {
-            Some(f) => format!("the computer described in {}", f.display()),
-            None => "this computer".to_string(),
-        };
-        if !found && args.env.is_none() && p.intent.from.is_some() {
-            p.notes.push(
-                "No personal certificate was found on this computer, so the plan starts from its main store. If the certificate is on another computer, name it (\"from my mac\") or plan with --no-probe.".into(),
-            );
-        }
-        p.tailored_to = Some(if found { machine } else { format!("{machine} (no personal certificate found there)") });
-    }
+    answer::finish(&mut p, machine, interactive);
     print(&render::plan(&p, kb, format, opts)?)?;
-    Ok(exit_status(&p))
-}
-
-/// Probe only what the plan needs: the certificates in the stores when the
-/// plan starts from this machine's certificate (backup, export, move, mail,
-/// or an unclear question), or when only the real certificate can tell the
-/// product (a chain, import or associate question that names none); the
-/// apps and profiles alone otherwise. Token modules are never loaded for a
-/// plan.
-fn probe_options(query: &str, overrides: &Overrides) -> probe::ProbeOptions {
-    let parsed = intent::parse(query);
-    let activity = overrides.activity.or(parsed.activity);
-    let product_known = overrides.product.or(parsed.product).is_some() || parsed.identity_words;
-    let needs_certificates = match activity {
-        None | Some(Activity::Backup | Activity::Export | Activity::Move | Activity::Mail) => true,
-        // Associate needs them anyway: the certificate may be in another app.
-        Some(Activity::Associate) => true,
-        Some(Activity::Chain | Activity::Import) => !product_known,
-        Some(Activity::Token | Activity::Troubleshoot) => false,
-    };
-    probe::ProbeOptions { read_stores: needs_certificates, load_modules: false, ..Default::default() }
-}
-
-/// 1 when nothing was found to answer with (SPEC §5).
-fn exit_status(p: &Plan) -> u8 {
-    // An empty plan with a note (a shared store) is an answer; an empty
-    // plan for a question whose activity could not be told is not.
-    let answered = !p.steps.is_empty() || (p.intent.activity.is_some() && !p.notes.is_empty());
-    if answered {
-        0
-    } else {
-        1
-    }
+    Ok(answer::exit_status(&p))
 }
 
 fn prompt(question: &str, options: &[&str]) -> Result<Option<usize>> {

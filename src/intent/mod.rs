@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 
+use crate::apps::App;
 use crate::env::Os;
 
 mod vocabulary;
@@ -97,7 +98,7 @@ enum Role {
 /// One end of the question as stated (no defaults applied).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Side {
-    pub app: Option<&'static str>,
+    pub app: Option<App>,
     pub os: Option<Os>,
 }
 
@@ -114,7 +115,7 @@ pub struct Parsed {
     /// "new pc", "another computer", or two different OSes.
     pub new_computer: bool,
     /// The mail client named for `associate`/`mail`.
-    pub mail_client: Option<&'static str>,
+    pub mail_client: Option<App>,
     /// Words that may describe trouble ("doesn't", "why", ...).
     pub symptom: bool,
     /// Words that surely do ("fails", "error", "greyed out", ...).
@@ -138,49 +139,14 @@ pub struct Parsed {
     pub words: Vec<String>,
 }
 
-/// App ids of the planner tables (SPEC §3) plus the ones beyond it.
-pub const APPS: &[&str] = &[
-    "chrome",
-    "chromium",
-    "edge",
-    "ie",
-    "firefox",
-    "netscape",
-    "keychain",
-    "safari",
-    "outlook",
-    "outlook-express",
-    "entourage",
-    "windows-mail",
-    "apple-mail",
-    "thunderbird",
-    "lotus-notes",
-    "evolution",
-];
-
-/// Mail clients: a move or import into one of these is `mail`.
-pub const MAIL_CLIENTS: &[&str] = &[
-    "outlook",
-    "outlook-express",
-    "entourage",
-    "windows-mail",
-    "apple-mail",
-    "thunderbird",
-    "lotus-notes",
-    "evolution",
-];
-
-pub fn is_mail_client(app: &str) -> bool {
-    MAIL_CLIENTS.contains(&app)
-}
-
-/// Canonical app id for a user's spelling (`mozilla` -> `firefox`).
-pub fn app_id(s: &str) -> Option<&'static str> {
+/// Canonical app for a user's spelling (`mozilla` -> `firefox`), or its
+/// SPEC id as written.
+pub fn app_id(s: &str) -> Option<App> {
     let words = normalise(s);
     let cues = cues(&words);
     match cues.as_slice() {
-        [(_, _, Cue::App(a))] => Some(a),
-        _ => APPS.iter().copied().find(|a| *a == s.to_ascii_lowercase()),
+        [(_, _, Cue::App(a))] => Some(*a),
+        _ => App::from_id(&s.to_ascii_lowercase()),
     }
 }
 
@@ -201,7 +167,7 @@ pub fn parse(query: &str) -> Parsed {
 
     let mut verbs: Vec<Verb> = Vec::new();
     // Apps and OSes with the role their preposition gave them, in order.
-    let mut apps: Vec<(&'static str, Role, usize)> = Vec::new();
+    let mut apps: Vec<(App, Role, usize)> = Vec::new();
     let mut oses: Vec<(Os, Role, usize)> = Vec::new();
     let mut role = Role::None;
     let mut role_at: usize = 0;
@@ -320,12 +286,7 @@ fn is_new_word(w: &str) -> bool {
     matches!(w, "new" | "another" | "other" | "different" | "second" | "replacement" | "old")
 }
 
-fn decide_activity(
-    p: &Parsed,
-    verbs: &[Verb],
-    apps: &[(&'static str, Role, usize)],
-    mail_words: bool,
-) -> Option<Activity> {
+fn decide_activity(p: &Parsed, verbs: &[Verb], apps: &[(App, Role, usize)], mail_words: bool) -> Option<Activity> {
     if p.token {
         return Some(Activity::Token);
     }
@@ -333,7 +294,7 @@ fn decide_activity(
     let from_app = apps.iter().any(|a| a.1 == Role::From);
     let to_app = apps.iter().any(|a| a.1 == Role::To);
     let distinct_apps = {
-        let mut v: Vec<&str> = apps.iter().map(|a| a.0).collect();
+        let mut v: Vec<App> = apps.iter().map(|a| a.0).collect();
         v.dedup();
         v.len()
     };
@@ -359,10 +320,10 @@ fn decide_activity(
     if verbs.is_empty() && p.file_words && distinct_apps == 1 && !apps.iter().any(|a| a.1 == Role::From) {
         return Some(Activity::Import);
     }
-    if distinct_apps >= 2 && (from_app || to_app || !apps.iter().all(|a| is_mail_client(a.0))) {
+    if distinct_apps >= 2 && (from_app || to_app || !apps.iter().all(|a| a.0.is_mail_client())) {
         return Some(Activity::Move);
     }
-    if apps.iter().any(|a| is_mail_client(a.0)) || (has(Verb::Associate) && mail_words) {
+    if apps.iter().any(|a| a.0.is_mail_client()) || (has(Verb::Associate) && mail_words) {
         return Some(Activity::Associate);
     }
     if has(Verb::Associate) && !apps.is_empty() {
@@ -372,11 +333,11 @@ fn decide_activity(
 }
 
 /// Gives each app an end: its preposition's, else by the verb.
-fn assign_apps(p: &mut Parsed, apps: &[(&'static str, Role, usize)]) {
+fn assign_apps(p: &mut Parsed, apps: &[(App, Role, usize)]) {
     let activity = p.activity;
     let mut from = apps.iter().find(|a| a.1 == Role::From).map(|a| a.0);
     let mut to = apps.iter().rev().find(|a| a.1 == Role::To).map(|a| a.0);
-    let loose: Vec<&'static str> = apps.iter().filter(|a| !matches!(a.1, Role::From | Role::To)).map(|a| a.0).collect();
+    let loose: Vec<App> = apps.iter().filter(|a| !matches!(a.1, Role::From | Role::To)).map(|a| a.0).collect();
     match activity {
         Some(Activity::Import) | Some(Activity::Chain) => {
             if to.is_none() {
@@ -385,9 +346,9 @@ fn assign_apps(p: &mut Parsed, apps: &[(&'static str, Role, usize)]) {
         }
         Some(Activity::Associate) => {
             let client = to
-                .filter(|a| is_mail_client(a))
-                .or_else(|| loose.iter().rev().copied().find(|a| is_mail_client(a)))
-                .or_else(|| from.filter(|a| is_mail_client(a)));
+                .filter(|a| a.is_mail_client())
+                .or_else(|| loose.iter().rev().copied().find(|a| a.is_mail_client()))
+                .or_else(|| from.filter(|a| a.is_mail_client()));
             p.mail_client = client;
             to = client;
             if from.is_none() {
@@ -412,7 +373,7 @@ fn assign_apps(p: &mut Parsed, apps: &[(&'static str, Role, usize)]) {
 
 /// Gives each OS an end: its preposition's, the end of an app it stands
 /// next to, else "anywhere" (applies to both ends).
-fn assign_oses(p: &mut Parsed, oses: &[(Os, Role, usize)], apps: &[(&'static str, Role, usize)]) {
+fn assign_oses(p: &mut Parsed, oses: &[(Os, Role, usize)], apps: &[(App, Role, usize)]) {
     let target_by_at = matches!(p.activity, Some(Activity::Import) | Some(Activity::Chain));
     let mut loose = Vec::new();
     for &(os, role, at) in oses {
@@ -459,7 +420,7 @@ fn assign_oses(p: &mut Parsed, oses: &[(Os, Role, usize)], apps: &[(&'static str
 fn promote_to_mail(p: &mut Parsed) {
     match p.activity {
         Some(Activity::Move) | Some(Activity::Import) => {
-            if let Some(t) = p.to.app.filter(|a| is_mail_client(a)) {
+            if let Some(t) = p.to.app.filter(|a| a.is_mail_client()) {
                 p.via_import = p.activity == Some(Activity::Import);
                 p.mail_client = Some(t);
                 p.activity = Some(Activity::Mail);
@@ -495,7 +456,7 @@ mod tests {
     #[test]
     fn longest_phrase_wins() {
         let p = parse("set up windows live mail to sign");
-        assert_eq!(p.mail_client, Some("windows-mail"));
+        assert_eq!(p.mail_client, Some(App::WindowsMail));
         assert_eq!(p.os_anywhere, None);
     }
 
@@ -504,14 +465,14 @@ mod tests {
         let p = parse("move my cert from my pc to my new mac");
         assert_eq!((p.from.os, p.to.os), (Some(Os::Windows), Some(Os::Macos)));
         let p = parse("copy certificate to chrome from firefox");
-        assert_eq!((p.from.app, p.to.app), (Some("firefox"), Some("chrome")));
+        assert_eq!((p.from.app, p.to.app), (Some(App::Firefox), Some(App::Chrome)));
     }
 
     #[test]
     fn import_into_mail_client_is_mail() {
         let p = parse("import my p12 into thunderbird");
         assert_eq!(p.activity, Some(Activity::Mail));
-        assert_eq!(p.mail_client, Some("thunderbird"));
+        assert_eq!(p.mail_client, Some(App::Thunderbird));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! the product, what the doctor finds wrong with that store, and the lines
 //! that name the real profile and certificate in the walkthrough.
 //!
-//! Pure: reads the [`Env`] it is given, never the system.
+//! Pure: reads the [`Env`] and the doctor's checks it is given (it never
+//! runs the doctor itself), never the system.
 
 use super::*;
 
@@ -13,7 +14,7 @@ use super::*;
 pub(super) fn source_elsewhere(r: &mut Resolved, ctx: Context) -> bool {
     let (Some(env), Some(client)) = (ctx.env, r.mail_client) else { return false };
     let here = env.os.id;
-    if r.to_os != Some(here) || r.new_computer || !app_runs_on(client, here) {
+    if r.to_os != Some(here) || r.new_computer || !client.runs_on(here) {
         return false;
     }
     if best_store(env, Some(client), here, r.product).is_some() {
@@ -23,8 +24,8 @@ pub(super) fn source_elsewhere(r: &mut Resolved, ctx: Context) -> bool {
     let Some(app) = store_app(env, store) else { return false };
     r.notes.push(format!(
         "Your certificate is in {}, not in {}: the plan brings it over first.",
-        app_name(app),
-        app_name(client)
+        app.name(),
+        client.name()
     ));
     r.activity = Some(Activity::Mail);
     r.from_app = Some(app);
@@ -65,11 +66,11 @@ pub(super) fn attach_product(r: &mut Resolved, ctx: Context) {
 
 /// The app whose store holds the user's personal certificate on this
 /// machine, when the probe ran on the source computer.
-pub(super) fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Option<&'static str> {
+pub(super) fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Option<App> {
     let env = ctx.env.filter(|e| e.os.id == from_os)?;
     let store = best_store(env, None, from_os, r.product)?;
     let app = store_app(env, store)?;
-    let mut others: Vec<&str> = Vec::new();
+    let mut others: Vec<App> = Vec::new();
     for c in env.personal_certificates().filter(|c| c.store != store) {
         if let Some(a) = store_app(env, &c.store) {
             if a != app && !others.contains(&a) {
@@ -80,8 +81,8 @@ pub(super) fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Opti
     if !others.is_empty() {
         r.notes.push(format!(
             "Personal certificates were also found in {}; the plan starts from {}, where the certificate with its key is.",
-            others.iter().map(|a| app_name(a)).collect::<Vec<_>>().join(", "),
-            app_name(app)
+            others.iter().map(|a| a.name()).collect::<Vec<_>>().join(", "),
+            app.name()
         ));
     }
     r.from_app = Some(app);
@@ -90,21 +91,21 @@ pub(super) fn probed_source(r: &mut Resolved, ctx: Context, from_os: Os) -> Opti
 }
 
 /// The planner app id of the app that owns a store.
-pub(super) fn store_app(env: &Env, store: &str) -> Option<&'static str> {
+pub(super) fn store_app(env: &Env, store: &str) -> Option<App> {
     env.store(store)?.app.as_deref().and_then(intent::app_id)
 }
 
 /// The store to start from: the one whose personal certificates can be
 /// exported (key present, not expired), preferring the app's default
 /// profile and the OS's main store. `app` limits the choice to one app.
-pub(super) fn best_store<'e>(env: &'e Env, app: Option<&str>, os: Os, want: Option<Product>) -> Option<&'e str> {
+pub(super) fn best_store(env: &Env, app: Option<App>, os: Os, want: Option<Product>) -> Option<&str> {
     /// Lower sorts first: the product asked for, usable key, not expired,
     /// default profile, the OS's main store.
     type Rank = (bool, bool, bool, bool, bool);
     let mut best: Option<(Rank, &str)> = None;
     for c in env.personal_certificates() {
         let Some(a) = store_app(env, &c.store) else { continue };
-        if !app_runs_on(a, os) || app.is_some_and(|want| !same_store_family(want, a, os)) {
+        if !a.runs_on(os) || app.is_some_and(|want| !same_store_family(want, a, os)) {
             continue;
         }
         let is_default = env.store(&c.store).is_some_and(|s| s.default);
@@ -119,8 +120,8 @@ pub(super) fn best_store<'e>(env: &'e Env, app: Option<&str>, os: Os, want: Opti
 }
 
 /// The same app, or apps that share one store (Chrome and Chromium on Linux).
-pub(super) fn same_store_family(a: &str, b: &str, os: Os) -> bool {
-    a == b || shared_store(a, os).is_some_and(|s| shared_store(b, os) == Some(s))
+pub(super) fn same_store_family(a: App, b: App, os: Os) -> bool {
+    a == b || a.shared_store(os).is_some_and(|s| b.shared_store(os) == Some(s))
 }
 
 /// Records the probe's personal certificates of the source store.
@@ -154,20 +155,30 @@ pub(super) fn attach_certs(r: &mut Resolved, ctx: Context) {
     }
     // What the doctor finds wrong with the source store, as far as it
     // stands in the way of taking a certificate out of it.
-    const BLOCKING: &[&str] = &["expiry", "private-key", "nocertdb", "store-readable", "chain"];
-    for check in crate::doctor::run(env) {
-        if check.status == crate::doctor::Status::Ok
-            || check.store.as_deref() != Some(store_id)
-            || !BLOCKING.contains(&check.id.as_str())
-        {
+    for check in ctx.checks {
+        if check.status == Status::Ok || check.store.as_deref() != Some(store_id) || !blocks_export(check.id) {
             continue;
         }
         r.findings.push(Finding {
-            status: if check.status == crate::doctor::Status::Fail { "fail" } else { "warn" }.into(),
-            message: check.message,
-            fix: check.fix.unwrap_or_default(),
-            article: check.article,
+            status: check.status,
+            message: check.message.clone(),
+            fix: check.fix.clone().unwrap_or_default(),
+            article: check.article.clone(),
         });
+    }
+}
+
+/// Whether a doctor check on the source store stands in the way of taking
+/// a certificate out of it.
+fn blocks_export(id: CheckId) -> bool {
+    match id {
+        CheckId::Expiry | CheckId::PrivateKey | CheckId::NoCertDb | CheckId::StoreReadable | CheckId::Chain => true,
+        CheckId::DuplicateModule
+        | CheckId::StoreWritable
+        | CheckId::Pcscd
+        | CheckId::TokenPin
+        | CheckId::MailIdentity
+        | CheckId::SmimeUsable => false,
     }
 }
 
@@ -178,9 +189,9 @@ pub(super) fn tailor(r: &mut Resolved, steps: &mut [Step]) {
     }
     for s in steps.iter_mut() {
         match s.action {
-            "export" => {
+            Action::Export => {
                 if let Some(c) = r.certs.first() {
-                    let app = s.app.as_deref().map(app_name).unwrap_or("the app");
+                    let app = s.app.map(App::name).unwrap_or("the app");
                     s.found.push(match (&c.profile, &c.path) {
                         (Some(p), Some(path)) => format!("{app} profile \"{p}\" ({path}) holds:"),
                         (None, Some(path)) => format!("{app} ({path}) holds:"),
@@ -202,14 +213,14 @@ pub(super) fn tailor(r: &mut Resolved, steps: &mut [Step]) {
                     s.found.push(format!("  {} ({}, {product}), {when}, {key}", c.subject, usage_name(c.usage)));
                 }
             }
-            "chain" => {
+            Action::Chain => {
                 if r.certs.iter().all(|c| c.chain_complete) {
                     s.found.push("The chain is complete in the source store; install it on the target as well.".into());
                 } else {
                     s.found.push("The chain is incomplete in the source store too.".into());
                 }
             }
-            _ => {}
+            Action::Import | Action::Associate | Action::Token | Action::Note => {}
         }
     }
     if r.certs.iter().any(|c| c.has_private_key == Some(false)) {

@@ -3,16 +3,19 @@
 //! Pure: no file, process or clock. `resolve` fills what the question left
 //! open (OS, source and target app, product) from flags, from the probe's
 //! [`Env`] when there is one, and from SPEC's defaults; `build` turns the
-//! resolved [`Intent`] into a [`Plan`] through the tables in `tables.rs`;
+//! resolved [`Intent`] into a [`Plan`] through the app registry
+//! (`crate::apps`) and the tables in `tables.rs`;
 //! `machine.rs` tailors it to a probed machine, `pitfalls.rs` adds the notes
 //! that apply to its path. The tables
 //! are data: a new app or article is a new row, not a new branch.
 
 use serde::Serialize;
 
+use crate::apps::{main_store_app, os_index, App, AppRow, Implies};
+use crate::doctor::{Check, CheckId, Status};
 use crate::env::{CertUse, Env, Os, ProductKind};
 use crate::intent::{self, Activity, CertType, Parsed, Product};
-use crate::kb::Kb;
+use crate::kb::{ArticleKind, Kb};
 
 mod commands;
 mod machine;
@@ -22,7 +25,7 @@ mod tables;
 use machine::*;
 use pitfalls::*;
 use tables::*;
-pub use tables::{app_name, app_runs_on, main_store_app, required_articles, OVERVIEW};
+pub use tables::{required_articles, OVERVIEW};
 
 /// What flags say, overriding the question (support agents' switches).
 #[derive(Debug, Clone, Default)]
@@ -30,8 +33,8 @@ pub struct Overrides {
     pub activity: Option<Activity>,
     pub product: Option<Product>,
     pub cert_type: Option<CertType>,
-    pub from_app: Option<&'static str>,
-    pub to_app: Option<&'static str>,
+    pub from_app: Option<App>,
+    pub to_app: Option<App>,
     pub from_os: Option<Os>,
     pub to_os: Option<Os>,
     pub new_computer: Option<bool>,
@@ -47,12 +50,15 @@ pub struct Context<'a> {
     /// `--os` as given: an OS other than the probed machine's means the
     /// plan is for another computer.
     pub os_flag: Option<Os>,
+    /// The doctor's checks over `env` (empty without one): the caller runs
+    /// the doctor, the plan only reads its findings.
+    pub checks: &'a [Check],
 }
 
 /// One end of the plan, resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct End {
-    pub app: Option<String>,
+    pub app: Option<App>,
     pub os: Option<Os>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_computer: Option<bool>,
@@ -66,7 +72,7 @@ pub struct Intent {
     pub product: Option<Product>,
     pub from: Option<End>,
     pub to: Option<End>,
-    pub mail_client: Option<String>,
+    pub mail_client: Option<App>,
 }
 
 /// One certificate from the probe that the plan is about.
@@ -93,23 +99,73 @@ pub struct Choice {
     pub title: String,
 }
 
+/// What a step does (SPEC §4 `steps[].action`), serialised as its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Export,
+    Import,
+    Chain,
+    Associate,
+    Token,
+    /// Read an article (troubleshooting, overview, ...); nothing to carry out.
+    Note,
+}
+
+impl Action {
+    pub fn id(self) -> &'static str {
+        match self {
+            Action::Export => "export",
+            Action::Import => "import",
+            Action::Chain => "chain",
+            Action::Associate => "associate",
+            Action::Token => "token",
+            Action::Note => "note",
+        }
+    }
+
+    /// The action of a step that shows one article of this kind.
+    pub fn for_article(kind: Option<ArticleKind>) -> Action {
+        match kind {
+            Some(ArticleKind::Export) => Action::Export,
+            Some(ArticleKind::Import) => Action::Import,
+            Some(ArticleKind::Chain) => Action::Chain,
+            Some(ArticleKind::Associate) => Action::Associate,
+            Some(ArticleKind::Token) => Action::Token,
+            Some(ArticleKind::Overview | ArticleKind::Troubleshoot | ArticleKind::Convert | ArticleKind::Guide)
+            | None => Action::Note,
+        }
+    }
+}
+
+/// Which computer of a move between computers a step happens on.
+/// Serialised as the words the walkthrough shows ("On the old computer.").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Computer {
+    #[serde(rename = "the old computer")]
+    Old,
+    #[serde(rename = "the new computer")]
+    New,
+}
+
 /// One step: one article.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub article: Option<String>,
     pub title: String,
-    pub action: &'static str,
+    pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub app: Option<String>,
+    pub app: Option<App>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<Os>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub choices: Option<Vec<Choice>>,
     pub summary: String,
     pub legacy: bool,
-    /// Where this step happens: "this computer", "the new computer".
+    /// Where this step happens when the plan spans two computers; `None`:
+    /// on the one computer the plan is about.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub computer: Option<String>,
+    pub computer: Option<Computer>,
     /// What the probe found that this step is about.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub found: Vec<String>,
@@ -121,7 +177,7 @@ pub struct Step {
 /// A doctor finding that matters to the plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub status: String,
+    pub status: Status,
     pub message: String,
     pub fix: String,
     pub article: Option<String>,
@@ -164,12 +220,12 @@ struct Resolved {
     activity: Option<Activity>,
     cert_type: Option<CertType>,
     product: Option<Product>,
-    from_app: Option<&'static str>,
+    from_app: Option<App>,
     from_os: Option<Os>,
-    to_app: Option<&'static str>,
+    to_app: Option<App>,
     to_os: Option<Os>,
     new_computer: bool,
-    mail_client: Option<&'static str>,
+    mail_client: Option<App>,
     /// `mail` that came from an import: the certificate arrives as a file.
     via_import: bool,
     identity_words: bool,
@@ -210,11 +266,11 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
     };
     // A flag that changes the activity re-derives the mail client.
     if o.activity.is_some() || o.to_app.is_some() {
-        r.mail_client = r.to_app.filter(|a| intent::is_mail_client(a)).or(r.mail_client);
+        r.mail_client = r.to_app.filter(|a| a.is_mail_client()).or(r.mail_client);
         // SPEC §2: a move or import into a mail client is `mail`, however
         // the activity was given.
         if matches!(r.activity, Some(Activity::Move) | Some(Activity::Import))
-            && r.to_app.is_some_and(intent::is_mail_client)
+            && r.to_app.is_some_and(App::is_mail_client)
         {
             r.via_import = r.activity == Some(Activity::Import);
             r.activity = Some(Activity::Mail);
@@ -224,7 +280,7 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         r.via_import = false;
     }
     if r.activity == Some(Activity::Associate) && r.mail_client.is_none() {
-        r.mail_client = r.to_app.or(r.from_app).filter(|a| intent::is_mail_client(a));
+        r.mail_client = r.to_app.or(r.from_app).filter(|a| a.is_mail_client());
     }
     resolve_os(&mut r, p, ctx);
     resolve_apps(&mut r, ctx);
@@ -236,8 +292,8 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
 /// named once for the whole question or for the other end, else `--os` or
 /// the machine's.
 fn resolve_os(r: &mut Resolved, p: &Parsed, ctx: Context) {
-    let strong_from = r.from_os.or(implied_os(r.from_app, false));
-    let strong_to = r.to_os.or(implied_os(r.to_app, false));
+    let strong_from = r.from_os.or(implied_os(r.from_app, Implies::Always));
+    let strong_to = r.to_os.or(implied_os(r.to_app, Implies::Always));
     let anywhere = p.os_anywhere;
     // With the probe on, this machine is the source computer unless the
     // question puts the source elsewhere: another OS for it, or a source
@@ -247,20 +303,25 @@ fn resolve_os(r: &mut Resolved, p: &Parsed, ctx: Context) {
         ctx.os_flag.is_none_or(|f| f == *here)
             && strong_from.is_none_or(|f| f == *here)
             && anywhere.is_none_or(|a| a == *here)
-            && r.from_app.is_none_or(|a| app_runs_on(a, *here))
+            && r.from_app.is_none_or(|a| a.runs_on(*here))
     });
     let from = strong_from
         .or(probe_os)
         .or(anywhere)
-        .or(implied_os(r.from_app, true))
+        .or(implied_os(r.from_app, Implies::WhenNoOsNamed))
         .or(strong_to)
-        .or(implied_os(r.to_app, true));
-    let to = strong_to.or(anywhere).or(implied_os(r.to_app, true)).or(from);
+        .or(implied_os(r.to_app, Implies::WhenNoOsNamed));
+    let to = strong_to.or(anywhere).or(implied_os(r.to_app, Implies::WhenNoOsNamed)).or(from);
     r.from_os = Some(from.unwrap_or(ctx.default_os));
     r.to_os = Some(to.unwrap_or(ctx.default_os));
     if r.from_os != r.to_os {
         r.new_computer = true;
     }
+}
+
+/// The OS an app's name implies with this strength.
+fn implied_os(app: Option<App>, strength: Implies) -> Option<Os> {
+    app?.implied_os(strength)
 }
 
 fn resolve_apps(r: &mut Resolved, ctx: Context) {
@@ -276,9 +337,9 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
             if r.activity == Some(Activity::Move) && r.to_app.is_none() {
                 // A move that names no target app goes to another computer.
                 r.new_computer = true;
-                let same = r.from_app.filter(|a| app_runs_on(a, to_os));
+                let same = r.from_app.filter(|a| a.runs_on(to_os));
                 r.to_app = Some(same.unwrap_or(main_store_app(to_os)));
-                if r.to_app.is_some_and(intent::is_mail_client) {
+                if r.to_app.is_some_and(App::is_mail_client) {
                     r.mail_client = r.to_app;
                     r.activity = Some(Activity::Mail);
                 }
@@ -297,7 +358,7 @@ fn resolve_apps(r: &mut Resolved, ctx: Context) {
             r.to_app = r.mail_client;
             if r.from_app.is_none() && r.new_computer {
                 // The certificate lives in the client on the old computer.
-                r.from_app = r.mail_client.filter(|a| app_runs_on(a, from_os));
+                r.from_app = r.mail_client.filter(|a| a.runs_on(from_os));
                 if r.from_app.is_none() {
                     r.from_app = Some(probed_source(r, ctx, from_os).unwrap_or(main_store_app(from_os)));
                 }
@@ -362,13 +423,13 @@ pub fn product_name(p: Product) -> &'static str {
 }
 
 /// Looks an article up for a step.
-fn step(kb: &Kb, article: &str, action: &'static str, app: Option<&str>, os: Option<Os>) -> Step {
+fn step(kb: &Kb, article: &str, action: Action, app: Option<App>, os: Option<Os>) -> Step {
     let a = kb.get(article);
     Step {
         article: Some(article.to_string()),
         title: a.map(|a| a.title.clone()).unwrap_or_else(|| article.to_string()),
         action,
-        app: app.map(str::to_string),
+        app,
         os,
         choices: None,
         summary: a.map(|a| a.summary.clone()).unwrap_or_default(),
@@ -381,8 +442,8 @@ fn step(kb: &Kb, article: &str, action: &'static str, app: Option<&str>, os: Opt
 
 fn chain_step(kb: &Kb, product: Option<Product>) -> Step {
     match product {
-        Some(Product::Eca) => step(kb, CHAIN_ECA, "chain", None, None),
-        Some(Product::DigitalId) => step(kb, CHAIN_DIGITAL_ID, "chain", None, None),
+        Some(Product::Eca) => step(kb, CHAIN_ECA, Action::Chain, None, None),
+        Some(Product::DigitalId) => step(kb, CHAIN_DIGITAL_ID, Action::Chain, None, None),
         None => {
             let choice = |id: &str, when: &str| Choice {
                 article: id.to_string(),
@@ -392,7 +453,7 @@ fn chain_step(kb: &Kb, product: Option<Product>) -> Step {
             Step {
                 article: None,
                 title: "Install the intermediate and root certificates of your certificate's issuer".into(),
-                action: "chain",
+                action: Action::Chain,
                 app: None,
                 os: None,
                 choices: Some(vec![
@@ -413,22 +474,21 @@ fn chain_step(kb: &Kb, product: Option<Product>) -> Step {
 /// run there falls back to the OS's main store app (with a note).
 fn app_article(
     table: fn(&AppRow) -> &[Option<&'static str>; 3],
-    app: &str,
+    app: App,
     os: Os,
     notes: &mut Vec<String>,
-) -> Option<(&'static str, &'static str)> {
-    let found = row(app).and_then(|r| table(r)[os_index(os)]);
-    if let Some(a) = found {
-        return Some((a, row(app).map(|r| r.id).unwrap_or("")));
+) -> Option<(&'static str, App)> {
+    if let Some(a) = table(app.row())[os_index(os)] {
+        return Some((a, app));
     }
     let fallback = main_store_app(os);
-    let a = row(fallback).and_then(|r| table(r)[os_index(os)])?;
-    if row(app).is_some_and(|r| r.export[os_index(os)].is_none()) {
+    let a = table(fallback.row())[os_index(os)]?;
+    if !app.runs_on(os) {
         notes.push(format!(
             "{} does not run on {}; the plan uses {} there instead.",
-            app_name(app),
+            app.name(),
             os.display(),
-            app_name(fallback)
+            fallback.name()
         ));
     }
     Some((a, fallback))
@@ -438,35 +498,35 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
     let mut steps: Vec<Step> = Vec::new();
     let from_os = r.from_os.unwrap_or(Os::current());
     let to_os = r.to_os.unwrap_or(from_os);
-    let export = |r: &mut Resolved, app: &str| -> Option<Step> {
+    let export = |r: &mut Resolved, app: App| -> Option<Step> {
         let (a, app) = app_article(|row| &row.export, app, from_os, &mut r.notes)?;
-        let mut s = step(kb, a, "export", Some(app), Some(from_os));
+        let mut s = step(kb, a, Action::Export, Some(app), Some(from_os));
         if r.new_computer {
-            s.computer = Some("the old computer".into());
+            s.computer = Some(Computer::Old);
         }
         Some(s)
     };
-    let import = |r: &mut Resolved, app: &str| -> Option<Step> {
+    let import = |r: &mut Resolved, app: App| -> Option<Step> {
         let (a, app) = app_article(|row| &row.import, app, to_os, &mut r.notes)?;
-        let mut s = step(kb, a, "import", Some(app), Some(to_os));
+        let mut s = step(kb, a, Action::Import, Some(app), Some(to_os));
         if r.new_computer {
-            s.computer = Some("the new computer".into());
+            s.computer = Some(Computer::New);
         }
         Some(s)
     };
-    let associate = |r: &mut Resolved, app: &str| -> Option<Step> {
-        match row(app).and_then(|row| row.associate[os_index(to_os)]) {
+    let associate = |r: &mut Resolved, app: App| -> Option<Step> {
+        match app.row().associate[os_index(to_os)] {
             Some(a) => {
-                let mut s = step(kb, a, "associate", Some(app), Some(to_os));
+                let mut s = step(kb, a, Action::Associate, Some(app), Some(to_os));
                 if r.new_computer {
-                    s.computer = Some("the new computer".into());
+                    s.computer = Some(Computer::New);
                 }
                 Some(s)
             }
             None => {
                 r.notes.push(format!(
                     "{} on {} is not a mail client the knowledge base covers.",
-                    app_name(app),
+                    app.name(),
                     to_os.display()
                 ));
                 None
@@ -478,8 +538,8 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
         if r.new_computer || from_os != to_os {
             return None;
         }
-        let s = shared_store(f, from_os)?;
-        (shared_store(t, to_os) == Some(s)).then_some(s)
+        let s = f.shared_store(from_os)?;
+        (t.shared_store(to_os) == Some(s)).then_some(s)
     };
 
     match r.activity {
@@ -494,7 +554,7 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
             }
         }
         Some(Activity::Chain) => steps.push(chain_step(kb, r.product)),
-        Some(Activity::Token) => steps.push(step(kb, TOKEN, "token", None, None)),
+        Some(Activity::Token) => steps.push(step(kb, TOKEN, Action::Token, None, None)),
         Some(Activity::Move) => {
             if let Some(store) = same_store(&r) {
                 r.notes.push(shared_note(r.from_app.unwrap(), r.to_app.unwrap(), store));
@@ -535,7 +595,7 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
     steps.dedup_by(|b, a| a.article.is_some() && a.article == b.article);
     for s in &steps {
         if s.legacy {
-            let app = s.app.as_deref().map(app_name).unwrap_or("This app");
+            let app = s.app.map(App::name).unwrap_or("This app");
             let note = format!(
                 "{app} is legacy software: {} keeps the historical steps; prefer a current app where you can.",
                 s.article.as_deref().unwrap_or("the article")
@@ -551,11 +611,11 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
     finish(query, r, steps)
 }
 
-fn shared_note(from: &str, to: &str, store: &str) -> String {
+fn shared_note(from: App, to: App, store: &str) -> String {
     format!(
         "{} and {} on the same computer use one certificate store, {store}: there is nothing to move. A certificate installed for one is already available to the other.",
-        app_name(from),
-        app_name(to)
+        from.name(),
+        to.name()
     )
 }
 
@@ -574,17 +634,13 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
         activity: r.activity,
         cert_type: r.cert_type,
         product: r.product,
-        from: (needs_from && r.from_app.is_some()).then(|| End {
-            app: r.from_app.map(str::to_string),
+        from: (needs_from && r.from_app.is_some()).then_some(End {
+            app: r.from_app,
             os: r.from_os,
             new_computer: None,
         }),
-        to: needs_to.then(|| End {
-            app: r.to_app.map(str::to_string),
-            os: r.to_os,
-            new_computer: Some(r.new_computer),
-        }),
-        mail_client: r.mail_client.map(str::to_string),
+        to: needs_to.then_some(End { app: r.to_app, os: r.to_os, new_computer: Some(r.new_computer) }),
+        mail_client: r.mail_client,
     };
     let understood = understood(&intent);
     Plan {
@@ -622,15 +678,15 @@ fn understood(i: &Intent) -> String {
     };
     let at = |e: &Option<End>| -> String {
         match e {
-            Some(End { app: Some(a), os: Some(os), .. }) => format!("{} on {}", app_name(a), os.display()),
-            Some(End { app: Some(a), .. }) => app_name(a).to_string(),
+            Some(End { app: Some(a), os: Some(os), .. }) => format!("{} on {}", a.name(), os.display()),
+            Some(End { app: Some(a), .. }) => a.name().to_string(),
             _ => "your app".into(),
         }
     };
     let to = |e: &Option<End>| -> String {
         match e {
             Some(End { app: Some(a), os: Some(os), new_computer: Some(true) }) => {
-                format!("{} on a new {} computer", app_name(a), os.display())
+                format!("{} on a new {} computer", a.name(), os.display())
             }
             other => at(other),
         }
@@ -665,16 +721,7 @@ fn understood(i: &Intent) -> String {
 /// A plan of one troubleshooting (or other) article found by search.
 pub fn single_article(query: &str, kb: &Kb, id: &str, activity: Option<Activity>, notes: Vec<String>) -> Plan {
     let a = kb.get(id);
-    let action = match a.map(|a| a.kind.as_str()) {
-        Some(k @ ("export" | "import" | "chain" | "associate" | "token")) => match k {
-            "export" => "export",
-            "import" => "import",
-            "chain" => "chain",
-            "associate" => "associate",
-            _ => "token",
-        },
-        _ => "note",
-    };
+    let action = Action::for_article(a.and_then(|a| a.article_kind()));
     let mut s = step(kb, id, action, None, None);
     s.app = None;
     let title = a.map(|a| a.title.clone()).unwrap_or_default();
@@ -702,7 +749,7 @@ mod tests {
 
     fn plan_for(q: &str, os: Os) -> Plan {
         let kb = Kb::default();
-        let ctx = Context { default_os: os, env: None, os_flag: None };
+        let ctx = Context { default_os: os, env: None, os_flag: None, checks: &[] };
         plan(q, &intent::parse(q), &Overrides::default(), ctx, &kb)
     }
 
@@ -711,7 +758,7 @@ mod tests {
         let p = plan_for("move identity cert to new pc", Os::Linux);
         assert_eq!(p.articles, vec!["SO7079", "SO10186", "SO7085"]);
         let from = p.intent.from.unwrap();
-        assert_eq!((from.app.as_deref(), from.os), (Some("chrome"), Some(Os::Windows)));
+        assert_eq!((from.app, from.os), (Some(App::Chrome), Some(Os::Windows)));
     }
 
     #[test]
@@ -783,6 +830,19 @@ mod tests {
             assert_eq!(p.intent.activity.map(|a| a.id()), Some(*activity), "{q} ({os:?})");
             assert_eq!(p.articles, *articles, "{q} ({os:?})");
         }
+    }
+
+    #[test]
+    fn actions_keep_their_spec_spelling() {
+        for a in [Action::Export, Action::Import, Action::Chain, Action::Associate, Action::Token, Action::Note] {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.id());
+        }
+        // Every article kind has its step action; the others are notes.
+        for k in ArticleKind::ALL {
+            let a = Action::for_article(Some(k));
+            assert!(a == Action::Note || a.id() == k.id(), "{k:?}");
+        }
+        assert_eq!(Action::for_article(None), Action::Note);
     }
 
     #[test]

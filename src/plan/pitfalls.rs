@@ -4,28 +4,33 @@
 //! Pure: looks at the steps only.
 
 use super::*;
+use crate::apps::StoreKind;
 
 /// What really goes wrong on a given path (shared/NOTES-pitfalls.md), as
 /// data: when the steps hold an export and/or import matching the row, the
 /// note is added once.
 pub(super) struct Pitfall {
     /// Export step's (app, OS) must match, `None`: any or none.
-    pub(super) export: Option<fn(&str, Os) -> bool>,
+    pub(super) export: Option<fn(App, Os) -> bool>,
     /// Import step's (app, OS) must match.
-    pub(super) import: Option<fn(&str, Os) -> bool>,
+    pub(super) import: Option<fn(App, Os) -> bool>,
     pub(super) note: &'static str,
 }
 
-pub(super) fn nss_app(app: &str, _os: Os) -> bool {
-    matches!(app, "firefox" | "thunderbird" | "netscape")
+/// A Mozilla-family profile (Firefox, Thunderbird, SeaMonkey).
+pub(super) fn nss_app(app: App, os: Os) -> bool {
+    app.store(os) == Some(StoreKind::Nss)
 }
-pub(super) fn windows_store(app: &str, os: Os) -> bool {
-    os == Os::Windows && shared_store(app, os).is_some()
+pub(super) fn windows_store(app: App, os: Os) -> bool {
+    app.store(os) == Some(StoreKind::Windows)
 }
-pub(super) fn keychain(app: &str, os: Os) -> bool {
-    os == Os::Macos && shared_store(app, os).is_some()
+pub(super) fn keychain(app: App, os: Os) -> bool {
+    app.store(os) == Some(StoreKind::Keychain)
 }
-pub(super) fn anything(_app: &str, _os: Os) -> bool {
+pub(super) fn notes(app: App, os: Os) -> bool {
+    app.store(os) == Some(StoreKind::Notes)
+}
+pub(super) fn anything(_app: App, _os: Os) -> bool {
     true
 }
 
@@ -52,20 +57,20 @@ pub(super) const PITFALLS: &[Pitfall] = &[
     },
     Pitfall {
         export: None,
-        import: Some(|app, _| app == "lotus-notes"),
+        import: Some(notes),
         note: "HCL Notes needs the .p12 with the private key and the whole chain (TS2015).",
     },
 ];
 
 pub(super) fn pitfall_notes(r: &mut Resolved, steps: &[Step]) {
-    let end = |action: &str| -> Option<(String, Os)> {
-        steps.iter().find(|s| s.action == action).and_then(|s| Some((s.app.clone()?, s.os?)))
+    let end = |action: Action| -> Option<(App, Os)> {
+        steps.iter().find(|s| s.action == action).and_then(|s| Some((s.app?, s.os?)))
     };
-    let (export, import) = (end("export"), end("import"));
+    let (export, import) = (end(Action::Export), end(Action::Import));
     for p in PITFALLS {
-        let matches = |want: Option<fn(&str, Os) -> bool>, got: &Option<(String, Os)>| match want {
+        let matches = |want: Option<fn(App, Os) -> bool>, got: &Option<(App, Os)>| match want {
             None => true,
-            Some(f) => got.as_ref().is_some_and(|(a, os)| f(a, *os)),
+            Some(f) => got.is_some_and(|(a, os)| f(a, os)),
         };
         // A row needs at least one of its ends to be present in the plan.
         let present = (p.export.is_none() || export.is_some()) && (p.import.is_none() || import.is_some());

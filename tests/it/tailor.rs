@@ -151,3 +151,36 @@ fn a_mail_client_without_the_certificate_gets_it_from_where_it_is() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["articles"], serde_json::json!(["SO10186"]));
 }
+
+/// A library caller that runs the doctor and finishes the plan as the CLI
+/// does sees the very plan the CLI prints, findings and notes included.
+#[test]
+fn a_library_caller_gets_the_plan_the_cli_prints() {
+    use certhelp::answer::{self, Machine};
+    use certhelp::plan::{Context, Overrides};
+
+    let fx = fixtures::get();
+    let probe = certhelp(fx, &["probe", "--json"]);
+    assert_eq!(probe.status.code(), Some(0), "{}", stderr(&probe));
+    let dir = TempDir::new("tailor-lib");
+    let file = dir.path().join("probe.json");
+    std::fs::write(&file, &probe.stdout).unwrap();
+    let env: certhelp::env::Env = serde_json::from_slice(&probe.stdout).unwrap();
+    let checks = certhelp::doctor::run(&env);
+    let kb = certhelp::kb::Kb::builtin();
+    for question in [
+        "backup my certificate",
+        "move my cert from firefox to chrome",
+        "move my cert from firefox to thunderbird",
+        "install the chain",
+        "set up thunderbird to sign my mail",
+    ] {
+        let o = certhelp(fx, &["plan", "--format", "json", "--env", file.to_str().unwrap(), question]);
+        let cli: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let ctx = Context { default_os: env.os.id, env: Some(&env), os_flag: None, checks: &checks };
+        let mut p = answer::answer(question, &Overrides::default(), ctx, &kb).unwrap();
+        answer::finish(&mut p, Machine::File(&env, &file), false);
+        assert_eq!(serde_json::to_value(&p).unwrap(), cli, "{question}");
+        assert_eq!(o.status.code(), Some(i32::from(answer::exit_status(&p))), "{question}");
+    }
+}
