@@ -15,12 +15,13 @@
 use std::path::{Path, PathBuf};
 
 use super::{elsewhere, Report, Ui};
+use crate::apps::{App, StoreKind};
 use crate::cli::{CompatArg, ExportArgs, ImportArgs, RunArgs};
 use crate::env::Os;
 use crate::error::{Error, Result};
 use crate::intent::Activity;
 use crate::kb::Kb;
-use crate::plan::{Plan, Step};
+use crate::plan::{Action, Computer, Plan, Step};
 
 /// One thing `run` does, or leaves to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,12 +67,19 @@ pub fn run(args: &RunArgs, kb: &Kb, ui: Ui) -> Result<Report> {
         ));
     }
     let env = crate::probe::collect(&crate::probe::ProbeOptions { load_modules: false, ..Default::default() });
-    let ctx = crate::plan::Context { default_os: env.os.id, env: Some(&env), os_flag: None };
-    let plan = crate::answer::answer(&query, &Default::default(), ctx, kb)?;
+    let checks = crate::doctor::run(&env);
+    let ctx = crate::plan::Context { default_os: env.os.id, env: Some(&env), os_flag: None, checks: &checks };
+    let mut plan = crate::answer::answer(&query, &Default::default(), ctx, kb)?;
+    crate::answer::finish(&mut plan, crate::answer::Machine::Here(&env), false);
     let stamp = crate::cert::rfc3339(super::now()).replace([':', '-'], "").replace('T', "-");
     let module = token_module(&env);
     let mail_cert = mail_certificate(&env, &plan);
-    let machine = Machine { os: env.os.id, token_module: module.as_deref(), mail_cert: mail_cert.as_deref() };
+    let machine = Machine {
+        os: env.os.id,
+        token_module: module.as_deref(),
+        mail_cert: mail_cert.as_deref(),
+        thunderbird_identities: env.mail_identities.iter().any(|i| i.app == "thunderbird"),
+    };
     let tasks = tasks(&plan, machine, stamp.get(..15).unwrap_or(&stamp));
 
     let mut report = Report::default();
@@ -202,6 +210,8 @@ pub struct Machine<'a> {
     pub token_module: Option<&'a Path>,
     /// The e-mail that selects the certificate for mail.
     pub mail_cert: Option<&'a str>,
+    /// Thunderbird has mail identities (an account) to associate with.
+    pub thunderbird_identities: bool,
 }
 
 /// The token module to register: one the probe found installed, OpenSC
@@ -217,15 +227,8 @@ fn token_module(env: &crate::env::Env) -> Option<PathBuf> {
 }
 
 /// The STORE spelling of an app whose NSS store certhelp changes on Linux.
-fn nss_store(app: &str) -> Option<&'static str> {
-    match app {
-        "firefox" => Some("firefox"),
-        "thunderbird" => Some("thunderbird"),
-        "netscape" => Some("seamonkey"),
-        "chrome" => Some("chrome"),
-        "chromium" => Some("chromium"),
-        _ => None,
-    }
+fn nss_store(app: App) -> Option<&'static str> {
+    app.verb_store()
 }
 
 /// The plan's steps as tasks for this machine (`here`, its OS). Pure:
@@ -235,7 +238,7 @@ pub fn tasks(plan: &Plan, machine: Machine, stamp: &str) -> Vec<Task> {
     let activity = plan.intent.activity;
     // The store the probe found the certificate in, else the app's store.
     let source = |s: &Step| -> Option<String> {
-        let app_store = s.app.as_deref().and_then(nss_store)?;
+        let app_store = s.app.and_then(nss_store)?;
         Some(plan.certificates.first().map(|c| c.store.clone()).unwrap_or_else(|| app_store.to_string()))
     };
     let on_this_machine = |s: &Step| s.os == Some(here) && here == Os::Linux && !is_other_computer(s);
@@ -247,11 +250,11 @@ pub fn tasks(plan: &Plan, machine: Machine, stamp: &str) -> Vec<Task> {
     });
 
     let mut out: Vec<Task> = Vec::new();
-    let export_here = plan.steps.iter().find(|s| s.action == "export" && on_this_machine(s));
-    let import_here = plan.steps.iter().find(|s| s.action == "import" && on_this_machine(s));
+    let export_here = plan.steps.iter().find(|s| s.action == Action::Export && on_this_machine(s));
+    let import_here = plan.steps.iter().find(|s| s.action == Action::Import && on_this_machine(s));
     let mut moved = false;
     if let (Some(e), Some(i)) = (export_here, import_here) {
-        if let (Some(from), Some(to)) = (source(e), i.app.as_deref().and_then(nss_store)) {
+        if let (Some(from), Some(to)) = (source(e), i.app.and_then(nss_store)) {
             out.push(Task::Move { from, to: to.to_string() });
             moved = true;
         }
@@ -259,21 +262,28 @@ pub fn tasks(plan: &Plan, machine: Machine, stamp: &str) -> Vec<Task> {
     for s in &plan.steps {
         let title = s.title.clone();
         match s.action {
-            "export" | "import" | "chain" if moved => {}
-            "export" if on_this_machine(s) && source(s).is_some() => {
+            Action::Export | Action::Import | Action::Chain if moved => {}
+            Action::Export if on_this_machine(s) && source(s).is_some() => {
                 let store = source(s).unwrap_or_default();
                 out.push(Task::Export { store, dir: folder.clone(), legacy: to_mac });
             }
-            "import" if is_other_computer(s) && exported(&out) => {
+            Action::Import if is_other_computer(s) && exported(&out) => {
                 out.push(Task::Manual { title, lines: carry_lines(s, &folder) });
             }
-            "associate" if on_this_machine(s) && s.app.as_deref() == Some("thunderbird") => {
-                match machine.mail_cert {
-                    Some(cert) => out.push(Task::Associate { client: "thunderbird".into(), cert: cert.to_string() }),
-                    None => out.push(Task::Manual { title, lines: manual_lines(s) }),
+            Action::Associate if on_this_machine(s) && s.app == Some(App::Thunderbird) => match machine.mail_cert {
+                Some(cert) if machine.thunderbird_identities => {
+                    out.push(Task::Associate { client: "thunderbird".into(), cert: cert.to_string() })
                 }
-            }
-            "token" if here == Os::Linux => match machine.token_module {
+                Some(cert) => out.push(Task::Manual {
+                    title,
+                    lines: vec![
+                        "Thunderbird has no mail account yet: set it up, quit Thunderbird, then:".into(),
+                        format!("certhelp associate --cert {cert} --client thunderbird"),
+                    ],
+                }),
+                None => out.push(Task::Manual { title, lines: manual_lines(s) }),
+            },
+            Action::Token if here == Os::Linux => match machine.token_module {
                 Some(m) => out.push(Task::TokenEnable { module: m.to_path_buf() }),
                 None => out.push(Task::Manual {
                     title,
@@ -282,7 +292,7 @@ pub fn tasks(plan: &Plan, machine: Machine, stamp: &str) -> Vec<Task> {
                     ],
                 }),
             },
-            "chain" if exported(&out) => {
+            Action::Chain if exported(&out) => {
                 // The files carry the chain; the import on the other side
                 // installs it (the chain article's trust step stays there).
                 out.push(Task::Manual {
@@ -305,7 +315,7 @@ fn exported(tasks: &[Task]) -> bool {
 }
 
 fn is_other_computer(s: &Step) -> bool {
-    s.computer.as_deref().is_some_and(|c| c.contains("new computer"))
+    s.computer == Some(Computer::New)
 }
 
 /// What to do on the other computer with the exported files: the exact
@@ -316,15 +326,14 @@ fn carry_lines(s: &Step, folder: &Path) -> Vec<String> {
         "Carry the folder {} to the new computer (a USB stick, not e-mail), and the password separately.",
         folder.display()
     )];
-    let app = s.app.as_deref().unwrap_or("");
-    match (s.os, nss_store(app)) {
-        // Firefox, Thunderbird, SeaMonkey keep their own store everywhere.
+    let verb_store = s.app.and_then(nss_store);
+    let own_store = s.app.zip(s.os).and_then(|(a, os)| a.store(os)) == Some(StoreKind::Nss);
+    match (s.os, verb_store) {
         (Some(Os::Linux), Some(store)) => {
             lines.push(format!("For each file, with certhelp there: {}", elsewhere::linux_import(&file, store)))
         }
-        (_, Some(_)) if app != "chrome" && app != "chromium" => {
-            lines.push("Import each file in the app's Certificate Manager, as the article says.".into())
-        }
+        // Firefox, Thunderbird, SeaMonkey keep their own store everywhere.
+        _ if own_store => lines.push("Import each file in the app's Certificate Manager, as the article says.".into()),
         (Some(Os::Windows), _) => {
             lines.push(format!("For each file, in PowerShell: {}", elsewhere::windows_import(&file, true)));
             lines.push(elsewhere::EXPORTABLE_NOTE.to_string());
