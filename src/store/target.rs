@@ -513,26 +513,18 @@ fn known_profile(dir: &Path, cx: &Context) -> (Option<String>, Option<String>) {
     (None, None)
 }
 
+/// The app's name for messages (the registry's, without "Netscape/").
 fn app_name(app: &str) -> &'static str {
-    match app {
-        "firefox" => "Firefox",
-        "thunderbird" => "Thunderbird",
-        "netscape" => "SeaMonkey",
-        "chrome" => "Chrome",
-        "chromium" => "Chromium",
-        _ => "the app",
+    match crate::apps::App::from_id(app) {
+        Some(crate::apps::App::Netscape) => "SeaMonkey",
+        Some(a) => a.name(),
+        None => "the app",
     }
 }
 
-/// How the user writes the app in STORE.
+/// How the user writes the app in STORE (the registry's verb spelling).
 fn app_word(app: &str) -> &'static str {
-    match app {
-        "netscape" => "seamonkey",
-        "firefox" => "firefox",
-        "thunderbird" => "thunderbird",
-        "chrome" => "chrome",
-        _ => "chromium",
-    }
+    crate::apps::App::from_id(app).and_then(|a| a.verb_store()).unwrap_or("chromium")
 }
 
 fn resolve_mozilla(app: &str, profile: Option<&str>, cx: &Context) -> Result<ResolvedStore, Error> {
