@@ -34,6 +34,11 @@ pub enum Task {
     /// Register a token's PKCS#11 module in every Mozilla profile and
     /// Chrome's database.
     TokenEnable { module: PathBuf },
+    /// Install the chain of the personal certificate in `store` into that
+    /// store, following its issuer links (AIA).
+    Chain { store: String },
+    /// Import a file the question names into `to`.
+    ImportFile { file: PathBuf, to: String },
     /// Set Thunderbird's identity to sign and encrypt with the certificate
     /// (an ECA pair: both) that `cert` selects.
     Associate { client: String, cert: String },
@@ -53,6 +58,10 @@ impl Task {
             Task::Move { from, to } => Some(format!("certhelp import --from {from} --to {to} --all")),
             Task::TokenEnable { module } => Some(format!("certhelp token enable --module {}", module.display())),
             Task::Associate { client, cert } => Some(format!("certhelp associate --cert {cert} --client {client}")),
+            Task::Chain { store } => {
+                Some(format!("certhelp chain install --to {store} --from-cert (your certificate in that store)"))
+            }
+            Task::ImportFile { file, to } => Some(format!("certhelp import {} --to {to}", file.display())),
             Task::Manual { .. } => None,
         }
     }
@@ -79,6 +88,10 @@ pub fn run(args: &RunArgs, kb: &Kb, ui: Ui) -> Result<Report> {
         token_module: module.as_deref(),
         mail_cert: mail_cert.as_deref(),
         thunderbird_identities: env.mail_identities.iter().any(|i| i.app == "thunderbird"),
+        cert_store: env
+            .personal_certificates()
+            .find(|c| !c.expired && c.store.starts_with("nss:") && c.has_private_key != Some(false))
+            .map(|c| c.store.as_str()),
     };
     let tasks = tasks(&plan, machine, stamp.get(..15).unwrap_or(&stamp));
 
@@ -188,8 +201,79 @@ fn carry_out(t: &Task, args: &RunArgs, ui: Ui) -> Result<Report> {
             },
             ui,
         ),
+        Task::Chain { store } => chain_from_store(store, args, ui),
+        Task::ImportFile { file, to } => super::import::run(
+            &ImportArgs {
+                file: Some(file.clone()),
+                from: None,
+                cert: Vec::new(),
+                all: false,
+                to: to.clone(),
+                cert_name: None,
+                key: None,
+                secrets: args.secrets.clone(),
+            },
+            ui,
+        ),
         Task::Manual { .. } => Ok(Report::default()),
     }
+}
+
+/// `chain install --from-cert` with the personal certificate the store
+/// holds (the newest valid one), handed over as a file that lives only for
+/// the call.
+fn chain_from_store(store: &str, args: &RunArgs, ui: Ui) -> Result<Report> {
+    use crate::store::CertStore;
+    let resolved = crate::store::target::resolve(&crate::store::target::parse_store(store)?, &super::home()?)?;
+    let crate::store::target::ResolvedStore::Nss { id, dir, .. } = &resolved else {
+        return Err(Error::new(
+            format!("{store} is not a certificate database here"),
+            "install the chain as the article says",
+        ));
+    };
+    let listing = CertStore::list(&mut crate::store::nss::NssStore::new(id.clone(), dir), None)?;
+    let now = super::now();
+    let mut cands = crate::store::select::select_personal(&listing.certs, &[])?;
+    cands.retain(|c| c.info.not_after > now);
+    cands.sort_by_key(|c| std::cmp::Reverse(c.info.not_after));
+    let Some(cert) = cands.first() else {
+        return Err(Error::new(
+            format!("{store} holds no valid personal certificate"),
+            "import your certificate first",
+        ));
+    };
+    // The certificate is public; the file only carries it to the verb.
+    let file = std::env::temp_dir().join(format!("certhelp-chain-{}-{}.cer", std::process::id(), now));
+    std::fs::write(&file, &cert.cert.der).map_err(|e| Error::from(crate::store::StoreError::io(&file, &e)))?;
+    let out = super::chain::run(
+        &crate::cli::ChainInstallArgs {
+            to: store.to_string(),
+            from_file: None,
+            from_cert: Some(file.clone()),
+            trust_root: None,
+            secrets: args.secrets.clone(),
+        },
+        ui,
+    );
+    let _ = std::fs::remove_file(&file);
+    out
+}
+
+/// A certificate file the question names that exists (`import
+/// ~/Downloads/jane.p12 into firefox`).
+fn file_in_question(query: &str) -> Option<PathBuf> {
+    query
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c| c == '"' || c == '\'' || c == ',' || c == ';'))
+        .filter(|w| {
+            let l = w.to_ascii_lowercase();
+            [".p12", ".pfx", ".pem"].iter().any(|e| l.ends_with(e))
+        })
+        .map(|w| match w.strip_prefix("~/") {
+            Some(rest) => crate::dirs::home().map(|h| h.join(rest)).unwrap_or_else(|| PathBuf::from(w)),
+            None => PathBuf::from(w),
+        })
+        .find(|p| p.is_file())
 }
 
 /// The e-mail that selects the certificate to use for mail: of the valid
@@ -212,6 +296,9 @@ pub struct Machine<'a> {
     pub mail_cert: Option<&'a str>,
     /// Thunderbird has mail identities (an account) to associate with.
     pub thunderbird_identities: bool,
+    /// The NSS store that holds a valid personal certificate, when the plan
+    /// itself names none.
+    pub cert_store: Option<&'a str>,
 }
 
 /// The token module to register: one the probe found installed, OpenSC
@@ -292,6 +379,22 @@ pub fn tasks(plan: &Plan, machine: Machine, stamp: &str) -> Vec<Task> {
                     ],
                 }),
             },
+            Action::Chain if activity == Some(Activity::Chain) && here == Os::Linux => {
+                let store = plan.certificates.first().map(|c| c.store.as_str()).or(machine.cert_store);
+                match store.filter(|s| s.starts_with("nss:")) {
+                    Some(store) => out.push(Task::Chain { store: store.to_string() }),
+                    None => out.push(Task::Manual { title, lines: manual_lines(s) }),
+                }
+            }
+            Action::Import if on_this_machine(s) && s.app.and_then(nss_store).is_some() => {
+                match file_in_question(&plan.query) {
+                    Some(file) => out.push(Task::ImportFile {
+                        file,
+                        to: s.app.and_then(nss_store).unwrap_or_default().to_string(),
+                    }),
+                    None => out.push(Task::Manual { title, lines: manual_lines(s) }),
+                }
+            }
             Action::Chain if exported(&out) => {
                 // The files carry the chain; the import on the other side
                 // installs it (the chain article's trust step stays there).

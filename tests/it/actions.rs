@@ -1057,3 +1057,22 @@ fn run_for_mail_moves_the_pair_into_thunderbird_and_associates_it() {
     assert!(after.contains(&fixtures::dbkey(&e.id.cert)), "signs with the identity certificate: {after}");
     assert!(after.contains(&fixtures::dbkey(&e.enc.cert)), "encrypts with the newest encryption certificate: {after}");
 }
+
+#[test]
+fn run_imports_the_file_the_question_names() {
+    // Expected: "import PATH into firefox" imports that file (its password
+    // from --password-file) into the default Firefox profile.
+    let h = Home::new("act-run-import");
+    let prof = h.firefox_profile();
+    let c = chain("Run Import User", false);
+    let file = h.work().join("run-import.p12");
+    let p12 =
+        openssl::pkcs12::Pkcs12::builder().name("Run Import").pkey(&c.leaf.key).cert(&c.leaf.cert).build2(PW).unwrap();
+    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    let q = format!("import {} into firefox", file.display());
+    let text = ok(&run(h.certhelp().current_dir(h.work()).args(["run", "--yes", &q, "--password-file"]).arg(h.pw())));
+    assert!(text.contains("certhelp import"), "{text}");
+    assert_eq!(copies(&prof, "Run Import"), 1);
+    let (_, k) = listing(&prof, None);
+    assert!(k.contains("Run Import"), "{k}");
+}

@@ -742,3 +742,41 @@ fn needs_store_a_fetched_root_is_trusted_only_when_pinned_or_confirmed() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(is_trusted_root(&nss_trust(&db)["Test Root CA"]), "trust is never lowered");
 }
+
+#[test]
+fn run_installs_the_chain_of_the_certificate_a_profile_holds() {
+    // Expected: `run --yes "install the chain ..."` finds the personal
+    // certificate in the Firefox profile, follows its issuer links (an HTTP
+    // server on 127.0.0.1) and installs the issuing CA and the root into
+    // that profile; the fetched root is not pinned, so it gets no trust and
+    // the report says how to trust it.
+    let t = TempDir::new("chain-run");
+    let s = served_chain();
+    let ff = t.path().join(".mozilla/firefox");
+    let prof = ff.join("abcd.default-release");
+    std::fs::create_dir_all(&prof).unwrap();
+    std::fs::write(
+        ff.join("profiles.ini"),
+        "[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd.default-release\nDefault=1\n",
+    )
+    .unwrap();
+    new_db(&prof);
+    let p12 = openssl::pkcs12::Pkcs12::builder().name("Jane").pkey(&s.leaf.key).cert(&s.leaf.x).build2("pw").unwrap();
+    let f = t.path().join("jane.p12");
+    std::fs::write(&f, p12.to_der().unwrap()).unwrap();
+    let o = Command::new("pk12util")
+        .arg("-i")
+        .arg(&f)
+        .arg("-d")
+        .arg(format!("sql:{}", prof.display()))
+        .args(["-W", "pw", "-K", ""])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o =
+        run(certhelp(t.path()).current_dir(t.path()).args(["run", "--yes", "install the chain for my certificate"]));
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let flags = nss_trust(&prof);
+    assert!(flags.contains_key("Test Issuing CA") && flags.contains_key("Test Root CA"), "{flags:?}");
+    assert!(stderr(&o).contains("--trust-root sha256:"), "{}", stderr(&o));
+}
