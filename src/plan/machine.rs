@@ -136,6 +136,7 @@ pub(super) fn attach_certs(r: &mut Resolved, ctx: Context) {
     for c in env.personal_certificates().filter(|c| c.store == store_id) {
         r.certs.push(CertRef {
             store: c.store.clone(),
+            email: c.emails.first().cloned(),
             // A probe file from an older version may lack the product.
             product: match c.product {
                 ProductKind::Other => crate::cert::product(&c.subject, &c.issuer),
@@ -220,7 +221,8 @@ pub(super) fn tailor(r: &mut Resolved, steps: &mut [Step]) {
                     s.found.push("The chain is incomplete in the source store too.".into());
                 }
             }
-            Action::Import | Action::Associate | Action::Token | Action::Note => {}
+            Action::Associate => s.found.extend(certificates_to_pick(&r.certs)),
+            Action::Import | Action::Token | Action::Note => {}
         }
     }
     if r.certs.iter().any(|c| c.has_private_key == Some(false)) {
@@ -234,6 +236,28 @@ pub(super) fn tailor(r: &mut Resolved, steps: &mut [Step]) {
                 .into(),
         );
     }
+}
+
+/// Which certificate to pick in the mail client's settings, by what its
+/// dialog shows: the name, the e-mail and the expiry. An ECA pair: the
+/// identity certificate signs, the newest encryption certificate encrypts;
+/// a certificate for both uses does both.
+fn certificates_to_pick(certs: &[CertRef]) -> Vec<String> {
+    let usable: Vec<&CertRef> = certs.iter().filter(|c| !c.expired && c.has_private_key != Some(false)).collect();
+    let newest =
+        |want: &[CertUse]| usable.iter().filter(|c| want.contains(&c.usage)).max_by_key(|c| c.days_left).copied();
+    let describe = |c: &CertRef| {
+        let email = c.email.as_deref().map(|e| format!(" <{e}>")).unwrap_or_default();
+        format!("{}{email}, expires {}", c.subject, date_of(&c.not_after))
+    };
+    let mut out = Vec::new();
+    if let Some(c) = newest(&[CertUse::Identity, CertUse::Both]) {
+        out.push(format!("For signing, pick: {}", describe(c)));
+    }
+    if let Some(c) = newest(&[CertUse::Encryption, CertUse::Both]) {
+        out.push(format!("For encryption, pick: {}", describe(c)));
+    }
+    out
 }
 
 pub(super) fn date_of(rfc3339: &str) -> &str {

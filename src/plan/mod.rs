@@ -79,6 +79,9 @@ pub struct Intent {
 #[derive(Debug, Clone, Serialize)]
 pub struct CertRef {
     pub store: String,
+    /// The first e-mail address in the certificate, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub product: ProductKind,
     pub subject: String,
     pub issuer: String,

@@ -184,3 +184,19 @@ fn a_library_caller_gets_the_plan_the_cli_prints() {
         assert_eq!(o.status.code(), Some(i32::from(answer::exit_status(&p))), "{question}");
     }
 }
+
+#[test]
+fn a_mail_client_step_names_the_certificates_to_pick() {
+    // Outlook, Apple Mail, Notes, Evolution: certhelp cannot set them, so
+    // the walkthrough names what to pick in their dialogs: the identity
+    // certificate for signing, the newest encryption one for encryption.
+    let fx = fixtures::get();
+    let v = plan(fx, "use my certificate from firefox in evolution");
+    let assoc = v["steps"].as_array().unwrap().iter().find(|s| s["action"] == "associate").expect("an associate step");
+    let found: Vec<&str> = assoc["found"].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+    assert!(found.iter().any(|f| f.starts_with("For signing, pick: Jane Q. Doe <jane.doe@example.com>")), "{found:?}");
+    assert!(
+        found.iter().any(|f| f.starts_with("For encryption, pick: Jane Q. Doe <jane.doe@example.com>")),
+        "{found:?}"
+    );
+}
