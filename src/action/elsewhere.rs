@@ -40,6 +40,13 @@ pub fn macos_import(file: &str) -> String {
     format!("security import \"{file}\" -k ~/Library/Keychains/login.keychain-db -f pkcs12")
 }
 
+/// Export the login keychain's identities (certificates with their keys)
+/// to a PKCS#12 file; `security` asks for the new file's password (never
+/// `-P`). Keychain Access asks for each key's permission.
+pub fn macos_export(file: &str) -> String {
+    format!("security export -k ~/Library/Keychains/login.keychain-db -t identities -f pkcs12 -o \"{file}\"")
+}
+
 /// Import on a Linux computer with certhelp itself.
 pub fn linux_import(file: &str, store: &str) -> String {
     format!("certhelp import \"{file}\" --to {store}")
@@ -60,6 +67,7 @@ mod tests {
             windows_certutil_import("id.p12"),
             windows_export("ABCD", "id.pfx", false),
             macos_import("id.p12"),
+            macos_export("id.p12"),
             linux_import("id.p12", "firefox"),
         ] {
             assert!(!c.contains(" -p ") && !c.contains(" -P ") && !c.contains("-Password \""), "{c}");

@@ -354,6 +354,9 @@ pub fn tasks(plan: &Plan, machine: Machine, stamp: &str) -> Vec<Task> {
                 let store = source(s).unwrap_or_default();
                 out.push(Task::Export { store, dir: folder.clone(), legacy: to_mac });
             }
+            Action::Export if s.computer == Some(Computer::Old) || s.os != Some(here) => {
+                out.push(Task::Manual { title, lines: export_elsewhere_lines(s) });
+            }
             Action::Import if is_other_computer(s) && exported(&out) => {
                 out.push(Task::Manual { title, lines: carry_lines(s, &folder) });
             }
@@ -448,6 +451,23 @@ fn carry_lines(s: &Step, folder: &Path) -> Vec<String> {
     if let Some(a) = &s.article {
         lines.push(format!("The article with every click: certhelp show {a}"));
     }
+    lines
+}
+
+/// The export on a computer certhelp cannot reach, with the platform's own
+/// command (the password asked by the command, never in it).
+fn export_elsewhere_lines(s: &Step) -> Vec<String> {
+    let file = "my-certificate.p12";
+    let mut lines = Vec::new();
+    match s.app.zip(s.os).and_then(|(a, os)| a.store(os)) {
+        Some(StoreKind::Windows) => {
+            lines.push("In PowerShell, find the certificate's thumbprint: Get-ChildItem Cert:\\CurrentUser\\My".into());
+            lines.push(format!("then: {}", elsewhere::windows_export("THUMBPRINT", file, false)));
+        }
+        Some(StoreKind::Keychain) => lines.push(format!("In Terminal: {}", elsewhere::macos_export(file))),
+        _ => {}
+    }
+    lines.extend(manual_lines(s));
     lines
 }
 
