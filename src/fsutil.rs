@@ -126,6 +126,57 @@ pub fn write_checked(
     Ok(())
 }
 
+/// Replace a file that an app owns (a database, `pkcs11.txt`, `prefs.js`)
+/// with `bytes`, atomically: a temporary file beside it, created 0600 and
+/// then given the old file's owner and mode (an app running as its user
+/// must still read a file that root wrote; 0600 when there was none),
+/// written, fsynced, renamed over `target`, the directory fsynced.
+/// `expect`: replace only while the file still holds these bytes (a last
+/// check just before the rename), else [`StoreError::InUse`]. On any
+/// failure the temporary file is removed and `target` is as it was.
+pub fn replace_app_file(target: &Path, bytes: &[u8], expect: Option<&[u8]>) -> Result<(), StoreError> {
+    use std::os::unix::fs::MetadataExt;
+    let old = fs::metadata(target).ok();
+    let dir = parent_dir(target);
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.certhelp-{}.tmp", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| StoreError::io(&tmp, &e))?;
+        if let Some(m) = &old {
+            // SAFETY: geteuid/getegid only read the process's ids.
+            let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+            if m.uid() != uid || m.gid() != gid {
+                std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid())).map_err(|e| StoreError::io(target, &e))?;
+            }
+            f.set_permissions(fs::Permissions::from_mode(m.mode() & 0o7777)).map_err(|e| StoreError::io(target, &e))?;
+        }
+        f.write_all(bytes).map_err(|e| StoreError::io(target, &e))?;
+        f.sync_all().map_err(|e| StoreError::io(target, &e))?;
+        drop(f);
+        if let Some(expect) = expect {
+            let now = fs::read(target).map_err(|e| StoreError::io(target, &e))?;
+            if now != expect {
+                return Err(StoreError::InUse {
+                    what: format!("{} (it changed while certhelp edited it)", target.display()),
+                });
+            }
+        }
+        fs::rename(&tmp, target).map_err(|e| StoreError::io(target, &e))?;
+        sync_dir(&dir);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Create a directory (and parents) with mode 0700, or tighten an existing
 /// one that certhelp owns.
 pub fn private_dir(dir: &Path) -> Result<(), StoreError> {

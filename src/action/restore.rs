@@ -21,9 +21,7 @@
 //! Files the store has now but the backup does not (a `pkcs11.txt` created
 //! later) are left as they are, and the report says so.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::{Report, Ui};
@@ -131,7 +129,7 @@ fn put_files(store: &Path, files: &[(String, Vec<u8>)], report: &mut Report) -> 
                 Err(e) => return Err(StoreError::io(&side, &e)),
             }
         }
-        replace_file(&store.join(name), bytes)?;
+        crate::fsutil::replace_app_file(&store.join(name), bytes, None)?;
     }
     crate::fsutil::sync_dir(store);
     Ok(())
@@ -179,37 +177,4 @@ fn save_current(state: &Path, b: &Backup, report: &mut Report) -> Result<Option<
             Ok(Some(saved.dir))
         }
     }
-}
-
-/// Write `bytes` over `target` atomically, with the owner and mode the old
-/// file had (0600 for a new one): an app running as its user must still
-/// open a database that root restored.
-fn replace_file(target: &Path, bytes: &[u8]) -> std::result::Result<(), StoreError> {
-    let old = fs::metadata(target).ok();
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.certhelp-restore-{}.tmp", std::process::id()));
-    let _ = fs::remove_file(&tmp);
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| StoreError::io(&tmp, &e))?;
-        if let Some(m) = &old {
-            if m.uid() != unsafe { libc::geteuid() } || m.gid() != unsafe { libc::getegid() } {
-                std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid())).map_err(|e| StoreError::io(target, &e))?;
-            }
-            f.set_permissions(fs::Permissions::from_mode(m.mode() & 0o777)).map_err(|e| StoreError::io(target, &e))?;
-        }
-        f.write_all(bytes).map_err(|e| StoreError::io(target, &e))?;
-        f.sync_all().map_err(|e| StoreError::io(target, &e))?;
-        drop(f);
-        fs::rename(&tmp, target).map_err(|e| StoreError::io(target, &e))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }

@@ -16,10 +16,8 @@
 //! module.
 
 use std::ffi::OsStr;
-use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use crate::store::StoreError;
@@ -212,43 +210,8 @@ pub fn without(text: &[u8], remove: &[&Entry]) -> Vec<u8> {
 /// a last check that nobody changed the file meanwhile, rename, fsync of
 /// the directory. On any failure the file is as it was.
 pub fn replace(path: &Path, old: &[u8], new: &[u8]) -> Result<(), StoreError> {
-    let meta = fs::metadata(path).map_err(|e| StoreError::io(path, &e))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => Path::new(".").to_path_buf(),
-    };
-    let tmp = dir.join(format!(".{FILE}.certhelp-{}.tmp", std::process::id()));
-    let _ = fs::remove_file(&tmp);
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| StoreError::io(&tmp, &e))?;
-        // An app running as the file's owner must still read a file that
-        // root edited; keep the owner and the mode the old file had.
-        if meta.uid() != unsafe { libc::geteuid() } || meta.gid() != unsafe { libc::getegid() } {
-            std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid())).map_err(|e| StoreError::io(path, &e))?;
-        }
-        f.set_permissions(fs::Permissions::from_mode(meta.mode() & 0o7777)).map_err(|e| StoreError::io(path, &e))?;
-        f.write_all(new).map_err(|e| StoreError::io(path, &e))?;
-        f.sync_all().map_err(|e| StoreError::io(path, &e))?;
-        drop(f);
-        let now = fs::read(path).map_err(|e| StoreError::io(path, &e))?;
-        if now != old {
-            return Err(StoreError::InUse {
-                what: format!("{} (it changed while certhelp edited it)", path.display()),
-            });
-        }
-        fs::rename(&tmp, path).map_err(|e| StoreError::io(path, &e))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    } else {
-        crate::fsutil::sync_dir(&dir);
-    }
-    result
+    fs::metadata(path).map_err(|e| StoreError::io(path, &e))?;
+    crate::fsutil::replace_app_file(path, new, Some(old))
 }
 
 /// The file name of a `library=` value, for messages and p11-kit checks.
@@ -264,6 +227,7 @@ pub fn library_value(path: &Path) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     /// As `certutil -N` writes it (shortened), with an OpenSC entry.
     const NSS: &str = "library=\nname=NSS Internal PKCS #11 Module\nparameters=configdir='sql:/x' certPrefix=''\nNSS=Flags=internal,critical trustOrder=75\n\nlibrary=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so\nname=OpenSC\n\n";

@@ -16,9 +16,7 @@
 //! This module does not decide whether a change is allowed (the app must be
 //! closed), back up, or print: `action::associate` does.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::fs;
 use std::path::Path;
 
 use crate::store::StoreError;
@@ -159,44 +157,18 @@ fn js_string(s: &str) -> Option<(String, &str)> {
     None
 }
 
-/// Replace `target` with `bytes` atomically: a temporary file beside it
-/// (created 0600, then given the old file's mode), written, fsynced,
-/// renamed over `target`, the directory fsynced. On failure the temporary
-/// file is removed and `target` is untouched.
+/// Replace `target` (which must exist) with `bytes` atomically, keeping
+/// its mode and owner ([`crate::fsutil::replace_app_file`]).
 pub fn replace_file(target: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let old = fs::metadata(target).map_err(|e| StoreError::io(target, &e))?;
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => Path::new(".").to_path_buf(),
-    };
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.certhelp-{}.tmp", std::process::id()));
-    let _ = fs::remove_file(&tmp);
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| StoreError::io(&tmp, &e))?;
-        f.set_permissions(fs::Permissions::from_mode(old.mode() & 0o7777)).map_err(|e| StoreError::io(&tmp, &e))?;
-        f.write_all(bytes).map_err(|e| StoreError::io(target, &e))?;
-        f.sync_all().map_err(|e| StoreError::io(target, &e))?;
-        drop(f);
-        fs::rename(&tmp, target).map_err(|e| StoreError::io(target, &e))?;
-        crate::fsutil::sync_dir(&dir);
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    fs::metadata(target).map_err(|e| StoreError::io(target, &e))?;
+    crate::fsutil::replace_app_file(target, bytes, None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::probe::mozilla::{parse_prefs, pref, PrefValue};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     #[test]
     fn escapes_like_mozilla() {
