@@ -66,7 +66,34 @@ pub fn run_with(
     let pin = super::nss_pin_if_needed(&id, &dir, &args.secrets, ui)?;
     let certs: Vec<ChainCert> = planned.certs.iter().map(|p| p.cert.clone()).collect();
     let done = crate::store::nss::install_ca_certs(&dir, &id, &certs, pin.as_ref())?;
-    Ok(report(&id, &args.to, &gathered, &planned, &done))
+    let trusted = trusted_in_store(&id, &dir, &planned);
+    Ok(report(&id, &args.to, &gathered, &planned, &done, &trusted))
+}
+
+/// The fetched roots nobody vouched for this time that the store trusts
+/// already (an earlier `--trust-root`, or the user): by SHA-256. Best
+/// effort: a store that cannot be read says nothing.
+fn trusted_in_store(id: &str, dir: &Path, plan: &Plan) -> Vec<String> {
+    let Ok(s) = crate::store::nss::NssStore::new(id, dir).open(crate::store::session::Access::ReadOnly) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for p in plan.certs.iter().filter(|p| p.reason == Some(RootReason::NotConfirmed)) {
+        let Ok(x) = openssl::x509::X509::from_der(&p.cert.der) else { continue };
+        let (Ok(issuer), Ok(serial)) = (crate::store::session::issuer_der(&x), crate::store::session::serial_der(&x))
+        else {
+            continue;
+        };
+        let trusted = s
+            .find_trust(&issuer, &serial)
+            .ok()
+            .and_then(|h| h.first().map(|h| s.trust_of(*h)))
+            .is_some_and(|t| t.is_ok_and(|t| t != crate::store::Trust::NONE));
+        if trusted {
+            out.push(p.sha256.clone());
+        }
+    }
+    out
 }
 
 /// On a terminal: show the fetched root nobody vouched for (not pinned, no
@@ -88,11 +115,22 @@ fn ask_to_trust(plan: &Plan, ask: &mut dyn FnMut(&str) -> bool) -> Option<String
 /// What the user reads: each certificate with its trust and why, what the
 /// store added or already had, the backup, and warnings (skipped
 /// certificates, where a walk stopped, how to trust an unpinned root).
-fn report(store_id: &str, to: &str, g: &Gathered, plan: &Plan, done: &ChainInstallReport) -> Report {
+fn report(
+    store_id: &str,
+    to: &str,
+    g: &Gathered,
+    plan: &Plan,
+    done: &ChainInstallReport,
+    trusted: &[String],
+) -> Report {
     let mut report = Report::default();
     report.say(format!("Chain for {store_id} (from {}):", g.source));
     for p in &plan.certs {
-        report.say(format!("  {}: {}", p.name, describe(p)));
+        if trusted.contains(&p.sha256) {
+            report.say(format!("  {}: root, trusted in this store already (left as it is)", p.name));
+        } else {
+            report.say(format!("  {}: {}", p.name, describe(p)));
+        }
     }
     if !done.added.is_empty() {
         report.say(format!("added: {}", done.added.join(", ")));
@@ -109,7 +147,7 @@ fn report(store_id: &str, to: &str, g: &Gathered, plan: &Plan, done: &ChainInsta
     for w in plan.warnings.iter().chain(&g.notes) {
         report.warn(w.clone());
     }
-    for p in plan.certs.iter().filter(|p| p.reason == Some(RootReason::NotConfirmed)) {
+    for p in plan.certs.iter().filter(|p| p.reason == Some(RootReason::NotConfirmed) && !trusted.contains(&p.sha256)) {
         report.warn(how_to_trust(p, to, g, plan.article));
     }
     report
@@ -432,7 +470,7 @@ mod tests {
             already_present: vec![],
             backup: Some(PathBuf::from("backups/1")),
         };
-        let r = report("nss:db", "firefox", &g, &p, &done);
+        let r = report("nss:db", "firefox", &g, &p, &done, &[]);
         let out = r.lines.join("\n");
         assert!(out.contains("ORC ECA 6: intermediate, fetched, no trust"), "{out}");
         assert!(out.contains("Some Root: root, fetched, NOT trusted"), "{out}");

@@ -741,6 +741,9 @@ fn needs_store_a_fetched_root_is_trusted_only_when_pinned_or_confirmed() {
     let o = install(&db, &[], None);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(is_trusted_root(&nss_trust(&db)["Test Root CA"]), "trust is never lowered");
+    // ...and says so, instead of telling how to trust it again.
+    assert!(stdout(&o).contains("trusted in this store already"), "{}", stdout(&o));
+    assert!(!stderr(&o).contains("--trust-root"), "{}", stderr(&o));
 }
 
 #[test]
