@@ -40,7 +40,6 @@ use crate::config::prefs;
 use crate::env::CertUse;
 use crate::error::{Error, Result};
 use crate::probe::mozilla::{self, parse_prefs, pref, PrefValue};
-use crate::store::backup::{Manifest, ManifestFile, FORMAT};
 use crate::store::nss::NssStore;
 use crate::store::select::{self, Candidate, Group};
 use crate::store::session::{Access, StoreSession};
@@ -512,73 +511,8 @@ fn describe(assignments: &[Assignment], now: i64, report: &mut Report) {
 /// `certhelp restore` reads (kind "prefs"). Returns the backup directory.
 fn backup_prefs(store_id: &str, dir: &Path, bytes: &[u8], reason: &str) -> Result<PathBuf> {
     let state = crate::fsutil::state_dir()?;
-    backup_prefs_in(&state, store_id, dir, bytes, reason).map_err(Error::from)
-}
-
-fn backup_prefs_in(
-    state: &Path,
-    store_id: &str,
-    dir: &Path,
-    bytes: &[u8],
-    reason: &str,
-) -> std::result::Result<PathBuf, StoreError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let backups = state.join("backups");
-    crate::fsutil::private_dir(&backups)?;
-    let created = super::now();
-    let base = format!("{}-{}-prefs", crate::cert::rfc3339(created).replace(['-', ':'], ""), lock::store_key(dir));
-    let mut name = base.clone();
-    let mut n = 2;
-    while backups.join(&name).exists() {
-        name = format!("{base}-{n}");
-        n += 1;
-    }
-    let tmp = backups.join(format!(".tmp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let write = |path: &Path, data: &[u8]| -> std::result::Result<(), StoreError> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| StoreError::io(path, &e))?;
-        f.write_all(data).map_err(|e| StoreError::io(path, &e))?;
-        f.sync_all().map_err(|e| StoreError::io(path, &e))
-    };
-    let result = (|| {
-        crate::fsutil::private_dir(&tmp)?;
-        write(&tmp.join("prefs.js"), bytes)?;
-        let manifest = Manifest {
-            format: FORMAT,
-            store_id: store_id.to_string(),
-            store_dir: lock::canonical(dir),
-            created: crate::cert::rfc3339(created),
-            reason: reason.to_string(),
-            kind: "prefs".into(),
-            files: vec![ManifestFile {
-                name: "prefs.js".into(),
-                size: bytes.len() as u64,
-                sha256: crate::cert::hex(&openssl::sha::sha256(bytes)),
-            }],
-            certhelp_version: env!("CARGO_PKG_VERSION").to_string(),
-        };
-        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Io {
-            path: tmp.display().to_string(),
-            kind: std::io::ErrorKind::InvalidData,
-            message: e.to_string(),
-        })?;
-        write(&tmp.join("manifest.json"), &json)?;
-        crate::fsutil::sync_dir(&tmp);
-        let dest = backups.join(&name);
-        std::fs::rename(&tmp, &dest).map_err(|e| StoreError::io(&dest, &e))?;
-        crate::fsutil::sync_dir(&backups);
-        Ok(dest)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+    crate::store::backup::backup_files_in(&state, store_id, dir, "prefs", &[("prefs.js", bytes)], reason)
+        .map_err(Error::from)
 }
 
 /// prefs.js as it is on disk now holds exactly what was written, and the

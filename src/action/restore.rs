@@ -164,6 +164,20 @@ fn save_current(state: &Path, b: &Backup, report: &mut Report) -> Result<Option<
     let reason = format!("before restore of {}", b.dir.display());
     let protect = [b.dir.clone()];
     let id = &b.manifest.store_id;
+    if b.manifest.kind == "prefs" {
+        // A prefs backup puts prefs.js back: save the current one first.
+        let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
+        for name in backup::PREFS_FILES {
+            if let Ok(bytes) = fs::read(store.join(name)) {
+                files.push((name, bytes));
+            }
+        }
+        if files.is_empty() {
+            return Ok(None);
+        }
+        let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        return Ok(Some(backup::backup_files_in(state, id, store, "prefs", &refs, &reason)?));
+    }
     match backup::create(state, id, store, &reason, Method::Online, &protect) {
         Ok(saved) => Ok(Some(saved.dir)),
         Err(StoreError::NotFound { .. }) => {

@@ -442,6 +442,83 @@ fn to_prune(newest_first: &[Backup], keep: &[PathBuf], now: i64) -> Vec<PathBuf>
         .collect()
 }
 
+/// A backup of an app's text files (prefs.js: kind "prefs") as they are
+/// now, given as (name, bytes), in the layout `restore` reads: a private
+/// folder made under a temporary name and renamed into place, files 0600,
+/// a manifest with their sums. Returns the backup directory.
+pub fn backup_files_in(
+    state: &Path,
+    store_id: &str,
+    dir: &Path,
+    kind: &str,
+    files: &[(&str, &[u8])],
+    reason: &str,
+) -> Result<PathBuf, StoreError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let backups = state.join("backups");
+    crate::fsutil::private_dir(&backups)?;
+    let created =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let base = format!("{}-{}-{kind}", crate::cert::rfc3339(created).replace(['-', ':'], ""), lock::store_key(dir));
+    let mut name = base.clone();
+    let mut n = 2;
+    while backups.join(&name).exists() {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    let tmp = backups.join(format!(".tmp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let write = |path: &Path, data: &[u8]| -> Result<(), StoreError> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| StoreError::io(path, &e))?;
+        f.write_all(data).map_err(|e| StoreError::io(path, &e))?;
+        f.sync_all().map_err(|e| StoreError::io(path, &e))
+    };
+    let result = (|| {
+        crate::fsutil::private_dir(&tmp)?;
+        for (name, bytes) in files {
+            write(&tmp.join(name), bytes)?;
+        }
+        let manifest = Manifest {
+            format: FORMAT,
+            store_id: store_id.to_string(),
+            store_dir: lock::canonical(dir),
+            created: crate::cert::rfc3339(created),
+            reason: reason.to_string(),
+            kind: kind.into(),
+            files: files
+                .iter()
+                .map(|(name, bytes)| ManifestFile {
+                    name: name.to_string(),
+                    size: bytes.len() as u64,
+                    sha256: crate::cert::hex(&openssl::sha::sha256(bytes)),
+                })
+                .collect(),
+            certhelp_version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Io {
+            path: tmp.display().to_string(),
+            kind: std::io::ErrorKind::InvalidData,
+            message: e.to_string(),
+        })?;
+        write(&tmp.join("manifest.json"), &json)?;
+        crate::fsutil::sync_dir(&tmp);
+        let dest = backups.join(&name);
+        std::fs::rename(&tmp, &dest).map_err(|e| StoreError::io(&dest, &e))?;
+        crate::fsutil::sync_dir(&backups);
+        Ok(dest)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

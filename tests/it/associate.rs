@@ -238,6 +238,10 @@ fn eca_pair_by_its_email_sets_the_four_prefs_and_keeps_every_other_line() {
     let o = run(tb.certhelp().arg("restore").arg(&b[0]));
     ok(&o);
     assert_eq!(tb.prefs(), before);
+    // The restore saved the prefs.js it replaced: itself undoable.
+    let saved: Vec<_> = backups(&tb.state()).into_iter().filter(|d| d != &b[0]).collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(std::fs::read(saved[0].join("prefs.js")).unwrap(), after);
 
     // The probe reads back what Thunderbird would: id1 names these certificates.
     let o = run(tb.certhelp().args(["associate", "--cert", JANE, "--client", "thunderbird"]));
