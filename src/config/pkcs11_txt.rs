@@ -174,7 +174,11 @@ pub fn with_entry(text: &[u8], library: &str, name: &str) -> Vec<u8> {
     };
     let mut out = text.to_vec();
     if !out.is_empty() {
-        if !out.ends_with(b"\n") {
+        if out.ends_with(b"\r") {
+            // The last line ends in a lone `\r`: complete it as `\r\n`. A
+            // whole `eol` after it would leave the `\r` in the line's value.
+            out.push(b'\n');
+        } else if !out.ends_with(b"\n") {
             out.extend_from_slice(eol);
         }
         let last = lines(&out).last().map(|&(s, e)| content(&out[s..e]).is_empty()).unwrap_or(true);

@@ -10,6 +10,7 @@ mod cli;
 mod convert;
 mod eval;
 mod fixtures;
+mod fuzz;
 mod golden;
 mod interrupted;
 mod kb;
