@@ -11,6 +11,7 @@ mod convert;
 mod eval;
 mod fixtures;
 mod golden;
+mod hostile;
 mod interrupted;
 mod kb;
 mod nss_core;
