@@ -616,3 +616,49 @@ fn odd_questions_get_a_plan_or_a_clean_error() {
         }
     }
 }
+
+#[test]
+fn a_read_only_database_is_refused_and_left_alone() {
+    // Expected: run as an unprivileged user (root ignores file modes), an
+    // import into a database that user may read but not write is exit 2,
+    // one error + one hint, and the database byte for byte unchanged.
+    use std::os::unix::fs::{chown, PermissionsExt};
+    let h = Home::new("hostile-readonly");
+    let c = chain("Read Only", false);
+    let dst = h.db("dst");
+    add_ca(&dst, "Test Root CA", &c.root, &h.work());
+    let file = h.work().join("in.p12");
+    std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
+    let public = |p: &Path, mode: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    for f in [&file, &h.pw()] {
+        public(f, 0o644);
+    }
+    for e in std::fs::read_dir(&dst).unwrap().flatten() {
+        public(&e.path(), 0o444);
+    }
+    public(&dst, 0o555);
+    for d in [h.path(), &h.work()] {
+        public(d, 0o755);
+    }
+    let state = h.path().join("state-nobody");
+    std::fs::create_dir_all(&state).unwrap();
+    chown(&state, Some(65534), Some(65534)).unwrap();
+    let before = files_of(&dst);
+    let mut cmd = h.certhelp_in(&state);
+    let inner = cmd.get_program().to_owned();
+    let mut as_nobody = Command::new("setpriv");
+    as_nobody.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(inner);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => as_nobody.env(k, v),
+            None => as_nobody.env_remove(k),
+        };
+    }
+    let to = format!("nss:{}", dst.display());
+    let o = run(as_nobody.args(["import", s(&file), "--to", &to, "--password-file", s(&h.pw())]));
+    let (e, hint) = fails(&o, "cannot be written (read-only or no permission)");
+    assert!(e.contains(s(&dst)), "{e}");
+    assert!(hint.contains("permissions"), "{hint}");
+    assert_eq!(files_of(&dst), before, "the read-only store is untouched");
+    public(&dst, 0o755);
+}
