@@ -644,7 +644,7 @@ fn a_read_only_database_is_refused_and_left_alone() {
     std::fs::create_dir_all(&state).unwrap();
     chown(&state, Some(65534), Some(65534)).unwrap();
     let before = files_of(&dst);
-    let mut cmd = h.certhelp_in(&state);
+    let cmd = h.certhelp_in(&state);
     let inner = cmd.get_program().to_owned();
     let mut as_nobody = Command::new("setpriv");
     as_nobody.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(inner);
