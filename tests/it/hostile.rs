@@ -314,48 +314,55 @@ fn an_import_whose_backup_cannot_be_written_changes_nothing() {
 
 #[test]
 fn an_import_while_certutil_writes_the_same_database_loses_nothing() {
-    // Expected: certhelp's import and a loop of `certutil -A` (as a running
-    // browser writes) both succeed; afterwards the database opens and
-    // certutil lists every CA the loop added, the imported certificate once
-    // and its key.
+    // Expected: certhelp's import and a loop of `certutil -A` then `-L`
+    // (as a running browser reads and writes) all succeed; afterwards the
+    // database opens and certutil lists every CA the loop added, the
+    // imported certificate once and its key. The loop starts before the
+    // import and runs until it has ended, so the two overlap whatever the
+    // speeds.
     let h = Home::new("hostile-concurrent");
     let c = chain("Busy Store", false);
     let dst = h.db("dst");
-    let cas: Vec<PathBuf> = (0..12u32)
-        .map(|i| {
-            let p = h.work().join(format!("ca{i}.pem"));
-            std::fs::write(&p, ca_cert(&format!("Busy CA {i}"), 100 + i).pem()).unwrap();
-            p
-        })
-        .collect();
     let file = h.work().join("in.p12");
     std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
     let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
-        let dst = dst.clone();
+        let (dst, work, done) = (dst.clone(), h.work(), done.clone());
         std::thread::spawn(move || {
-            for (i, ca) in cas.iter().enumerate() {
+            let db = format!("sql:{}", dst.display());
+            let mut added = 0u32;
+            // At most 200 rounds: a hang guard should the import never end.
+            while added < 200 && !(done.load(std::sync::atomic::Ordering::SeqCst) && added >= 3) {
+                let pem = work.join(format!("ca{added}.pem"));
+                std::fs::write(&pem, ca_cert(&format!("Busy CA {added}"), 100 + added).pem()).unwrap();
+                let nick = format!("Busy CA {added}");
                 let o = Command::new("certutil")
-                    .args(["-A", "-n", &format!("Busy CA {i}"), "-t", "C,,", "-i"])
-                    .arg(ca)
-                    .arg("-d")
-                    .arg(format!("sql:{}", dst.display()))
+                    .args(["-A", "-n", &nick, "-t", "C,,", "-i"])
+                    .arg(&pem)
+                    .args(["-d", &db])
                     .output()
                     .unwrap();
-                assert!(o.status.success(), "certutil -A {i}: {}", String::from_utf8_lossy(&o.stderr));
-                if i == 0 {
+                assert!(o.status.success(), "certutil -A {added}: {}", String::from_utf8_lossy(&o.stderr));
+                let o = Command::new("certutil").args(["-L", "-d", &db]).output().unwrap();
+                assert!(o.status.success(), "certutil -L: {}", String::from_utf8_lossy(&o.stderr));
+                added += 1;
+                if added == 1 {
                     started_tx.send(()).unwrap();
                 }
             }
+            added
         })
     };
     started_rx.recv().unwrap();
-    ok(&h.import(&file, &dst, &["--cert-name", "Jane ID"]));
-    writer.join().unwrap();
+    let o = h.import(&file, &dst, &["--cert-name", "Jane ID"]);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let added = writer.join().unwrap();
+    ok(&o);
 
     let (opened, list) = certutil(&dst, &["-L"]);
     assert!(opened, "{list}");
-    for i in 0..12 {
+    for i in 0..added {
         assert!(list.contains(&format!("Busy CA {i} ")), "Busy CA {i} lost: {list}");
     }
     assert_eq!(copies(&dst, "Jane ID"), 1, "{list}");
