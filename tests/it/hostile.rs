@@ -308,6 +308,22 @@ fn an_import_whose_backup_cannot_be_written_changes_nothing() {
     let o = run(h.certhelp_in(&state).args(["import", s(&file), "--to", &to, "--password-file", s(&h.pw())]));
     fails(&o, "no space");
     assert_eq!(files_of(&dst), before, "the target store is untouched");
+    // Lock files stay by design (flock); anything else would be a partial
+    // backup or journal.
+    let mut left = Vec::new();
+    let mut todo = vec![state.clone()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                if e.file_name() != "locks" {
+                    todo.push(e.path());
+                }
+            } else if e.file_name() != "filler" {
+                left.push(e.path());
+            }
+        }
+    }
+    assert!(left.is_empty(), "a partial backup is left: {left:?}");
 }
 
 // ------------------------------------------------------- concurrent use
