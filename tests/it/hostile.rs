@@ -685,3 +685,31 @@ fn a_read_only_database_is_refused_and_left_alone() {
     assert_eq!(files_of(&dst), before, "the read-only store is untouched");
     public(&dst, 0o755);
 }
+
+#[test]
+fn broken_knowledge_base_overrides_are_named_by_file_and_line() {
+    // Expected: `kb lint DIR` exits 2 naming file:line for an unclosed
+    // front matter and for a `related` id that is no article; with that
+    // directory as an overlay, list and plan still answer (exit 0/1) from
+    // the shipped knowledge base, with a warning naming the file.
+    let h = Home::new("hostile-kb");
+    let org = h.path().join("org");
+    std::fs::create_dir_all(&org).unwrap();
+    let shipped = std::fs::read_to_string(crate::util::repo().join("kb/CH1001.md")).unwrap();
+    assert!(shipped.contains("related: [CH1002"));
+    std::fs::write(org.join("CH1001.md"), shipped.replacen("related: [CH1002", "related: [ZZ9999, CH1002", 1)).unwrap();
+    std::fs::write(org.join("SO7079.md"), "---\nid: SO7079\ntitle: never closed\n").unwrap();
+    let o = run(certhelp(h.path()).args(["kb", "lint", s(&org)]));
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("SO7079.md:1: front matter opened here is not closed"), "{out}");
+    let line = shipped.lines().position(|l| l.starts_with("related:")).unwrap() + 1;
+    assert!(out.contains(&format!("CH1001.md:{line}: `related` names `ZZ9999`")), "{out}");
+
+    let o = run(certhelp(h.path()).args(["--kb", s(&org), "list"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("SO7079.md"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("SO7079") && stdout(&o).contains("CH1001"));
+    let o = run(certhelp(h.path()).args(["--kb", s(&org), "plan", "--no-probe", "export my certificate from firefox"]));
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+}
