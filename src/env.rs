@@ -11,6 +11,41 @@ use serde::{Deserialize, Serialize};
 /// Version of the `probe --json` schema. Bump on incompatible changes only.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Why a file is not a probe file this certhelp can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeFileError {
+    /// Not JSON, or JSON without the probe's shape (e.g. a package.json).
+    NotProbe(String),
+    /// A probe file of a schema version this certhelp does not know.
+    Version(u64),
+    /// A probe file that does not say which OS it describes.
+    NoOs,
+}
+
+impl Env {
+    /// Reads a `probe --json` file's text. The schema version and the OS are
+    /// required: defaults would silently describe the wrong machine (the
+    /// agent's own OS) or make `doctor` report an all-clear on any JSON.
+    pub fn from_probe_json(text: &str) -> Result<Env, ProbeFileError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ProbeFileError::NotProbe(e.to_string()))?;
+        let obj = value.as_object().ok_or_else(|| ProbeFileError::NotProbe("not a JSON object".into()))?;
+        match obj.get("schema") {
+            None => return Err(ProbeFileError::NotProbe("no `schema` field".into())),
+            Some(v) => match v.as_u64() {
+                Some(n) if n == u64::from(SCHEMA_VERSION) => {}
+                Some(n) => return Err(ProbeFileError::Version(n)),
+                None => return Err(ProbeFileError::NotProbe("`schema` is not a version number".into())),
+            },
+        }
+        match obj.get("os").and_then(|o| o.get("id")) {
+            Some(serde_json::Value::String(_)) => {}
+            _ => return Err(ProbeFileError::NoOs),
+        }
+        serde_json::from_value(value).map_err(|e| ProbeFileError::NotProbe(e.to_string()))
+    }
+}
+
 /// An operating system the knowledge base distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -289,5 +324,25 @@ impl Env {
     /// The user's own certificates (those a move or backup is about).
     pub fn personal_certificates(&self) -> impl Iterator<Item = &Certificate> {
         self.certificates.iter().filter(|c| c.personal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_file_needs_its_schema_version_and_os() {
+        let err = |t: &str| Env::from_probe_json(t).unwrap_err();
+        assert!(matches!(err(r#"{"name":"x","version":"1.0.0"}"#), ProbeFileError::NotProbe(_)));
+        assert!(matches!(err("{}"), ProbeFileError::NotProbe(_)));
+        assert!(matches!(err("[]"), ProbeFileError::NotProbe(_)));
+        assert!(matches!(err("{not json"), ProbeFileError::NotProbe(_)));
+        assert_eq!(err(r#"{"schema":2,"os":{"id":"linux"}}"#), ProbeFileError::Version(2));
+        assert_eq!(err(r#"{"schema":1}"#), ProbeFileError::NoOs);
+        assert_eq!(err(r#"{"schema":1,"os":{}}"#), ProbeFileError::NoOs);
+        assert!(matches!(err(r#"{"schema":1,"os":{"id":"plan9"}}"#), ProbeFileError::NotProbe(_)));
+        let env = Env::from_probe_json(r#"{"schema":1,"os":{"id":"macos"}}"#).unwrap();
+        assert_eq!(env.os.id, Os::Macos);
     }
 }

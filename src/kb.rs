@@ -223,7 +223,7 @@ pub fn parse_article(file: &str, text: &str) -> std::result::Result<Article, Vec
         }
     }
     let Some(body_start) = body_start else {
-        problem(0, "front matter is not closed: add a `---` line after it".into());
+        problem(1, "front matter opened here is not closed: add a `---` line after it".into());
         return Err(problems);
     };
     let line_of = |key: &str| seen.get(key).copied().unwrap_or(1);
@@ -746,7 +746,7 @@ mod tests {
     #[test]
     fn unclosed_front_matter_is_reported() {
         let p = parse_article("x.md", "---\nid: X\n").unwrap_err();
-        assert!(p[0].message.contains("not closed"));
+        assert!(p[0].message.contains("not closed") && p[0].line == 1, "{p:?}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use certhelp::cli::{
     self, ActivityArg, CertTypeArg, ChainCommand, Cli, ColorChoice, Command, FormatArg, KbCommand, OsArg, PlanArgs,
     ProductArg,
 };
-use certhelp::env::{Env, Os};
+use certhelp::env::{Env, Os, ProbeFileError};
 use certhelp::error::{Error, Result};
 use certhelp::intent::{self, Activity, CertType, Product};
 use certhelp::kb::{self, Kb, LintMode};
@@ -288,11 +288,23 @@ fn read_env(path: &Path) -> Result<Env> {
             "give the file that `certhelp probe --json` wrote",
         )
     })?;
-    serde_json::from_str::<Env>(&text).map_err(|e| {
-        Error::new(
-            format!("{} is not a certhelp probe file: {e}", path.display()),
-            "create one with `certhelp probe --json > probe.json` on the customer's computer",
-        )
+    let probe_hint = "create one with `certhelp probe --json > probe.json` on the customer's computer";
+    Env::from_probe_json(&text).map_err(|e| match e {
+        ProbeFileError::NotProbe(why) => {
+            Error::new(format!("{} is not a certhelp probe file: {why}", path.display()), probe_hint)
+        }
+        ProbeFileError::Version(v) => Error::new(
+            format!(
+                "{} is a probe file of schema version {v}; this certhelp reads version {}",
+                path.display(),
+                certhelp::env::SCHEMA_VERSION
+            ),
+            "run `certhelp probe --json` again with the same certhelp version as this one",
+        ),
+        ProbeFileError::NoOs => Error::new(
+            format!("{} does not say which operating system it describes (no `os.id`)", path.display()),
+            probe_hint,
+        ),
     })
 }
 

@@ -124,7 +124,10 @@ impl NssStore {
         let lib = lib.to_string_lossy().to_string();
         let params = init_params(&self.dir, format, access == Access::ReadOnly);
         let guard = SOFTOKN.lock().unwrap_or_else(|p| p.into_inner());
-        let module = Module::load_with_params(&lib, &params)?;
+        let module = Module::load_with_params(&lib, &params).map_err(|e| match e {
+            StoreError::ReadOnly { .. } => StoreError::ReadOnly { path: self.dir.display().to_string() },
+            e => e,
+        })?;
         let tokens = module.tokens()?;
         let slot = tokens
             .iter()

@@ -100,7 +100,12 @@ impl Module {
             },
             None => CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK),
         };
-        ctx.initialize(args).map_err(merr)?;
+        ctx.initialize(args).map_err(|e| match e {
+            // softoken says so when asked to open, read-write, a database
+            // its user may not write: a permissions problem, not a bad module.
+            CkError::Pkcs11(RvError::TokenWriteProtected, _) => StoreError::ReadOnly { path: path.into() },
+            e => merr(e),
+        })?;
         Ok(Module { ctx, path: path.into(), _params: params })
     }
 

@@ -12,6 +12,7 @@ mod eval;
 mod fixtures;
 mod fuzz;
 mod golden;
+mod hostile;
 mod interrupted;
 mod kb;
 mod nss_core;
