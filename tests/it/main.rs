@@ -17,6 +17,7 @@ mod nss_core;
 mod pkcs12;
 mod probe;
 mod search;
+mod secrets;
 mod tailor;
 mod target;
 mod token;
