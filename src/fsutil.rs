@@ -8,7 +8,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::store::StoreError;
@@ -180,7 +180,8 @@ pub fn replace_app_file(target: &Path, bytes: &[u8], expect: Option<&[u8]>) -> R
 /// Create a directory (and parents) with mode 0700, or tighten an existing
 /// one that certhelp owns.
 pub fn private_dir(dir: &Path) -> Result<(), StoreError> {
-    fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, &e))?;
+    // Made 0700 by mkdir itself: never briefly open to others.
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| StoreError::io(dir, &e))?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| StoreError::io(dir, &e))
 }
 

@@ -22,6 +22,7 @@ pub mod env;
 pub mod error;
 pub mod fault;
 pub mod fsutil;
+pub mod harden;
 pub mod intent;
 pub mod kb;
 pub mod markdown;

@@ -217,18 +217,28 @@ fn run(cli: Cli) -> Result<u8> {
             print(&out)?;
             Ok(exit_u8(code))
         }
-        Command::Export(args) => report(action::export::run(&args, ui())?),
-        Command::Import(args) => report(action::import::run(&args, ui())?),
-        Command::Convert(args) => report(action::convert::run(&args, ui())?),
-        Command::Chain { command: ChainCommand::Install(args) } => report(action::chain::run(&args, ui())?),
-        Command::Restore(args) => report(action::restore::run(&args, ui())?),
-        Command::Token { command } => report(action::token::run(&command, ui())?),
-        Command::Associate(args) => report(action::associate::run(&args, ui())?),
+        Command::Export(args) => verb("export", || action::export::run(&args, ui())),
+        Command::Import(args) => verb("import", || action::import::run(&args, ui())),
+        Command::Convert(args) => verb("convert", || action::convert::run(&args, ui())),
+        Command::Chain { command: ChainCommand::Install(args) } => verb("chain", || action::chain::run(&args, ui())),
+        Command::Restore(args) => verb("restore", || action::restore::run(&args, ui())),
+        Command::Token { command } => verb("token", || action::token::run(&command, ui())),
+        Command::Associate(args) => verb("associate", || action::associate::run(&args, ui())),
         Command::Run(args) => {
             let kb = Kb::load(cli.kb.as_deref())?;
-            report(action::run::run(&args, &kb, ui())?)
+            verb("run", || action::run::run(&args, &kb, ui()))
         }
     }
+}
+
+/// Runs a verb that changes stores or writes key files: no core dump and no
+/// ptrace attachment from before it reads a secret (crate::harden), and a
+/// test point once it is over.
+fn verb(name: &str, f: impl FnOnce() -> Result<action::Report>) -> Result<u8> {
+    certhelp::harden::process();
+    let r = f();
+    certhelp::fault::point(&format!("{name}:done"));
+    report(r?)
 }
 
 /// Whether the verbs may prompt: only with a terminal on both ends.

@@ -19,6 +19,7 @@ mod nss_core;
 mod pkcs12;
 mod probe;
 mod search;
+mod secrets;
 mod tailor;
 mod target;
 mod token;
