@@ -482,9 +482,11 @@ fn paused<T>(w: &World, case: &Case, look: impl FnOnce(u32) -> T) -> (T, Output)
 ///   PKCS12KDF buffer (salt || password) is freed without cleansing. With
 ///   the right password later allocations overwrite it.
 ///
-/// These may show up; anything else fails the test.
-fn openssl_residue(case: &Case, needle: &str) -> bool {
-    (case.name == "export" && needle.starts_with("key ")) || (!case.ok && needle.starts_with("wrong password (UTF-16"))
+/// These may show up (in any verb: whether a later allocation overwrites
+/// the freed block depends on the heap's layout, which this test must not
+/// depend on); what certhelp itself holds, the UTF-8 secrets, never may.
+fn openssl_residue(_case: &Case, needle: &str) -> bool {
+    needle.starts_with("key ") || needle.contains("(UTF-16")
 }
 
 #[test]
