@@ -454,35 +454,17 @@ pub fn backup_files_in(
     files: &[(&str, &[u8])],
     reason: &str,
 ) -> Result<PathBuf, StoreError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let backups = state.join("backups");
     crate::fsutil::private_dir(&backups)?;
     let created =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let base = format!("{}-{}-{kind}", crate::cert::rfc3339(created).replace(['-', ':'], ""), lock::store_key(dir));
-    let mut name = base.clone();
-    let mut n = 2;
-    while backups.join(&name).exists() {
-        name = format!("{base}-{n}");
-        n += 1;
-    }
+    let name = free_name(&backups, &format!("{}-{}-{kind}", stamp(created), lock::store_key(dir)));
     let tmp = backups.join(format!(".tmp-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    let write = |path: &Path, data: &[u8]| -> Result<(), StoreError> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| StoreError::io(path, &e))?;
-        f.write_all(data).map_err(|e| StoreError::io(path, &e))?;
-        f.sync_all().map_err(|e| StoreError::io(path, &e))
-    };
     let result = (|| {
         crate::fsutil::private_dir(&tmp)?;
         for (name, bytes) in files {
-            write(&tmp.join(name), bytes)?;
+            write_private(&tmp.join(name), bytes)?;
         }
         let manifest = Manifest {
             format: FORMAT,
@@ -506,15 +488,15 @@ pub fn backup_files_in(
             kind: std::io::ErrorKind::InvalidData,
             message: e.to_string(),
         })?;
-        write(&tmp.join("manifest.json"), &json)?;
+        write_private(&tmp.join("manifest.json"), &json)?;
         crate::fsutil::sync_dir(&tmp);
         let dest = backups.join(&name);
-        std::fs::rename(&tmp, &dest).map_err(|e| StoreError::io(&dest, &e))?;
+        fs::rename(&tmp, &dest).map_err(|e| StoreError::io(&dest, &e))?;
         crate::fsutil::sync_dir(&backups);
         Ok(dest)
     })();
     if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
+        let _ = fs::remove_dir_all(&tmp);
     }
     result
 }

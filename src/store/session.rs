@@ -819,25 +819,27 @@ pub(crate) fn serial_der(x: &openssl::x509::X509) -> Result<Vec<u8>, StoreError>
     })
 }
 
+/// (header length, content length) of the DER TLV at the start of `b`;
+/// `None` for what does not fit (lengths over 4 bytes, a cut header).
+fn tlv(b: &[u8]) -> Option<(usize, usize)> {
+    let first = *b.get(1)?;
+    if first < 0x80 {
+        return Some((2, first as usize));
+    }
+    let n = (first & 0x7f) as usize;
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let mut len = 0usize;
+    for i in 0..n {
+        len = (len << 8) | *b.get(2 + i)? as usize;
+    }
+    Some((2 + n, len))
+}
+
 /// The serialNumber TLV of a DER certificate: Certificate SEQUENCE ->
 /// TBSCertificate SEQUENCE -> optional [0] version -> INTEGER.
 fn serial_tlv(cert: &[u8]) -> Option<Vec<u8>> {
-    /// (header length, content length) of the TLV at the start of `b`.
-    fn tlv(b: &[u8]) -> Option<(usize, usize)> {
-        let first = *b.get(1)?;
-        if first < 0x80 {
-            return Some((2, first as usize));
-        }
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | *b.get(2 + i)? as usize;
-        }
-        Some((2 + n, len))
-    }
     let (h, _) = tlv(cert)?; // Certificate
     let tbs = cert.get(h..)?;
     let (h, _) = tlv(tbs)?; // TBSCertificate
@@ -902,21 +904,6 @@ fn der_octet_string(content: &[u8]) -> Vec<u8> {
 /// The curve OID TLV of an EC SubjectPublicKeyInfo: SEQUENCE { SEQUENCE {
 /// OID id-ecPublicKey, OID curve }, BIT STRING } -> the second OID, whole.
 fn ec_params_of_spki(spki: &[u8]) -> Option<Vec<u8>> {
-    fn tlv(b: &[u8]) -> Option<(usize, usize)> {
-        let first = *b.get(1)?;
-        if first < 0x80 {
-            return Some((2, first as usize));
-        }
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | *b.get(2 + i)? as usize;
-        }
-        Some((2 + n, len))
-    }
     let (h, _) = tlv(spki)?;
     let alg = spki.get(h..)?;
     let (h, _) = tlv(alg)?;
