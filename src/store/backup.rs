@@ -179,16 +179,7 @@ pub(crate) fn create(
             files,
             certhelp_version: env!("CARGO_PKG_VERSION").to_string(),
         };
-        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Io {
-            path: tmp.display().to_string(),
-            kind: std::io::ErrorKind::InvalidData,
-            message: e.to_string(),
-        })?;
-        write_private(&tmp.join("manifest.json"), &json)?;
-        crate::fsutil::sync_dir(&tmp);
-        let dest = backups.join(&name);
-        fs::rename(&tmp, &dest).map_err(|e| StoreError::io(&dest, &e))?;
-        crate::fsutil::sync_dir(&backups);
+        let dest = publish(&tmp, &manifest, &backups, &name)?;
         Ok(Backup { dir: dest, manifest })
     })();
     match result {
@@ -308,6 +299,23 @@ fn is_disk_full(path: &Path) -> bool {
 }
 
 /// Create `path` 0600 (never over an existing file), write, fsync.
+/// Seal a backup made in `tmp`: write its manifest (0600), fsync, and
+/// rename the folder to `backups/name`, so a backup is there whole or not
+/// at all. Returns its final directory.
+fn publish(tmp: &Path, manifest: &Manifest, backups: &Path, name: &str) -> Result<PathBuf, StoreError> {
+    let json = serde_json::to_vec_pretty(manifest).map_err(|e| StoreError::Io {
+        path: tmp.display().to_string(),
+        kind: std::io::ErrorKind::InvalidData,
+        message: e.to_string(),
+    })?;
+    write_private(&tmp.join("manifest.json"), &json)?;
+    crate::fsutil::sync_dir(tmp);
+    let dest = backups.join(name);
+    fs::rename(tmp, &dest).map_err(|e| StoreError::io(&dest, &e))?;
+    crate::fsutil::sync_dir(backups);
+    Ok(dest)
+}
+
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let mut f =
         OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| StoreError::io(path, &e))?;
@@ -483,17 +491,7 @@ pub fn backup_files_in(
                 .collect(),
             certhelp_version: env!("CARGO_PKG_VERSION").to_string(),
         };
-        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Io {
-            path: tmp.display().to_string(),
-            kind: std::io::ErrorKind::InvalidData,
-            message: e.to_string(),
-        })?;
-        write_private(&tmp.join("manifest.json"), &json)?;
-        crate::fsutil::sync_dir(&tmp);
-        let dest = backups.join(&name);
-        fs::rename(&tmp, &dest).map_err(|e| StoreError::io(&dest, &e))?;
-        crate::fsutil::sync_dir(&backups);
-        Ok(dest)
+        publish(&tmp, &manifest, &backups, &name)
     })();
     if result.is_err() {
         let _ = fs::remove_dir_all(&tmp);
