@@ -95,7 +95,7 @@ pub enum Command {
     /// Search the knowledge base
     Search {
         /// Words to look for (an error message works too)
-        #[arg(required = true, num_args = 1..)]
+        #[arg(required = true, num_args = 1.., allow_negative_numbers = true)]
         query: Vec<String>,
         /// Print JSON
         #[arg(long)]
@@ -162,7 +162,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The question, e.g. "move my certificate from firefox to thunderbird"
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required = true, num_args = 1.., allow_negative_numbers = true)]
     pub query: Vec<String>,
     /// Carry out every change without asking first
     #[arg(long)]
@@ -177,7 +177,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// The question, e.g. "move identity cert to new pc"
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required = true, num_args = 1.., allow_negative_numbers = true)]
     pub query: Vec<String>,
     /// The OS for ends the question does not name (default: this machine's)
     #[arg(long, value_enum)]
@@ -441,8 +441,11 @@ pub fn with_implicit_plan(args: Vec<String>) -> Vec<String> {
         insert_at += if args[insert_at].contains('=') { 1 } else { 2 };
     }
     // The first word that is not an option or an option's value.
+    // A pasted error code such as -8179 (NSS) or -25293 (macOS) is a
+    // question word, not an option.
+    let is_option = |a: &str| a.starts_with('-') && !is_negative_number(a);
     let mut i = insert_at;
-    while i < args.len() && args[i].starts_with('-') {
+    while i < args.len() && is_option(&args[i]) {
         i += if is_global(&args[i]) && !args[i].contains('=') { 2 } else { 1 };
     }
     let Some(first) = args.get(i) else {
@@ -459,6 +462,12 @@ pub fn with_implicit_plan(args: Vec<String>) -> Vec<String> {
     let mut out = args;
     out.insert(insert_at.min(out.len()), "plan".to_string());
     out
+}
+
+/// `-8179`: a negative number (an error code), which clap would read as a
+/// short option.
+fn is_negative_number(a: &str) -> bool {
+    a.strip_prefix('-').is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -502,6 +511,15 @@ mod tests {
             argv(&["certhelp", "plan", "help", "me", "back", "up"])
         );
         assert_eq!(with_implicit_plan(argv(&["certhelp", "help", "probe"])), argv(&["certhelp", "help", "probe"]));
+    }
+
+    #[test]
+    fn a_negative_error_code_is_a_question() {
+        assert_eq!(with_implicit_plan(argv(&["certhelp", "-8179"])), argv(&["certhelp", "plan", "-8179"]));
+        assert_eq!(
+            with_implicit_plan(argv(&["certhelp", "--no-probe", "-25293"])),
+            argv(&["certhelp", "plan", "--no-probe", "-25293"])
+        );
     }
 
     #[test]
