@@ -30,6 +30,7 @@ pub mod plan;
 pub mod probe;
 pub mod prompt;
 pub mod render;
+pub mod schema;
 pub mod search;
 pub mod secret;
 pub mod store;

@@ -18,6 +18,7 @@ mod kb;
 mod nss_core;
 mod pkcs12;
 mod probe;
+mod schemas;
 mod search;
 mod secrets;
 mod tailor;
