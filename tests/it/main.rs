@@ -13,6 +13,7 @@ mod fixtures;
 mod fuzz;
 mod golden;
 mod hostile;
+mod html_pdf;
 mod interrupted;
 mod kb;
 mod nss_core;
