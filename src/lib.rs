@@ -28,6 +28,7 @@ pub mod kb;
 pub mod markdown;
 pub mod plan;
 pub mod probe;
+pub mod progress;
 pub mod prompt;
 pub mod render;
 pub mod schema;

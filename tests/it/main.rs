@@ -19,6 +19,7 @@ mod kb;
 mod nss_core;
 mod pkcs12;
 mod probe;
+mod progress;
 mod schemas;
 mod search;
 mod secrets;
