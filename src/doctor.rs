@@ -10,13 +10,14 @@ use crate::apps::App;
 use crate::env::{CertUse, Certificate, Env, MailIdentity, ProductKind, Store, StoreIssue, StoreKind};
 use crate::probe::identity_names;
 use crate::store::pkcs11::is_token_module;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
 /// Days before expiry that turn a certificate check into a warning.
 pub const EXPIRY_WARN_DAYS: i64 = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
@@ -26,7 +27,7 @@ pub enum Status {
 
 /// What a check looks at. Serialised as the stable ids of `doctor --json`
 /// (`expiry`, `private-key`, `nocertdb`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckId {
     Expiry,
@@ -44,7 +45,7 @@ pub enum CheckId {
 }
 
 /// One verdict. `fix` and `article` are set for every warn and fail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Check {
     pub id: CheckId,
     pub status: Status,

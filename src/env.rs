@@ -6,6 +6,7 @@
 //! The serde form of [`Env`] is the documented `probe --json` schema
 //! (README, "Probe JSON schema"); add fields, never rename them.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Version of the `probe --json` schema. Bump on incompatible changes only.
@@ -47,7 +48,7 @@ impl Env {
 }
 
 /// An operating system the knowledge base distinguishes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Os {
     Windows,
@@ -86,7 +87,7 @@ impl Os {
 
 /// Everything the probe found. Unknown or unreadable facts are `None`/empty,
 /// never guessed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Env {
     pub schema: u32,
@@ -109,7 +110,7 @@ pub struct Env {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct OsInfo {
     pub id: Os,
@@ -126,7 +127,7 @@ impl Default for OsInfo {
 }
 
 /// An installed application (browser or mail client).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct App {
     /// Planner app id: `firefox`, `thunderbird`, `chrome`, `chromium`,
@@ -142,7 +143,7 @@ pub struct App {
 }
 
 /// What kind of database a store is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum StoreKind {
     /// NSS sql: database (cert9.db/key4.db).
@@ -158,7 +159,7 @@ pub enum StoreKind {
 }
 
 /// One certificate store.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Store {
     /// Stable id: `nss:<dir>`, `pkcs11:token=<label>`, `keychain`, `windows`.
@@ -188,7 +189,7 @@ pub struct Store {
 }
 
 /// A fact about a store that stops its app from using it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(tag = "code", rename_all = "kebab-case")]
 pub enum StoreIssue {
     /// A file the app must write is owned by another user (e.g. root).
@@ -200,7 +201,7 @@ pub enum StoreIssue {
 }
 
 /// A PKCS#11 module found in configuration or at a well-known path.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Module {
     pub path: String,
@@ -214,7 +215,7 @@ pub struct Module {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Token {
     /// Store id of this token (`pkcs11:token=<label>`).
@@ -233,7 +234,7 @@ pub struct Token {
 }
 
 /// What a certificate is for, from Key Usage / Extended Key Usage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CertUse {
     /// digitalSignature: sign-in, authentication, signing.
@@ -247,7 +248,7 @@ pub enum CertUse {
 }
 
 /// Which product issued a certificate (SPEC §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProductKind {
     Eca,
@@ -257,7 +258,7 @@ pub enum ProductKind {
 }
 
 /// One end-entity certificate found in a store.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Certificate {
     /// Store id where it was found.
@@ -302,7 +303,7 @@ pub struct Certificate {
 }
 
 /// A mail client identity (Thunderbird `mail.identity.idN`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct MailIdentity {
     pub app: String,

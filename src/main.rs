@@ -114,6 +114,14 @@ fn print(s: &str) -> Result<()> {
 
 fn run(cli: Cli) -> Result<u8> {
     let opts = text_options(cli.color);
+    // Progress on stderr for long operations: on a terminal only, never
+    // beside machine-readable output (progress.rs).
+    let machine_output = match &cli.command {
+        Command::Probe { json, .. } | Command::Doctor { json, .. } | Command::Search { json, .. } => *json,
+        Command::Plan(args) => matches!(args.format, FormatArg::Json) || args.no_input,
+        _ => false,
+    };
+    certhelp::progress::enable(!machine_output);
     match cli.command {
         Command::Plan(args) => {
             let kb = Kb::load(cli.kb.as_deref())?;

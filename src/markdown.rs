@@ -56,6 +56,131 @@ pub fn to_html(md: &str) -> String {
     out
 }
 
+/// The anchor of an article in a rendered walkthrough (`article-SO7079`):
+/// stable, so a ticket can link to `walkthrough.html#article-SO7079`.
+pub fn article_anchor(id: &str) -> String {
+    format!("article-{id}")
+}
+
+/// Whether a word looks like an article id: capital letters then digits
+/// (`SO7079`, `TS2011`, `INFO646`, `CH1001`). Callers still ask the
+/// knowledge base whether the article exists.
+fn looks_like_id(word: &str) -> bool {
+    let letters = word.chars().take_while(|c| c.is_ascii_uppercase()).count();
+    let digits = word.len() - letters;
+    letters >= 2 && digits >= 2 && word[letters..].chars().all(|c| c.is_ascii_digit())
+}
+
+/// Article ids mentioned in running text (`see TS2011`), as byte ranges of
+/// `text`; a word must look like an id and satisfy `is_article`.
+fn ids_in(text: &str, is_article: &dyn Fn(&str) -> bool) -> Vec<std::ops::Range<usize>> {
+    let mut found = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        match (start, c.is_ascii_alphanumeric()) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                // Not part of a path, a file name's stem or an anchor
+                // (`#article-SO7079`, `kb/SO7079.md`).
+                let before = text[..s].chars().next_back();
+                let glued = matches!(before, Some('-' | '/' | '_' | '#' | '.'));
+                if !glued && looks_like_id(&text[s..i]) && is_article(&text[s..i]) {
+                    found.push(s..i);
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The article ids `md` mentions in its running text (not in code, links
+/// or raw HTML), in order, each once.
+pub fn mentioned_ids(md: &str, is_article: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for range in mention_ranges(md, is_article) {
+        let id = &md[range];
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+    ids
+}
+
+/// Byte ranges of `md` where running text mentions an article.
+fn mention_ranges(md: &str, is_article: &dyn Fn(&str) -> bool) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut in_link = 0usize;
+    let mut in_code_block = false;
+    for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => in_link += 1,
+            Event::End(TagEnd::Link | TagEnd::Image) => in_link = in_link.saturating_sub(1),
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::Text(_) if in_link == 0 && !in_code_block => {
+                let source = &md[range.clone()];
+                ranges
+                    .extend(ids_in(source, is_article).into_iter().map(|r| range.start + r.start..range.start + r.end));
+            }
+            _ => {}
+        }
+    }
+    ranges
+}
+
+/// `md` with every mention of an article that has an anchor in the same
+/// document (`has_anchor`) turned into a link to it: `[TS2011](#article-TS2011)`.
+/// Other ids stay plain text, so no link is ever dead.
+pub fn link_article_ids(md: &str, has_anchor: &dyn Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut last = 0;
+    for range in mention_ranges(md, has_anchor) {
+        let id = &md[range.clone()];
+        out.push_str(&md[last..range.start]);
+        out.push_str(&format!("[{id}](#{})", article_anchor(id)));
+        last = range.end;
+    }
+    out.push_str(&md[last..]);
+    out
+}
+
+/// Plain text as HTML: escaped, with article mentions that have an anchor
+/// in the document linked (for notes and findings, which are not Markdown).
+pub fn text_to_html_linked(text: &str, has_anchor: &dyn Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for range in ids_in(text, has_anchor) {
+        let id = &text[range.clone()];
+        out.push_str(&escape_html(&text[last..range.start]));
+        out.push_str(&format!("<a href=\"#{}\">{id}</a>", article_anchor(id)));
+        last = range.end;
+    }
+    out.push_str(&escape_html(&text[last..]));
+    out
+}
+
+/// The article ids a plain text mentions, in order.
+pub fn ids_in_text(text: &str, is_article: &dyn Fn(&str) -> bool) -> Vec<String> {
+    ids_in(text, is_article).into_iter().map(|r| text[r].to_string()).collect()
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Markdown with its headings moved down by `levels` (to nest an article
 /// under a step heading).
 pub fn shift_headings(md: &str, levels: usize) -> String {
@@ -430,6 +555,31 @@ mod tests {
     #[test]
     fn html_escapes_raw_html() {
         assert!(to_html("a <script>x</script>").contains("&lt;script&gt;"));
+    }
+
+    fn known(id: &str) -> bool {
+        ["SO7079", "TS2011", "INFO646"].contains(&id)
+    }
+
+    #[test]
+    fn article_mentions_become_links_outside_code_and_links() {
+        let md =
+            "See TS2011 and SO7079, not `TS2011`, [SO7079](#x), kb/SO7079.md, SO9999 or AB12.\n\n```\nTS2011\n```\n";
+        let out = link_article_ids(md, &known);
+        assert_eq!(
+            out,
+            "See [TS2011](#article-TS2011) and [SO7079](#article-SO7079), not `TS2011`, [SO7079](#x), kb/SO7079.md, SO9999 or AB12.\n\n```\nTS2011\n```\n"
+        );
+        assert_eq!(mentioned_ids(md, &known), ["TS2011", "SO7079"]);
+    }
+
+    #[test]
+    fn mentions_in_plain_text_are_escaped_and_linked() {
+        assert_eq!(
+            text_to_html_linked("<b> (INFO646) & TS2011", &|id| id == "INFO646"),
+            "&lt;b&gt; (<a href=\"#article-INFO646\">INFO646</a>) &amp; TS2011"
+        );
+        assert_eq!(ids_in_text("TS2011, SO7079", &known), ["TS2011", "SO7079"]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 /// Ask a yes/no question; only `y`/`yes` (any case) is yes. End of input,
 /// an empty line or anything else is no.
 pub fn confirm(question: &str) -> bool {
-    confirm_with(question, &mut io::stdin().lock(), &mut io::stderr().lock())
+    crate::progress::suspend(|| confirm_with(question, &mut io::stdin().lock(), &mut io::stderr().lock()))
 }
 
 /// [`confirm`] over any reader and writer (for tests).
@@ -32,7 +32,7 @@ pub fn confirm_with(question: &str, input: &mut impl BufRead, out: &mut impl Wri
 /// Offer numbered options; the index of the one chosen, `None` for end of
 /// input, an empty line or an answer that is not one of the numbers.
 pub fn choose<S: AsRef<str>>(question: &str, options: &[S]) -> Option<usize> {
-    choose_with(question, options, &mut io::stdin().lock(), &mut io::stderr().lock())
+    crate::progress::suspend(|| choose_with(question, options, &mut io::stdin().lock(), &mut io::stderr().lock()))
 }
 
 /// [`choose`] over any reader and writer (for tests).
@@ -69,12 +69,12 @@ pub fn choose_with<S: AsRef<str>>(
 /// process. End of input (Ctrl-D) is an error.
 #[cfg(unix)]
 pub fn secret(prompt: &str) -> io::Result<Zeroizing<String>> {
-    tty::read_secret(prompt)
+    crate::progress::suspend(|| tty::read_secret(prompt))
 }
 
 #[cfg(not(unix))]
 pub fn secret(prompt: &str) -> io::Result<Zeroizing<String>> {
-    rpassword::prompt_password(prompt).map(Zeroizing::new)
+    crate::progress::suspend(|| rpassword::prompt_password(prompt).map(Zeroizing::new))
 }
 
 #[cfg(unix)]

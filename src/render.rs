@@ -5,6 +5,7 @@
 //! converted here (Markdown -> terminal text or HTML) before they reach a
 //! template, so templates only lay things out.
 
+use std::collections::HashSet;
 use std::str::FromStr;
 
 use minijinja::value::{Serde, Value};
@@ -84,13 +85,78 @@ fn render_error(e: minijinja::Error) -> Error {
 }
 
 /// An article body in the output format. HTML comes out escaped by
-/// `markdown::to_html`, so templates mark it `safe`.
-fn body(a: &Article, format: Format, opts: TextOptions, indent: &str, shift: usize) -> String {
+/// `markdown::to_html`, so templates mark it `safe`. In Markdown and HTML,
+/// mentions of articles with an anchor in the document become links.
+fn body(a: &Article, format: Format, opts: TextOptions, indent: &str, shift: usize, links: &Links) -> String {
     match format {
         Format::Text => markdown::to_text(&a.body, Style { color: opts.color }, opts.width, indent),
-        Format::Markdown => markdown::shift_headings(&a.body, shift),
-        Format::Html => markdown::to_html(&markdown::shift_headings(&a.body, shift)),
+        Format::Markdown => markdown::shift_headings(&links.markdown(&a.body), shift),
+        Format::Html => markdown::to_html(&markdown::shift_headings(&links.markdown(&a.body), shift)),
         Format::Json => a.body.clone(),
+    }
+}
+
+/// Cross-references of one walkthrough: which articles have an anchor in
+/// it (its steps and choices, then every other article the text mentions,
+/// which gets a short entry under "Referenced articles"). Only those are
+/// linked, so no link is dead.
+#[derive(Default)]
+struct Links {
+    anchored: HashSet<String>,
+    /// Mentioned articles that are not steps, in order of first mention.
+    referenced: Vec<String>,
+}
+
+impl Links {
+    fn for_plan(plan: &Plan, kb: &Kb) -> Links {
+        let is_article = |id: &str| kb.get(id).is_some();
+        let mut in_doc: Vec<String> = Vec::new();
+        for s in &plan.steps {
+            in_doc.extend(s.article.iter().cloned());
+            in_doc.extend(s.choices.iter().flatten().map(|c| c.article.clone()));
+        }
+        let mut mentioned: Vec<String> = Vec::new();
+        for id in &in_doc {
+            if let Some(a) = kb.get(id) {
+                mentioned.extend(markdown::mentioned_ids(&a.body, &is_article));
+            }
+        }
+        let plain = plan
+            .notes
+            .iter()
+            .chain(plan.alternatives.iter())
+            .chain(plan.findings.iter().flat_map(|f| [&f.message, &f.fix].into_iter().chain(f.article.iter())));
+        for text in plain {
+            mentioned.extend(markdown::ids_in_text(text, &is_article));
+        }
+        let mut referenced: Vec<String> = Vec::new();
+        for id in mentioned {
+            if !in_doc.contains(&id) && !referenced.contains(&id) {
+                referenced.push(id);
+            }
+        }
+        let anchored = in_doc.into_iter().chain(referenced.iter().cloned()).collect();
+        Links { anchored, referenced }
+    }
+
+    fn has_anchor(&self, id: &str) -> bool {
+        self.anchored.contains(id)
+    }
+
+    fn markdown(&self, md: &str) -> String {
+        if self.anchored.is_empty() {
+            return md.to_string();
+        }
+        markdown::link_article_ids(md, &|id| self.has_anchor(id))
+    }
+
+    /// A line of plain text (a note, a finding) in the output format.
+    fn text(&self, text: &str, format: Format) -> String {
+        match format {
+            Format::Html => markdown::text_to_html_linked(text, &|id| self.has_anchor(id)),
+            Format::Markdown => self.markdown(text),
+            _ => text.to_string(),
+        }
     }
 }
 
@@ -99,6 +165,8 @@ struct ChoiceBody {
     article: String,
     when: String,
     body: String,
+    /// This is the article's first appearance: it carries the anchor.
+    anchor: bool,
 }
 
 /// Renders a plan.
@@ -110,6 +178,11 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
         return Ok(s);
     }
     let env = environment(opts);
+    let links = if format == Format::Text { Links::default() } else { Links::for_plan(plan, kb) };
+    // An article's anchor goes on its first appearance only (ids are unique
+    // in a page).
+    let mut anchored_once: HashSet<String> = HashSet::new();
+    let mut first = |id: &str| anchored_once.insert(id.to_string());
     let steps: Vec<serde_json::Value> = plan
         .steps
         .iter()
@@ -119,8 +192,9 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
                 .article
                 .as_deref()
                 .and_then(|id| kb.get(id))
-                .map(|a| body(a, format, opts, "  ", 1))
+                .map(|a| body(a, format, opts, "  ", 1, &links))
                 .unwrap_or_default();
+            let anchor = s.article.as_deref().is_some_and(&mut first);
             let choice_bodies: Vec<ChoiceBody> = s
                 .choices
                 .iter()
@@ -130,7 +204,8 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
                     Some(ChoiceBody {
                         article: c.article.clone(),
                         when: c.when.clone(),
-                        body: body(a, format, opts, "    ", 2),
+                        body: body(a, format, opts, "    ", 2, &links),
+                        anchor: first(&c.article),
                     })
                 })
                 .collect();
@@ -138,9 +213,38 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
             if let Some(o) = v.as_object_mut() {
                 o.insert("number".into(), (i + 1).into());
                 o.insert("body".into(), article_body.into());
+                o.insert("anchor".into(), anchor.into());
                 o.insert("choice_bodies".into(), serde_json::to_value(choice_bodies).unwrap_or_default());
             }
             v
+        })
+        .collect();
+    let notes: Vec<String> = plan.notes.iter().map(|n| links.text(n, format)).collect();
+    let alternatives: Vec<String> = plan.alternatives.iter().map(|n| links.text(n, format)).collect();
+    let findings: Vec<serde_json::Value> = plan
+        .findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "status": f.status,
+                "message": links.text(&f.message, format),
+                "fix": links.text(&f.fix, format),
+                "article": f.article,
+                "linked": f.article.as_deref().is_some_and(|id| links.has_anchor(id)),
+            })
+        })
+        .collect();
+    let referenced: Vec<serde_json::Value> = links
+        .referenced
+        .iter()
+        .filter_map(|id| kb.get(id))
+        .map(|a| {
+            serde_json::json!({
+                "id": a.id,
+                "title": a.title,
+                "summary": links.text(&a.summary, format),
+                "legacy": a.legacy,
+            })
         })
         .collect();
     let name = match format {
@@ -150,7 +254,14 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
     };
     let t = env.get_template(name).map_err(render_error)?;
     let mut out = t
-        .render(minijinja::context! { plan => Value::from(Serde(plan)), steps => Value::from(Serde(steps)) })
+        .render(minijinja::context! {
+            plan => Value::from(Serde(plan)),
+            steps => Value::from(Serde(steps)),
+            notes => Value::from(Serde(notes)),
+            alternatives => Value::from(Serde(alternatives)),
+            findings => Value::from(Serde(findings)),
+            referenced => Value::from(Serde(referenced)),
+        })
         .map_err(render_error)?;
     tidy(&mut out);
     Ok(out)
@@ -176,7 +287,10 @@ pub fn article(a: &Article, format: Format, opts: TextOptions) -> Result<String>
     };
     let t = env.get_template(name).map_err(render_error)?;
     let mut out = t
-        .render(minijinja::context! { article => Value::from(Serde(a)), body => body(a, format, opts, "", 1) })
+        .render(minijinja::context! {
+            article => Value::from(Serde(a)),
+            body => body(a, format, opts, "", 1, &Links::default()),
+        })
         .map_err(render_error)?;
     tidy(&mut out);
     Ok(out)

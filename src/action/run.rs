@@ -121,8 +121,10 @@ pub fn run(args: &RunArgs, kb: &Kb, ui: Ui) -> Result<Report> {
         ));
     }
     let mut done: Vec<String> = Vec::new();
+    let progress = crate::progress::bar(changes as u64, "Carrying out the plan");
     for (i, t) in tasks.iter().enumerate() {
         let Some(cmd) = t.command() else { continue };
+        progress.set_message(format!("Step {}: {cmd}", i + 1));
         if !args.yes && !crate::prompt::confirm(&format!("Step {}: {cmd}. Go ahead?", i + 1)) {
             report.say(format!("Stopped before step {} at your request; nothing of it was done.", i + 1));
             return Ok(report);
@@ -135,6 +137,7 @@ pub fn run(args: &RunArgs, kb: &Kb, ui: Ui) -> Result<Report> {
                 }
                 report.warnings.extend(sub.warnings);
                 done.push(cmd);
+                progress.set_position(done.len() as u64);
             }
             Err(e) => {
                 let what_was_done = if done.is_empty() { "nothing".to_string() } else { done.join("; ") };

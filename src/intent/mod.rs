@@ -7,6 +7,7 @@
 //! store, the probe's findings): that is `plan::resolve`'s job, so a support
 //! agent's flags and a customer's probe can fill the gaps the same way.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::apps::App;
@@ -18,7 +19,7 @@ pub use vocabulary::normalise;
 use vocabulary::*;
 
 /// What the user wants to do (SPEC §2), plus `troubleshoot` for symptoms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Activity {
     Backup,
@@ -60,7 +61,7 @@ impl Activity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CertType {
     Identity,
@@ -69,7 +70,7 @@ pub enum CertType {
 
 impl CertType {}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Product {
     Eca,

@@ -9,6 +9,7 @@
 //! that apply to its path. The tables
 //! are data: a new app or article is a new row, not a new branch.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::apps::{main_store_app, os_index, App, AppRow, Implies};
@@ -56,7 +57,7 @@ pub struct Context<'a> {
 }
 
 /// One end of the plan, resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct End {
     pub app: Option<App>,
     pub os: Option<Os>,
@@ -65,7 +66,7 @@ pub struct End {
 }
 
 /// The question understood, with every default applied (SPEC §4 `intent`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Intent {
     pub activity: Option<Activity>,
     pub cert_type: Option<CertType>,
@@ -76,7 +77,7 @@ pub struct Intent {
 }
 
 /// One certificate from the probe that the plan is about.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CertRef {
     pub store: String,
     /// The first e-mail address in the certificate, when it has one.
@@ -95,7 +96,7 @@ pub struct CertRef {
     pub path: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Choice {
     pub article: String,
     pub when: String,
@@ -103,7 +104,7 @@ pub struct Choice {
 }
 
 /// What a step does (SPEC §4 `steps[].action`), serialised as its id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Export,
@@ -143,7 +144,7 @@ impl Action {
 
 /// Which computer of a move between computers a step happens on.
 /// Serialised as the words the walkthrough shows ("On the old computer.").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 pub enum Computer {
     #[serde(rename = "the old computer")]
     Old,
@@ -152,7 +153,7 @@ pub enum Computer {
 }
 
 /// One step: one article.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Step {
     pub article: Option<String>,
     pub title: String,
@@ -178,7 +179,7 @@ pub struct Step {
 }
 
 /// A doctor finding that matters to the plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Finding {
     pub status: Status,
     pub message: String,
@@ -187,7 +188,7 @@ pub struct Finding {
 }
 
 /// The answer (SPEC §4): the contract fields first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Plan {
     pub query: String,
     pub intent: Intent,

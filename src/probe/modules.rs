@@ -147,10 +147,12 @@ pub struct FoundToken {
 /// certificates. Records load errors on the module.
 pub fn load_tokens(modules: &mut [Module]) -> Vec<FoundToken> {
     let mut out = Vec::new();
+    let progress = crate::progress::spinner("Loading token modules");
     for m in modules.iter_mut() {
         if !m.present || !is_token_module(&m.path) {
             continue;
         }
+        progress.set_message(format!("Loading token module {}", m.path));
         let t0 = std::time::Instant::now();
         let loaded = match Loaded::load(&m.path) {
             Ok(l) => l,

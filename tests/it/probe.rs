@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 
 /// SoftHSM token state is shared: one certhelp run at a time touches it.
-static SOFTHSM_LOCK: Mutex<()> = Mutex::new(());
+pub(crate) static SOFTHSM_LOCK: Mutex<()> = Mutex::new(());
 
 fn certhelp(fx: &Fixture, args: &[&str]) -> Output {
     let _g = SOFTHSM_LOCK.lock().unwrap_or_else(|p| p.into_inner());

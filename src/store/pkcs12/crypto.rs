@@ -98,6 +98,9 @@ impl Keys {
                 todo.push(r);
             }
         }
+        let most = todo.iter().map(|r| r.iterations).max().unwrap_or(0);
+        let _progress = (!todo.is_empty())
+            .then(|| crate::progress::spinner(format!("Deriving keys from the password ({most} iterations)")));
         let results: Vec<Result<Zeroizing<Vec<u8>>, KdfError>> = std::thread::scope(|s| {
             let handles: Vec<_> = todo.iter().skip(1).map(|r| s.spawn(move || derive_one(password, r))).collect();
             let mut out = Vec::with_capacity(todo.len());
