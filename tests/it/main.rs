@@ -16,6 +16,7 @@ mod hostile;
 mod interrupted;
 mod kb;
 mod nss_core;
+mod package;
 mod pkcs12;
 mod probe;
 mod search;
