@@ -1,5 +1,8 @@
 //! The command line (SPEC §5), as clap derive types. No I/O here: `main.rs`
 //! runs what these describe.
+//!
+//! build.rs includes this file (for the man page and completions), so it
+//! uses only std and clap: nothing from the rest of the crate.
 
 use std::path::PathBuf;
 

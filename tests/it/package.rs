@@ -218,3 +218,25 @@ fn installed_debian_package_works() {
     let suggests = status.lines().find(|l| l.starts_with("Suggests:")).unwrap_or_default();
     assert!(suggests.contains("opensc") && suggests.contains("pcscd"), "{status}");
 }
+
+#[test]
+fn double_verbose_adds_the_profiles_the_probe_found() {
+    // Expected: `-v probe` names the NSS database it opened; `-vv` adds the
+    // Firefox profile it found; --redact shows both under `~`.
+    let home = TempDir::new("pk-vv");
+    let root = home.path().join(".mozilla/firefox");
+    let prof = root.join("abcd1234.default-release");
+    std::fs::create_dir_all(&prof).unwrap();
+    std::fs::write(
+        root.join("profiles.ini"),
+        "[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd1234.default-release\nDefault=1\n",
+    )
+    .unwrap();
+    new_db(&prof, None);
+    let v = stderr(&run(certhelp(home.path()).args(["-v", "--redact", "probe"])));
+    assert!(v.contains("opened NSS database ~/.mozilla/firefox/abcd1234.default-release"), "{v}");
+    assert!(!v.contains("profile \"default-release\""), "-v leaves the profiles out: {v}");
+    let vv = stderr(&run(certhelp(home.path()).args(["-vv", "--redact", "probe"])));
+    assert!(vv.contains("profile \"default-release\" at ~/.mozilla/firefox/abcd1234.default-release"), "{vv}");
+    assert!(!vv.contains(s(home.path())), "{vv}");
+}
