@@ -1,5 +1,8 @@
 //! The command line (SPEC §5), as clap derive types. No I/O here: `main.rs`
 //! runs what these describe.
+//!
+//! build.rs includes this file (for the man page and completions), so it
+//! uses only std and clap: nothing from the rest of the crate.
 
 use std::path::PathBuf;
 
@@ -31,6 +34,14 @@ pub struct Cli {
     /// When to use colour on the terminal (NO_COLOR is respected)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Say on stderr what certhelp looks at and does: files, stores, modules, timings (-vv: more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Hide names, e-mail addresses, serials and home paths in `probe` output and -v lines (for tickets)
+    #[arg(long, global = true)]
+    pub redact: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -123,9 +134,6 @@ pub enum Command {
         /// Print the documented JSON schema instead of text
         #[arg(long)]
         json: bool,
-        /// Hide names, e-mail addresses, serials and home paths (for tickets)
-        #[arg(long)]
-        redact: bool,
     },
     /// Check the certificates and stores, with a fix for each problem
     Doctor {
@@ -157,6 +165,27 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Carry out the plan's steps that apply to this machine
     Run(RunArgs),
+    /// Print the man page or a shell completion script (what packages install)
+    Generate {
+        /// man, complete-bash, complete-zsh, complete-fish or complete-powershell
+        #[arg(value_enum)]
+        what: GenerateArg,
+    },
+}
+
+/// What `certhelp generate` prints (ripgrep's `--generate` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateArg {
+    /// The man page (roff), for man1
+    Man,
+    /// Bash completions
+    CompleteBash,
+    /// Zsh completions (`_certhelp`)
+    CompleteZsh,
+    /// Fish completions
+    CompleteFish,
+    /// PowerShell completions
+    CompletePowershell,
 }
 
 #[derive(Debug, Args)]
@@ -421,6 +450,7 @@ pub const VERBS: &[&str] = &[
     "associate",
     "restore",
     "run",
+    "generate",
     "help",
 ];
 

@@ -6,8 +6,9 @@
 //! store-changing verbs (`action`) resolve a store and a selection, then go
 //! through the store layer (`store`), which backs up, journals, writes and
 //! verifies. `main.rs` is the only place that prints results; `prompt`
-//! (questions and secrets on the terminal) and `timing` (bench phases on
-//! stderr) are the only other places that touch the terminal.
+//! (questions and secrets on the terminal), `timing` (bench phases on
+//! stderr) and `verbose` (`-v` lines on stderr) are the only other places
+//! that touch the terminal.
 
 pub mod action;
 pub mod answer;
@@ -22,6 +23,7 @@ pub mod env;
 pub mod error;
 pub mod fault;
 pub mod fsutil;
+pub mod generate;
 pub mod harden;
 pub mod intent;
 pub mod kb;
@@ -36,6 +38,7 @@ pub mod search;
 pub mod secret;
 pub mod store;
 pub mod timing;
+pub mod verbose;
 
 /// The knowledge base and templates compiled into the binary (build.rs).
 pub(crate) mod embedded {

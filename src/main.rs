@@ -40,7 +40,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(cli) {
+    certhelp::verbose::init(cli.verbose, cli.redact);
+    certhelp::verbose!(
+        "certhelp {} ({}), {} command",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        verb_name(&cli.command)
+    );
+    let r = run(cli);
+    let code = match &r {
+        Ok(code) => *code,
+        Err(_) => 2,
+    };
+    certhelp::verbose!("done: exit status {code}");
+    match r {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {}", e.message);
@@ -48,6 +61,40 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The command's name for the first verbose line (never its arguments:
+/// a question or a selection may name a person).
+fn verb_name(c: &Command) -> &'static str {
+    match c {
+        Command::Plan(_) => "plan",
+        Command::Search { .. } => "search",
+        Command::Show { .. } => "show",
+        Command::List => "list",
+        Command::Kb { .. } => "kb",
+        Command::Probe { .. } => "probe",
+        Command::Doctor { .. } => "doctor",
+        Command::Export(_) => "export",
+        Command::Import(_) => "import",
+        Command::Convert(_) => "convert",
+        Command::Chain { .. } => "chain",
+        Command::Token { .. } => "token",
+        Command::Associate(_) => "associate",
+        Command::Restore(_) => "restore",
+        Command::Run(_) => "run",
+        Command::Generate { .. } => "generate",
+    }
+}
+
+/// Loads the knowledge base and says which one it is with -v.
+fn load_kb(dir: Option<&Path>) -> Result<Kb> {
+    let kb = Kb::load(dir)?;
+    certhelp::verbose!(
+        "knowledge base: {} built-in articles, overlay {}",
+        Kb::builtin().len(),
+        kb.overlay.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "none".into())
+    );
+    Ok(kb)
 }
 
 /// A command-line mistake as one `error:` line and one `hint:` line.
@@ -124,13 +171,13 @@ fn run(cli: Cli) -> Result<u8> {
     certhelp::progress::enable(!machine_output);
     match cli.command {
         Command::Plan(args) => {
-            let kb = Kb::load(cli.kb.as_deref())?;
+            let kb = load_kb(cli.kb.as_deref())?;
             let code = run_plan(args, &kb, opts);
             warn_broken(&kb);
             code
         }
         Command::Search { query, json, limit } => {
-            let kb = Kb::load(cli.kb.as_deref())?;
+            let kb = load_kb(cli.kb.as_deref())?;
             let query = query.join(" ");
             if query.trim().is_empty() {
                 return Err(Error::new("the search is empty", "give some words, e.g. certhelp search export firefox"));
@@ -155,7 +202,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(if hits.is_empty() { 1 } else { 0 })
         }
         Command::Show { id, format } => {
-            let kb = Kb::load(cli.kb.as_deref())?;
+            let kb = load_kb(cli.kb.as_deref())?;
             let a = kb.find(&id).ok_or_else(|| {
                 Error::new(
                     format!("no article `{id}`"),
@@ -167,7 +214,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::List => {
-            let kb = Kb::load(cli.kb.as_deref())?;
+            let kb = load_kb(cli.kb.as_deref())?;
             print(&render::list(&kb, opts))?;
             warn_broken(&kb);
             Ok(0)
@@ -201,7 +248,7 @@ fn run(cli: Cli) -> Result<u8> {
                 }
             }
             KbCommand::Paths => {
-                let kb = Kb::load(cli.kb.as_deref())?;
+                let kb = load_kb(cli.kb.as_deref())?;
                 let overlay = kb.overlay.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "none".into());
                 let configs: Vec<String> = kb::config_files().iter().map(|p| p.display().to_string()).collect();
                 print(&format!(
@@ -214,8 +261,8 @@ fn run(cli: Cli) -> Result<u8> {
                 Ok(0)
             }
         },
-        Command::Probe { json, redact } => {
-            let (out, code) = probe::command(json, redact)?;
+        Command::Probe { json } => {
+            let (out, code) = probe::command(json, cli.redact)?;
             print(&out)?;
             Ok(exit_u8(code))
         }
@@ -233,8 +280,15 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Token { command } => verb("token", || action::token::run(&command, ui())),
         Command::Associate(args) => verb("associate", || action::associate::run(&args, ui())),
         Command::Run(args) => {
-            let kb = Kb::load(cli.kb.as_deref())?;
+            let kb = load_kb(cli.kb.as_deref())?;
             verb("run", || action::run::run(&args, &kb, ui()))
+        }
+        Command::Generate { what } => {
+            let mut buf = Vec::new();
+            certhelp::generate::write(what, &mut buf)
+                .map_err(|e| Error::new(format!("cannot generate: {e}"), "report this as a bug"))?;
+            print(&String::from_utf8_lossy(&buf))?;
+            Ok(0)
         }
     }
 }
@@ -300,6 +354,7 @@ fn os_of(o: OsArg) -> Os {
 }
 
 fn read_env(path: &Path) -> Result<Env> {
+    certhelp::verbose!("probe file: {}", path.display());
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::new(
             format!("cannot read probe file {}: {e}", path.display()),
@@ -378,7 +433,17 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
     let env = match (&args.env, args.no_probe) {
         (Some(path), _) => Some(read_env(path)?),
         (None, true) => None,
-        (None, false) => Some(probe::collect(&answer::probe_options(&query, &overrides))),
+        (None, false) => {
+            let env = probe::collect(&answer::probe_options(&query, &overrides));
+            certhelp::verbose!(
+                "probe: {} app(s), {} store(s), {} personal certificate(s), {} module(s)",
+                env.apps.len(),
+                env.stores.len(),
+                env.certificates.len(),
+                env.modules.len()
+            );
+            Some(env)
+        }
     };
     let default_os = args.os.map(os_of).unwrap_or_else(|| env.as_ref().map(|e| e.os.id).unwrap_or_else(Os::current));
     let machine = match (&env, &args.env) {

@@ -116,6 +116,7 @@ impl SearchIndex {
         if let Some(dir) = cache_dir(kb) {
             let cached = Index::open_in_dir(&dir).map_err(index_error).and_then(open_reader);
             if let Ok(ix) = cached {
+                crate::verbose!("search index: opened the cached {}", dir.display());
                 return Ok(ix);
             }
             // Missing or damaged (a killed build, a pruned directory): set
@@ -126,10 +127,17 @@ impl SearchIndex {
                 let _ = std::fs::rename(&dir, &aside);
                 let _ = std::fs::remove_dir_all(&aside);
             }
+            let t0 = std::time::Instant::now();
             if let Ok(ix) = build_cached(kb, &dir, &schema, &fields).and_then(open_reader) {
+                crate::verbose!(
+                    "search index: built {} in {:.1} ms",
+                    dir.display(),
+                    t0.elapsed().as_secs_f64() * 1000.0
+                );
                 return Ok(ix);
             }
         }
+        crate::verbose!("search index: built in memory (no cache directory)");
         open_reader(build_in_ram(kb, &schema, &fields)?)
     }
 

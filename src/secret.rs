@@ -122,8 +122,14 @@ pub fn read_secret_with(
             format!("{} and {} both given for {purpose}", flags.file, flags.env),
             "give only one of them",
         )),
-        (Some(f), None) => refuse_empty(from_file(f, purpose)?, &format!("the first line of {}", f.display())),
-        (None, Some(v)) => refuse_empty(from_env(v, purpose)?, &format!("the environment variable {v}")),
+        (Some(f), None) => {
+            crate::verbose!("{purpose}: read from the file {}", f.display());
+            refuse_empty(from_file(f, purpose)?, &format!("the first line of {}", f.display()))
+        }
+        (None, Some(v)) => {
+            crate::verbose!("{purpose}: read from the environment variable {v}");
+            refuse_empty(from_env(v, purpose)?, &format!("the environment variable {v}"))
+        }
         (None, None) if !interactive => {
             // `purpose` is a noun phrase ("the password of ..."): it leads.
             Err(Error::new(
@@ -131,7 +137,10 @@ pub fn read_secret_with(
                 hint_flags(flags, "give it with"),
             ))
         }
-        (None, None) => from_terminal(purpose, mode, ask),
+        (None, None) => {
+            crate::verbose!("{purpose}: asked on the terminal");
+            from_terminal(purpose, mode, ask)
+        }
     }
 }
 

@@ -76,6 +76,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
             ..Default::default()
         };
         for p in &profiles {
+            crate::verbose!(vv: "probe: {} profile {:?} at {}", root.name, p.name, p.path.display());
             let (store, format) = mozilla_store(&p.path, root.app, &p.name, p.default, uid);
             if p.default || app.version.is_none() {
                 if let Some(v) = std::fs::read_to_string(p.path.join("compatibility.ini"))
@@ -115,6 +116,7 @@ pub fn collect(opts: &ProbeOptions) -> Env {
                 stores: Vec::new(),
             };
             if let Some(dir) = &f.nssdb {
+                crate::verbose!(vv: "probe: {} uses the NSS database {}", f.def.name, dir.display());
                 let id = nss_store_id(dir);
                 if env.store(&id).is_none() {
                     let (store, format) = nss_dir_store(dir, Some(f.def.app), "shared NSS DB", uid);

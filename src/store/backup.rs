@@ -313,6 +313,12 @@ fn publish(tmp: &Path, manifest: &Manifest, backups: &Path, name: &str) -> Resul
     let dest = backups.join(name);
     fs::rename(tmp, &dest).map_err(|e| StoreError::io(&dest, &e))?;
     crate::fsutil::sync_dir(backups);
+    crate::verbose!(
+        "backup of {} written to {} ({} file(s))",
+        manifest.store_dir.display(),
+        dest.display(),
+        manifest.files.len()
+    );
     Ok(dest)
 }
 

@@ -216,6 +216,7 @@ impl JournalHandle {
         }
         self.done = true;
         set_active(&self.path, false);
+        crate::verbose!("journal {} removed: the write is complete", self.path.display());
         Ok(())
     }
 }
@@ -270,6 +271,7 @@ impl Journal {
         })?;
         // Never replace: an existing journal is unfinished work to replay.
         crate::fsutil::write_new_file(&path, &bytes, false)?;
+        crate::verbose!("journal {} written ({} object(s) planned)", path.display(), journal.objects.len());
         set_active(&path, true);
         Ok(JournalHandle { path, journal, done: false })
     }

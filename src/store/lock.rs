@@ -151,6 +151,7 @@ fn held(mut file: File, path: PathBuf) -> Result<StoreLock, StoreError> {
         file.write_all(pid.as_bytes())
     })();
     write.map_err(|e| StoreError::io(&path, &e))?;
+    crate::verbose!("locked {}", path.display());
     Ok(StoreLock { file, path })
 }
 

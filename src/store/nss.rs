@@ -139,6 +139,7 @@ impl NssStore {
                 rv: None,
                 message: "softoken shows no certificate database slot".into(),
             })?;
+        crate::verbose!("opened NSS database {} ({format:?}, {access:?}) as store {}", self.dir.display(), self.id);
         StoreSession::open(module, slot, Flavor::Softoken, access, &self.id, Some(guard))
     }
 

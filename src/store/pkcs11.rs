@@ -88,6 +88,7 @@ impl Module {
 
     fn load_inner(path: &str, params: Option<CString>) -> Result<Module, StoreError> {
         let merr = |e: CkError| StoreError::Module { module: path.into(), message: short(&e) };
+        let t0 = std::time::Instant::now();
         let ctx = Pkcs11::new(path).map_err(merr)?;
         let args = match &params {
             // SAFETY: the pointer stays valid as long as `Module` lives
@@ -106,6 +107,10 @@ impl Module {
             CkError::Pkcs11(RvError::TokenWriteProtected, _) => StoreError::ReadOnly { path: path.into() },
             e => merr(e),
         })?;
+        crate::verbose!(
+            "loaded PKCS#11 module {path} (load and C_Initialize: {:.1} ms)",
+            t0.elapsed().as_secs_f64() * 1000.0
+        );
         Ok(Module { ctx, path: path.into(), _params: params })
     }
 

@@ -189,6 +189,7 @@ impl StoreSession {
         }
         let pin = pin.ok_or_else(|| StoreError::LoginRequired { store: self.store.clone() })?;
         super::pkcs11::login(&self.session, pin, &self.store)?;
+        crate::verbose!("logged in to {}", self.store);
         self.logged_in = true;
         Ok(())
     }

@@ -418,7 +418,21 @@ impl Context {
 
 /// Resolve a parsed STORE on this machine, for the user whose home is `home`.
 pub fn resolve(spec: &StoreSpec, home: &Path) -> Result<ResolvedStore, Error> {
-    resolve_in(spec, &Context::from_env(home))
+    let r = resolve_in(spec, &Context::from_env(home))?;
+    match &r {
+        ResolvedStore::Nss { dir, format, app, profile, .. } => crate::verbose!(
+            "store: NSS database {} ({format:?}; app {}, profile {})",
+            dir.display(),
+            app.as_deref().unwrap_or("none known"),
+            profile.as_deref().unwrap_or("none")
+        ),
+        ResolvedStore::Pkcs11 { id, module, .. } => crate::verbose!(
+            "store: token {id} behind module {}",
+            module.as_deref().map(|m| m.display().to_string()).unwrap_or_else(|| "(from the probe)".into())
+        ),
+        ResolvedStore::File(p) => crate::verbose!("store: file {}", p.display()),
+    }
+    Ok(r)
 }
 
 /// [`resolve`] with everything it looks at given.

@@ -17,6 +17,7 @@ mod html_pdf;
 mod interrupted;
 mod kb;
 mod nss_core;
+mod package;
 mod pkcs12;
 mod probe;
 mod progress;

@@ -123,6 +123,7 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, StoreError> {
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(too_big());
     }
+    crate::verbose!("read {} ({} bytes)", path.display(), bytes.len());
     Ok(bytes)
 }
 
