@@ -45,8 +45,14 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
 
 /// Variables certhelp reads for its own tests and benchmarks only: not
 /// documented for users.
-pub const INTERNAL_VARS: &[&str] =
-    &["CERTHELP_CRASH_AT", "CERTHELP_PAUSE_AT", "CERTHELP_P12_ITERATIONS", "CERTHELP_FUZZ_ITERS", "CERTHELP_TEST_"];
+pub const INTERNAL_VARS: &[&str] = &[
+    "CERTHELP_CRASH_AT",
+    "CERTHELP_PAUSE_AT",
+    "CERTHELP_P12_ITERATIONS",
+    "CERTHELP_FUZZ_ITERS",
+    "CERTHELP_TEST_",
+    "CERTHELP_PROGRESS_DELAY_MS",
+];
 
 const EXIT_STATUS: &[(&str, &str)] = &[
     ("0", "Done."),
