@@ -53,6 +53,12 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         }
     }
     let made_dir = outputs.make_dir()?;
+    // What an export killed earlier left beside these names goes first.
+    for p in &paths {
+        let (dir, name) = (p.parent().unwrap_or(Path::new(".")), p.file_name().unwrap_or_default().to_string_lossy());
+        crate::fsutil::remove_stale_temps(dir, &format!(".{name}.certhelp-new-"));
+        crate::fsutil::remove_stale_temps(dir, &format!("..{name}.certhelp-new-"));
+    }
     // Each file is written and checked under a temporary name first; only
     // when all passed are they renamed into place. A failure half-way
     // leaves no new file and every old one as it was.
@@ -61,7 +67,10 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
     for ((_, b), path) in bundles.iter().zip(&paths) {
         let temp = staging_name(path);
         match write_one(&temp, b, &password, &opts, false, &mut phases) {
-            Ok(()) => staged.push(temp),
+            Ok(()) => {
+                staged.push(temp);
+                crate::fault::point("export:after-staged");
+            }
             Err(e) => {
                 failure = Some(e);
                 break;
@@ -71,6 +80,7 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
     let publish = || -> Result<()> {
         for (temp, path) in staged.iter().zip(&paths) {
             std::fs::rename(temp, path).map_err(|e| Error::from(StoreError::io(path, &e)))?;
+            crate::fault::point("export:after-rename");
         }
         if let Some(dir) = paths.first().and_then(|p| p.parent()) {
             crate::fsutil::sync_dir(dir);

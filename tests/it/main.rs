@@ -15,6 +15,8 @@ mod golden;
 mod hostile;
 mod interrupted;
 mod kb;
+mod killed;
+mod ledger;
 mod nss_core;
 mod pkcs12;
 mod probe;
