@@ -140,8 +140,15 @@ pub(crate) fn take_from_store(
     ui: Ui,
     report: &mut Report,
 ) -> Result<Vec<(Candidate, Bundle)>> {
-    let mut session = open(src.resolved, secrets, ui)?;
-    let listing = CertStore::list(&mut session, None)?;
+    // A token pulled out at any step is said as such, by its name.
+    let gone = |e: StoreError| match src.resolved {
+        ResolvedStore::Pkcs11 { id, uri, .. } => {
+            Error::from(e.on_token(&uri.token.as_ref().map(|t| format!("token \"{t}\"")).unwrap_or_else(|| id.clone())))
+        }
+        _ => Error::from(e),
+    };
+    let mut session = open(src.resolved, secrets, ui, &gone)?;
+    let listing = CertStore::list(&mut session, None).map_err(gone)?;
     let candidates = select::select_personal(&listing.certs, src.sels)?;
     let now = super::now();
     let chosen: Vec<Candidate> = if src.all || candidates.len() <= 1 {
@@ -164,7 +171,7 @@ pub(crate) fn take_from_store(
                 c.describe(now)
             ));
         }
-        let b = session.export(&[&c.cert], &listing.certs, src.with_chain)?;
+        let b = session.export(&[&c.cert], &listing.certs, src.with_chain).map_err(gone)?;
         bundles.push((c, b));
     }
     Ok(bundles)
@@ -300,7 +307,12 @@ fn write_one(
     Ok(())
 }
 
-fn open(resolved: &ResolvedStore, secrets: &crate::cli::SecretArgs, ui: Ui) -> Result<StoreSession> {
+fn open(
+    resolved: &ResolvedStore,
+    secrets: &crate::cli::SecretArgs,
+    ui: Ui,
+    gone: &dyn Fn(StoreError) -> Error,
+) -> Result<StoreSession> {
     match resolved {
         ResolvedStore::Nss { id, dir, .. } => {
             let mut s = NssStore::new(id.clone(), dir).open(Access::ReadOnly)?;
@@ -311,9 +323,9 @@ fn open(resolved: &ResolvedStore, secrets: &crate::cli::SecretArgs, ui: Ui) -> R
             Ok(s)
         }
         ResolvedStore::Pkcs11 { id, uri, module } => {
-            let mut s = token::open(id, uri, module.as_deref(), Access::ReadOnly)?;
+            let mut s = token::open(id, uri, module.as_deref(), Access::ReadOnly).map_err(gone)?;
             let pin = super::read_pin(secrets, &format!("the PIN of {id}"), ui)?;
-            s.login(Some(&pin))?;
+            s.login(Some(&pin)).map_err(gone)?;
             Ok(s)
         }
         ResolvedStore::File(p) => Err(Error::new(

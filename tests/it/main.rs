@@ -20,6 +20,7 @@ mod ledger;
 mod nss_core;
 mod pkcs12;
 mod probe;
+mod removed;
 mod search;
 mod secrets;
 mod tailor;
