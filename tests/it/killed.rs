@@ -195,7 +195,13 @@ fn an_export_killed_anywhere_leaves_no_partial_file_and_the_store_alone() {
             .count();
         assert_eq!(visible, 1, "{k:?}: exactly one file");
     }
-    ledger::record("kill -9", "export --out FILE (PKCS#12)", runs, lost);
+    ledger::record(
+        "kill -9",
+        "export --out FILE (PKCS#12): 3 crash points + 8 kill delays, each run again",
+        runs,
+        Some(lost),
+    );
+    assert_eq!(lost, 0, "the oracles list less than before");
     eprintln!("export: {runs} runs, {left} hidden leftover file(s) after kills");
 }
 
@@ -373,7 +379,13 @@ fn a_token_import_killed_anywhere_is_completed_by_the_next_one() {
         lost += before.iter().filter(|o| !after.contains(o)).count();
         assert_eq!(after, full, "{k:?}: not exactly one copy");
     }
-    ledger::record("kill -9", "import FILE --to pkcs11: (SoftHSM token)", runs, lost);
+    ledger::record(
+        "kill -9",
+        "import FILE --to pkcs11: (SoftHSM): 4 crash points + 8 kill delays, each run again",
+        runs,
+        Some(lost),
+    );
+    assert_eq!(lost, 0, "the oracles list less than before");
     eprintln!(
         "token import: {runs} runs; {partial} kill(s) left a partial import that the next run completed; \
          {shells} SoftHSM object shell(s) (no label, no ID, no key value)"
@@ -468,7 +480,13 @@ fn associate_killed_anywhere_leaves_old_or_new_prefs_and_a_backup() {
         assert_eq!(leftovers(&profile), Vec::<String>::new(), "{k:?}: the next run clears what the killed one left");
         lost += ledger::lost_lines(&db_before, &nss_listing(&profile));
     }
-    ledger::record("kill -9", "associate --client thunderbird (prefs.js)", runs, lost);
+    ledger::record(
+        "kill -9",
+        "associate (Thunderbird prefs.js): 3 crash points + 8 kill delays, each run again",
+        runs,
+        Some(lost),
+    );
+    assert_eq!(lost, 0, "the oracles list less than before");
     eprintln!("associate: {runs} runs, {left} hidden leftover file(s) after kills");
 }
 
@@ -535,7 +553,13 @@ fn token_enable_killed_anywhere_leaves_old_or_new_module_lists() {
             assert_eq!(leftovers(d), Vec::<String>::new(), "{k:?}: the next run clears what the killed one left");
         }
     }
-    ledger::record("kill -9", "token enable (pkcs11.txt, 2 stores)", runs, lost);
+    ledger::record(
+        "kill -9",
+        "token enable (pkcs11.txt of Firefox and Chrome): 3 crash points + 8 kill delays, each run again",
+        runs,
+        Some(lost),
+    );
+    assert_eq!(lost, 0, "the oracles list less than before");
     eprintln!("token enable: {runs} runs, {left} hidden leftover file(s) after kills");
 }
 

@@ -12,9 +12,11 @@ use std::io::Write;
 
 /// One row: `area` (bad input, kill -9, token removed, ...), `case` (what
 /// was tried), `runs` (certhelp processes started for it), `lost` (objects
-/// or lines the oracles listed before and not after; must be 0).
-pub fn record(area: &str, case: &str, runs: usize, lost: usize) {
+/// or lines the oracles listed before and not after; must be 0; None when
+/// the case involves no store, e.g. a question).
+pub fn record(area: &str, case: &str, runs: usize, lost: Option<usize>) {
     let Some(path) = std::env::var_os("CERTHELP_REPORT") else { return };
+    let lost = lost.map_or("-".to_string(), |n| n.to_string());
     let line = format!("{}\t{}\t{runs}\t{lost}\n", clean(area), clean(case));
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
         let _ = f.write_all(line.as_bytes());
