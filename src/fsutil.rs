@@ -205,7 +205,8 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Remove the hidden temporary files a killed certhelp left in `dir`:
+/// Remove the hidden temporary files (and an export's hidden folder) a
+/// killed certhelp left in `dir`:
 /// names `{prefix}{pid}...` whose process is gone (`kill -9` or a power
 /// cut between creating and renaming). A live process's file (or one of
 /// another user's, which kill(2) cannot probe) is left alone.
@@ -222,7 +223,12 @@ pub fn remove_stale_temps(dir: &Path, prefix: &str) {
             && unsafe { libc::kill(pid, 0) } != 0
             && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
         if gone {
-            let _ = fs::remove_file(e.path());
+            // An export's hidden folder (`--all`) holds only its own files.
+            let _ = if e.file_type().is_ok_and(|t| t.is_dir()) {
+                fs::remove_dir_all(e.path())
+            } else {
+                fs::remove_file(e.path())
+            };
         }
     }
 }

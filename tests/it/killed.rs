@@ -205,6 +205,90 @@ fn an_export_killed_anywhere_leaves_no_partial_file_and_the_store_alone() {
     eprintln!("export: {runs} runs, {left} hidden leftover file(s) after kills");
 }
 
+#[test]
+fn an_export_of_all_killed_anywhere_leaves_no_half_filled_folder() {
+    // Expected, wherever the kill falls: the folder `all` is absent or
+    // holds both files, each complete (openssl decrypts it, key matching);
+    // anything left beside it is hidden and certhelp-named. The same
+    // command again: absent -> both files written; present -> refused, the
+    // folder as it was.
+    let h = TempDir::new("killed-export-all");
+    let work = h.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let pw = work.join("pw");
+    std::fs::write(&pw, PW).unwrap();
+    let c = chain("Killed All", false);
+    let second = make(Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", "Killed All Two")],
+        issuer: Some(&c.sub),
+        ca: false,
+        ku: &["keyEncipherment"],
+        eku: &["emailProtection"],
+        san_email: Some("two@example.com"),
+        not_before: 1_700_000_000,
+        not_after: 2_100_000_000,
+        serial: 0x7777,
+    });
+    let db = h.path().join("db");
+    new_db(&db, None);
+    add_p12(&db, "Killed All", &c.leaf, &work, None);
+    add_p12(&db, "Killed All Two", &second, &work, None);
+    let before = nss_listing(&db);
+    let parent = h.path().join("out");
+    std::fs::create_dir_all(&parent).unwrap();
+    let all = parent.join("all");
+    let from = format!("nss:{}", db.display());
+    let export = || {
+        let mut cmd = certhelp(h.path());
+        cmd.env("CERTHELP_STATE_DIR", h.path().join("state"))
+            .env("CERTHELP_P12_ITERATIONS", "1000")
+            .args(["export", "--from", &from, "--all", "--out", all.to_str().unwrap(), "--password-file"])
+            .arg(&pw);
+        cmd
+    };
+    let files = || -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> =
+            std::fs::read_dir(&all).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        v.sort();
+        v
+    };
+    let (o, full) = timed(&mut export());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (mut runs, mut lost) = (1, 0);
+    for k in kills(&["export:after-staged", "export:after-rename"], full) {
+        let _ = std::fs::remove_dir_all(&all);
+        apply(&k, &mut export());
+        runs += 1;
+        lost += ledger::lost_lines(&before, &nss_listing(&db));
+        let was_there = all.exists();
+        if was_there {
+            assert_eq!(files().len(), 2, "{k:?}: a half-filled folder: {:?}", files());
+            for f in files() {
+                crate::pkcs12::oracle_key_matches(&f, &pw);
+            }
+        }
+        for name in leftovers(&parent) {
+            assert!(name.starts_with(".all.certhelp-new-"), "{k:?}: {name}");
+        }
+        let o = run(&mut export());
+        runs += 1;
+        if was_there {
+            assert_eq!(o.status.code(), Some(2), "{k:?}: {}", stderr(&o));
+        } else {
+            assert_eq!(o.status.code(), Some(0), "{k:?}: {}", stderr(&o));
+            assert_eq!(leftovers(&parent), Vec::<String>::new(), "{k:?}");
+        }
+        assert_eq!(files().len(), 2, "{k:?}");
+    }
+    ledger::record(
+        "kill -9",
+        "export --all --out NEW-FOLDER (2 files): 2 crash points + 8 kill delays, each run again",
+        runs,
+        Some(lost),
+    );
+    assert_eq!(lost, 0, "the oracles list less than before");
+}
+
 // -------------------------------------------------------- token import
 
 /// A SoftHSM token of this test's own, re-made for every kill.
