@@ -24,6 +24,7 @@ pub fn write_new_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), St
     }
     let dir = parent_dir(path);
     let tmp = temp_name(path);
+    remove_stale_temps(&dir, &format!(".{}.certhelp-", file_name(path)));
     let result = (|| {
         let mut f = OpenOptions::new()
             .write(true)
@@ -34,6 +35,7 @@ pub fn write_new_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), St
         f.write_all(bytes).map_err(|e| StoreError::io(path, &e))?;
         f.sync_all().map_err(|e| StoreError::io(path, &e))?;
         drop(f);
+        crate::fault::point("file:before-link");
         if !replace {
             // link(2) fails when the name exists: no window in which another
             // process's file could be replaced.
@@ -141,6 +143,7 @@ pub fn replace_app_file(target: &Path, bytes: &[u8], expect: Option<&[u8]>) -> R
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.certhelp-{}.tmp", std::process::id()));
     let _ = fs::remove_file(&tmp);
+    remove_stale_temps(&dir, &format!(".{name}.certhelp-"));
     let result = (|| {
         let mut f = OpenOptions::new()
             .write(true)
@@ -167,6 +170,7 @@ pub fn replace_app_file(target: &Path, bytes: &[u8], expect: Option<&[u8]>) -> R
                 });
             }
         }
+        crate::fault::point("app-file:before-rename");
         fs::rename(&tmp, target).map_err(|e| StoreError::io(target, &e))?;
         sync_dir(&dir);
         Ok(())
@@ -199,6 +203,38 @@ fn parent_dir(path: &Path) -> PathBuf {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     }
+}
+
+/// Remove the hidden temporary files (and an export's hidden folder) a
+/// killed certhelp left in `dir`:
+/// names `{prefix}{pid}...` whose process is gone (`kill -9` or a power
+/// cut between creating and renaming). A live process's file (or one of
+/// another user's, which kill(2) cannot probe) is left alone.
+pub fn remove_stale_temps(dir: &Path, prefix: &str) {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else { continue };
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let Ok(pid) = digits.parse::<libc::pid_t>() else { continue };
+        // SAFETY: kill(2) with signal 0 only checks that the pid exists.
+        let gone = pid > 0
+            && unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            // An export's hidden folder (`--all`) holds only its own files.
+            let _ = if e.file_type().is_ok_and(|t| t.is_dir()) {
+                fs::remove_dir_all(e.path())
+            } else {
+                fs::remove_file(e.path())
+            };
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 fn temp_name(path: &Path) -> PathBuf {

@@ -96,6 +96,8 @@ pub fn run(args: &AssociateArgs, ui: Ui) -> Result<Report> {
     // One certhelp writer per profile; the app check again under the lock.
     let _lock = lock::lock_store(&dir)?;
     refuse_if_running(&dir, &place)?;
+    // What a certhelp killed mid-write left beside prefs.js.
+    crate::fsutil::remove_stale_temps(&dir, ".prefs.js.certhelp-");
 
     let prefs_path = dir.join("prefs.js");
     let old = match std::fs::read(&prefs_path) {
@@ -187,7 +189,9 @@ pub fn run(args: &AssociateArgs, ui: Ui) -> Result<Report> {
         return Ok(report);
     }
     let backup = backup_prefs(&id, &dir, &old, &format!("before associate --cert {} for {who}", args.cert))?;
+    crate::fault::point("associate:after-backup");
     prefs::replace_file(&prefs_path, &edit.bytes)?;
+    crate::fault::point("associate:after-write");
     verify(&prefs_path, &edit.bytes, &names)?;
 
     report.say(format!("Set {who} in Thunderbird {place}:"));

@@ -52,16 +52,32 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
             return Err(StoreError::Exists { path: p.display().to_string() }.into());
         }
     }
-    let made_dir = outputs.make_dir()?;
+    // What an export killed earlier left beside these names goes first.
+    for p in paths.iter().chain(outputs.all.then_some(&outputs.out)) {
+        let (dir, name) = (p.parent().unwrap_or(Path::new(".")), p.file_name().unwrap_or_default().to_string_lossy());
+        crate::fsutil::remove_stale_temps(dir, &format!(".{name}.certhelp-new-"));
+        crate::fsutil::remove_stale_temps(dir, &format!("..{name}.certhelp-new-"));
+    }
+    // A folder this export makes is filled under a hidden name and renamed
+    // into place whole: a kill never leaves a half-filled folder, which
+    // the same command would then refuse to complete.
+    let hidden = outputs.make_hidden_dir()?;
+    let targets: Vec<PathBuf> = match &hidden {
+        Some(h) => paths.iter().map(|p| h.join(p.file_name().unwrap_or_default())).collect(),
+        None => paths.clone(),
+    };
     // Each file is written and checked under a temporary name first; only
     // when all passed are they renamed into place. A failure half-way
     // leaves no new file and every old one as it was.
     let mut staged: Vec<PathBuf> = Vec::new();
     let mut failure = None;
-    for ((_, b), path) in bundles.iter().zip(&paths) {
+    for ((_, b), path) in bundles.iter().zip(&targets) {
         let temp = staging_name(path);
         match write_one(&temp, b, &password, &opts, false, &mut phases) {
-            Ok(()) => staged.push(temp),
+            Ok(()) => {
+                staged.push(temp);
+                crate::fault::point("export:after-staged");
+            }
             Err(e) => {
                 failure = Some(e);
                 break;
@@ -69,11 +85,18 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         }
     }
     let publish = || -> Result<()> {
-        for (temp, path) in staged.iter().zip(&paths) {
+        for (temp, path) in staged.iter().zip(&targets) {
             std::fs::rename(temp, path).map_err(|e| Error::from(StoreError::io(path, &e)))?;
+            crate::fault::point("export:after-rename");
         }
-        if let Some(dir) = paths.first().and_then(|p| p.parent()) {
+        if let Some(dir) = targets.first().and_then(|p| p.parent()) {
             crate::fsutil::sync_dir(dir);
+        }
+        if let Some(h) = &hidden {
+            std::fs::rename(h, &outputs.out).map_err(|e| Error::from(StoreError::io(&outputs.out, &e)))?;
+            crate::fsutil::sync_dir(
+                outputs.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")),
+            );
         }
         Ok(())
     };
@@ -81,8 +104,8 @@ pub fn run(args: &ExportArgs, ui: Ui) -> Result<Report> {
         for t in &staged {
             let _ = std::fs::remove_file(t);
         }
-        if made_dir {
-            let _ = std::fs::remove_dir(&outputs.out);
+        if let Some(h) = &hidden {
+            let _ = std::fs::remove_dir_all(h);
         }
         return Err(e);
     }
@@ -130,8 +153,15 @@ pub(crate) fn take_from_store(
     ui: Ui,
     report: &mut Report,
 ) -> Result<Vec<(Candidate, Bundle)>> {
-    let mut session = open(src.resolved, secrets, ui)?;
-    let listing = CertStore::list(&mut session, None)?;
+    // A token pulled out at any step is said as such, by its name.
+    let gone = |e: StoreError| match src.resolved {
+        ResolvedStore::Pkcs11 { id, uri, .. } => {
+            Error::from(e.on_token(&uri.token.as_ref().map(|t| format!("token \"{t}\"")).unwrap_or_else(|| id.clone())))
+        }
+        _ => Error::from(e),
+    };
+    let mut session = open(src.resolved, secrets, ui, &gone)?;
+    let listing = CertStore::list(&mut session, None).map_err(gone)?;
     let candidates = select::select_personal(&listing.certs, src.sels)?;
     let now = super::now();
     let chosen: Vec<Candidate> = if src.all || candidates.len() <= 1 {
@@ -154,7 +184,7 @@ pub(crate) fn take_from_store(
                 c.describe(now)
             ));
         }
-        let b = session.export(&[&c.cert], &listing.certs, src.with_chain)?;
+        let b = session.export(&[&c.cert], &listing.certs, src.with_chain).map_err(gone)?;
         bundles.push((c, b));
     }
     Ok(bundles)
@@ -176,7 +206,7 @@ impl Outputs {
                     "give a directory with --out (it is created when missing)",
                 ));
             }
-            // Created only once there is something to write (`make_dir`),
+            // Created only once there is something to write (`make_hidden_dir`),
             // so a refused export leaves no empty folder behind.
             if !out.is_dir() {
                 parent_exists(out)?;
@@ -201,18 +231,20 @@ impl Outputs {
         Ok(Outputs { out: out.to_path_buf(), all, replace })
     }
 
-    /// `--all`: create the missing directory, 0700 (it will hold key
-    /// files). A directory the user already has keeps its mode. Returns
-    /// whether this run made it, so that a failure can take it away again.
-    fn make_dir(&self) -> Result<bool> {
+    /// `--all` into a missing directory: create it under a hidden name
+    /// beside the final one, 0700 (it will hold key files), and return
+    /// that name; the caller renames it into place once every file in it
+    /// passed. A directory the user already has keeps its mode (None).
+    fn make_hidden_dir(&self) -> Result<Option<PathBuf>> {
         if !self.all || self.out.is_dir() {
-            return Ok(false);
+            return Ok(None);
         }
+        let hidden = staging_name(&self.out);
         std::fs::DirBuilder::new()
             .mode(0o700)
-            .create(&self.out)
+            .create(&hidden)
             .map_err(|e| Error::from(StoreError::io(&self.out, &e)))?;
-        Ok(true)
+        Ok(Some(hidden))
     }
 
     fn path_for(&self, c: &Candidate) -> PathBuf {
@@ -290,7 +322,12 @@ fn write_one(
     Ok(())
 }
 
-fn open(resolved: &ResolvedStore, secrets: &crate::cli::SecretArgs, ui: Ui) -> Result<StoreSession> {
+fn open(
+    resolved: &ResolvedStore,
+    secrets: &crate::cli::SecretArgs,
+    ui: Ui,
+    gone: &dyn Fn(StoreError) -> Error,
+) -> Result<StoreSession> {
     match resolved {
         ResolvedStore::Nss { id, dir, .. } => {
             let mut s = NssStore::new(id.clone(), dir).open(Access::ReadOnly)?;
@@ -301,9 +338,9 @@ fn open(resolved: &ResolvedStore, secrets: &crate::cli::SecretArgs, ui: Ui) -> R
             Ok(s)
         }
         ResolvedStore::Pkcs11 { id, uri, module } => {
-            let mut s = token::open(id, uri, module.as_deref(), Access::ReadOnly)?;
+            let mut s = token::open(id, uri, module.as_deref(), Access::ReadOnly).map_err(gone)?;
             let pin = super::read_pin(secrets, &format!("the PIN of {id}"), ui)?;
-            s.login(Some(&pin))?;
+            s.login(Some(&pin)).map_err(gone)?;
             Ok(s)
         }
         ResolvedStore::File(p) => Err(Error::new(

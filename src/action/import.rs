@@ -140,8 +140,10 @@ fn to_token(args: &ImportArgs, ui: Ui, id: &str, uri: &Pkcs11Uri, module: Option
     let name = uri.token.as_ref().map(|t| format!("token \"{t}\"")).unwrap_or_else(|| id.to_string());
     let name = name.as_str();
     let (bundle, source) = read_bundle(args, ui, id, &mut report)?;
-    let mut s = token::open(id, uri, module, Access::ReadWrite)?;
-    let state = s.pin_state()?;
+    // A token pulled out at any step is said as such, by its name.
+    let gone = |e: StoreError| Error::from(e.on_token(name));
+    let mut s = token::open(id, uri, module, Access::ReadWrite).map_err(gone)?;
+    let state = s.pin_state().map_err(gone)?;
     if state.locked {
         return Err(locked(name));
     }
@@ -165,10 +167,10 @@ fn to_token(args: &ImportArgs, ui: Ui, id: &str, uri: &Pkcs11Uri, module: Option
         let pin = super::read_pin(&args.secrets, &format!("the PIN of {name}"), ui)?;
         s.login(Some(&pin)).map_err(|e| match e {
             StoreError::Locked { .. } => locked(name),
-            e => e.into(),
+            e => gone(e),
         })?;
     }
-    let out = token::import(&s, &bundle, args.cert_name.as_deref())?;
+    let out = token::import(&s, &bundle, args.cert_name.as_deref()).map_err(gone)?;
     if out.already_there {
         report.say(format!("Already there: {name} has every certificate and key from {source}; nothing changed."));
         return Ok(report);

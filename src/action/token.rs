@@ -426,6 +426,7 @@ fn edit_one(op: Op, t: &Target, m: &Module, p11kit: Option<&str>, at: &Places) -
         Ok(l) => l,
         Err(e) => return Outcome::skipped(e.to_string(), "check certhelp's state directory"),
     };
+    crate::fsutil::remove_stale_temps(&t.dir, &format!(".{}.certhelp-", pkcs11_txt::FILE));
     let path = t.dir.join(pkcs11_txt::FILE);
     let old = match std::fs::read(&path) {
         Ok(b) => b,
@@ -471,6 +472,7 @@ fn edit_one(op: Op, t: &Target, m: &Module, p11kit: Option<&str>, at: &Places) -
             )
         }
     };
+    crate::fault::point("token:after-backup");
     let check = |es: &[Entry]| match op {
         Op::Enable => pkcs11_txt::find(es, Path::new(&library)).len() == 1,
         Op::Disable => m.entries_in(es).is_empty(),
@@ -478,6 +480,7 @@ fn edit_one(op: Op, t: &Target, m: &Module, p11kit: Option<&str>, at: &Places) -
     if let Err(e) = write_checked(&path, &old, &new, check) {
         return e;
     }
+    crate::fault::point("token:after-write");
     Outcome::Changed { names, library, backup: Some(b.dir) }
 }
 

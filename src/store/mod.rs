@@ -256,6 +256,13 @@ pub enum StoreError {
     NotSupported {
         what: String,
     },
+    /// The token was pulled out (or its reader lost it) during the
+    /// operation; `left`: objects this operation had made and could not
+    /// remove, still on the token.
+    Removed {
+        token: String,
+        left: usize,
+    },
     /// The PKCS#11 module could not be loaded or initialised.
     Module {
         module: String,
@@ -275,6 +282,23 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A token's "it is gone" return values (CKR_DEVICE_REMOVED,
+    /// CKR_TOKEN_NOT_PRESENT) as [`StoreError::Removed`] naming `token`;
+    /// any other error as it is.
+    pub fn on_token(self, token: &str) -> StoreError {
+        match self {
+            e if e.token_gone() => StoreError::Removed { token: token.to_string(), left: 0 },
+            StoreError::Removed { left, .. } => StoreError::Removed { token: token.to_string(), left },
+            e => e,
+        }
+    }
+
+    /// A PKCS#11 call answered that the token is no longer there.
+    pub fn token_gone(&self) -> bool {
+        use cryptoki::error::RvError;
+        matches!(self, StoreError::Pkcs11 { rv: Some(RvError::DeviceRemoved | RvError::TokenNotPresent), .. })
+    }
+
     /// An I/O error on `path`, by meaning: no space, read-only, not found.
     pub fn io(path: &std::path::Path, e: &std::io::Error) -> StoreError {
         let path_s = path.display().to_string();
@@ -328,6 +352,11 @@ impl fmt::Display for StoreError {
             StoreError::Exists { path } => write!(f, "{path} already exists"),
             StoreError::VerifyFailed { what } => write!(f, "check after writing failed: {what}"),
             StoreError::NotSupported { what } => write!(f, "not supported here: {what}"),
+            StoreError::Removed { token, left: 0 } => write!(f, "{token} was removed during the operation"),
+            StoreError::Removed { token, left } => write!(
+                f,
+                "{token} was removed during the operation; {left} object(s) this import had made are still on it"
+            ),
             StoreError::Module { module, message } => {
                 write!(f, "cannot load PKCS#11 module {module}: {message}")
             }
@@ -366,6 +395,10 @@ impl From<StoreError> for crate::error::Error {
             StoreError::Exists { .. } => "choose another --out, or add --force to replace it",
             StoreError::VerifyFailed { .. } => "nothing was kept; run `certhelp doctor` and report this",
             StoreError::NotSupported { .. } => "run certhelp on the computer that has this store",
+            StoreError::Removed { left: 0, .. } => "plug it back in and run the same command again",
+            StoreError::Removed { .. } => {
+                "plug it back in and run the same import again: it finds those objects and completes the import, making nothing twice"
+            }
             StoreError::Module { .. } => "check the module path and that the token software is installed (see TS2016)",
             StoreError::Io { kind: std::io::ErrorKind::NotFound, .. } => "check the file name and the folder it is in",
             StoreError::Pkcs11 { .. } | StoreError::Io { .. } => "run `certhelp doctor` for the store's state",

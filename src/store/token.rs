@@ -60,8 +60,8 @@ pub struct TokenImport {
 }
 
 /// Put `bundle` onto the logged-in token `s`: plan (every check, no
-/// write), create the keys, certificates, chain certificates and public
-/// keys, then read back and prove each new key signs for its certificate.
+/// write), create the public keys, keys, certificates and chain
+/// certificates, then read back and prove each new key signs for its certificate.
 /// On any failure the objects this call created are destroyed; when even
 /// that fails, the error says what is left.
 pub fn import(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) -> Result<TokenImport, StoreError> {
@@ -69,23 +69,39 @@ pub fn import(s: &StoreSession, bundle: &Bundle, explicit_name: Option<&str>) ->
     if plan.nothing_to_do() {
         return Ok(TokenImport { plan, already_there: true, public_keys: 0 });
     }
-    let (mut changes, applied) = import::apply(s, bundle, &plan);
+    // Public key objects first, from the certificates: a kill after the
+    // private key but before its public key would leave a pair the next
+    // import sees as present and never completes; made first, a kill
+    // leaves only objects that the next import's plan finds or finishes.
+    let mut changes: Vec<Change> = Vec::new();
     let mut public_keys = 0;
-    let result = applied
-        .and_then(|()| {
-            for p in plan.identities.iter().filter(|p| p.has_key && !p.key_present) {
-                if s.find_public_keys(&p.key_id)?.is_empty() {
-                    let cert = &bundle.identities[p.index].cert_der;
-                    changes.push(Change::Created(s.create_public_key(cert, &p.key_id, &p.nickname)?));
-                    public_keys += 1;
-                }
+    let made = (|| {
+        for p in plan.identities.iter().filter(|p| p.has_key && !p.key_present) {
+            if s.find_public_keys(&p.key_id)?.is_empty() {
+                let cert = &bundle.identities[p.index].cert_der;
+                changes.push(Change::Created(s.create_public_key(cert, &p.key_id, &p.nickname)?));
+                public_keys += 1;
+                crate::fault::point("import:after-public-key");
             }
-            Ok(())
+        }
+        Ok(())
+    })();
+    let result = made
+        .and_then(|()| {
+            let (created, applied) = import::apply(s, bundle, &plan);
+            changes.extend(created);
+            applied
         })
         .and_then(|()| import::verify(s, bundle, &plan))
         .and_then(|()| verify_keys(s, bundle, &plan));
     match result {
         Ok(()) => Ok(TokenImport { plan, already_there: false, public_keys }),
+        // Pulled out mid-way: the rollback cannot reach it either; say
+        // how much is left (the next import completes it).
+        Err(e) if e.token_gone() => {
+            let left = if import::rollback(s, &changes) { 0 } else { changes.len() };
+            Err(StoreError::Removed { token: s.store.clone(), left })
+        }
         Err(e) if import::rollback(s, &changes) => Err(e),
         Err(e) => Err(StoreError::VerifyFailed {
             what: format!(

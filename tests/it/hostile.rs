@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use crate::fixtures::{self, add_ca, add_p12, make, new_db, Made, Spec};
+use crate::ledger;
 use crate::nss_core::{chain, Chain};
 use crate::pkcs12::PW;
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
@@ -106,6 +107,20 @@ fn certutil(dir: &Path, args: &[&str]) -> (bool, String) {
     (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr))
 }
 
+/// The oracle's listing of a database: certificates with trust, and keys
+/// (without certutil's `< N>` key numbers, which shift as keys are added,
+/// and its "no keys found" message).
+fn listing(dir: &Path) -> String {
+    let keys = certutil(dir, &["-K"]).1;
+    let keys = keys
+        .lines()
+        .filter(|l| !l.contains("no keys found"))
+        .map(|l| l.trim_start().strip_prefix('<').and_then(|r| r.split_once('>')).map_or(l, |(_, rest)| rest.trim()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    certutil(dir, &["-L"]).1 + &keys
+}
+
 fn copies(dir: &Path, nick: &str) -> usize {
     certutil(dir, &["-L", "-n", nick, "-a"]).1.matches("BEGIN CERTIFICATE").count()
 }
@@ -183,6 +198,12 @@ fn env_files_that_are_not_probe_files_are_errors_for_doctor_and_plan() {
         fails(&run(certhelp(h.path()).args(["doctor", "--json", "--env", s(&f)])), want);
         fails(&run(certhelp(h.path()).args(["plan", "--env", s(&f), "backup my certificate"])), want);
     }
+    ledger::record(
+        "bad input: files handed to certhelp",
+        "--env JSON that is not a probe file (7 kinds), to doctor, doctor --json and plan",
+        cases.len() * 3,
+        None,
+    );
     let f = w.join("probe.json");
     std::fs::write(&f, &real).unwrap();
     let o = run(certhelp(h.path()).args(["doctor", "--env", s(&f)]));
@@ -271,6 +292,7 @@ fn an_export_onto_a_full_disk_is_no_space_and_leaves_nothing() {
     let c = chain("Full Export", false);
     let src = filled(&h, &c, "src");
     let before = files_of(&src);
+    let listed = listing(&src);
     let out_dir = h.path().join("full");
     let fs = Tmpfs::mount(&out_dir, 64);
     fs.fill();
@@ -285,6 +307,12 @@ fn an_export_onto_a_full_disk_is_no_space_and_leaves_nothing() {
         s(&h.pw()),
     ]));
     fails(&o, "no space");
+    ledger::record(
+        "fault: disk full",
+        "export onto a full disk (64 KiB tmpfs)",
+        1,
+        Some(ledger::lost_lines(&listed, &listing(&src))),
+    );
     assert_eq!(fs.names(), vec!["filler".to_string()]);
     assert_eq!(files_of(&src), before, "the source store is untouched");
 }
@@ -299,6 +327,7 @@ fn an_import_whose_backup_cannot_be_written_changes_nothing() {
     let dst = h.db("dst");
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = files_of(&dst);
+    let listed = listing(&dst);
     let file = h.work().join("in.p12");
     std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
     let state = h.path().join("state-full");
@@ -307,6 +336,12 @@ fn an_import_whose_backup_cannot_be_written_changes_nothing() {
     let to = format!("nss:{}", dst.display());
     let o = run(h.certhelp_in(&state).args(["import", s(&file), "--to", &to, "--password-file", s(&h.pw())]));
     fails(&o, "no space");
+    ledger::record(
+        "fault: disk full",
+        "import whose backup cannot be written (full state directory)",
+        1,
+        Some(ledger::lost_lines(&listed, &listing(&dst))),
+    );
     assert_eq!(files_of(&dst), before, "the target store is untouched");
     // Lock files stay by design (flock); anything else would be a partial
     // backup or journal.
@@ -378,6 +413,13 @@ fn an_import_while_certutil_writes_the_same_database_loses_nothing() {
 
     let (opened, list) = certutil(&dst, &["-L"]);
     assert!(opened, "{list}");
+    let missing = (0..added).filter(|i| !list.contains(&format!("Busy CA {i} "))).count();
+    ledger::record(
+        "fault: concurrent use",
+        "import while certutil -A/-L writes the same database",
+        1,
+        Some(missing + 1 - copies(&dst, "Jane ID").min(1)),
+    );
     for i in 0..added {
         assert!(list.contains(&format!("Busy CA {i} ")), "Busy CA {i} lost: {list}");
     }
@@ -426,6 +468,8 @@ fn two_imports_into_one_store_at_once_are_serialised() {
     assert_eq!(copies(&dst, "Second"), 1);
     let (opened, keys) = certutil(&dst, &["-K"]);
     assert!(opened, "{keys}");
+    let missing = ["First", "Second"].iter().filter(|n| !keys.contains(*n) || copies(&dst, n) == 0).count();
+    ledger::record("fault: concurrent use", "two certhelp imports into one store at once", 2, Some(missing));
     assert!(keys.contains("First") && keys.contains("Second"), "{keys}");
 }
 
@@ -479,17 +523,25 @@ fn bad_files_given_to_import_change_nothing() {
     let dst = h.db("dst");
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = files_of(&dst);
+    let listed = listing(&dst);
     let w = h.work();
+    let record = |case: &str| {
+        let lost = ledger::lost_lines(&listed, &listing(&dst));
+        ledger::record("bad input: PKCS#12 and key files", case, 1, Some(lost));
+        assert_eq!(lost, 0, "{case}: the oracle lists less than before");
+    };
 
     let cert = w.join("cert.pem");
     std::fs::write(&cert, c.leaf.pem()).unwrap();
     let wrong_key = w.join("other.key");
     std::fs::write(&wrong_key, other.leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
     fails(&h.import(&cert, &dst, &["--key", s(&wrong_key)]), "does not match");
+    record("a PEM certificate with a key that is not its own");
 
     let nokey = w.join("nokey.p12");
     openssl_p12(&h, &c, &nokey, &["-nokeys"]);
     fails(&h.import(&nokey, &dst, &[]), "key");
+    record("a PKCS#12 without a private key");
 
     let good = w.join("good.p12");
     std::fs::write(&good, p12_of(&c, "Jane ID")).unwrap();
@@ -497,10 +549,12 @@ fn bad_files_given_to_import_change_nothing() {
     let trunc = w.join("trunc.p12");
     std::fs::write(&trunc, &bytes[..bytes.len() / 2]).unwrap();
     fails(&h.import(&trunc, &dst, &[]), "truncated");
+    record("a truncated PKCS#12");
 
     let huge = w.join("huge.p12");
     std::fs::File::create(&huge).unwrap().set_len(64 << 20).unwrap();
     fails(&h.import(&huge, &dst, &[]), "huge.p12");
+    record("a 64 MiB file (refused before it is read whole)");
 
     let iter = w.join("iter.p12");
     openssl_p12(&h, &c, &iter, &["-iter", "2048", "-legacy"]);
@@ -508,8 +562,98 @@ fn bad_files_given_to_import_change_nothing() {
     forge_iterations(&mut b);
     std::fs::write(&iter, &b).unwrap();
     fails(&h.import(&iter, &dst, &[]), "2147483647");
+    record("a MAC iteration count of 2^31-1");
 
     assert_eq!(files_of(&dst), before, "the store is untouched");
+}
+
+#[test]
+fn other_bad_files_and_the_two_allowed_exceptions() {
+    // Expected: a wrong password, random bytes, an empty file, a missing
+    // file, a PEM certificate where a .p12 is expected (the hint offers
+    // `certhelp convert`) and a PKCS#12 without a MAC are each exit 2, one
+    // error + one hint, the database byte for byte unchanged. The
+    // exceptions: an expired certificate is imported with a warning (exit
+    // 0), and an RC2-40 legacy file is imported (exit 0); nothing the
+    // database held before is lost (certutil).
+    let h = Home::new("hostile-more-files");
+    let c = chain("More Files", false);
+    let dst = h.db("dst");
+    add_ca(&dst, "Test Root CA", &c.root, &h.work());
+    let before = files_of(&dst);
+    let listed = listing(&dst);
+    let w = h.work();
+    let record = |case: &str| {
+        let lost = ledger::lost_lines(&listed, &listing(&dst));
+        ledger::record("bad input: PKCS#12 and key files", case, 1, Some(lost));
+        assert_eq!(lost, 0, "{case}: the oracle lists less than before");
+    };
+    let good = w.join("good.p12");
+    std::fs::write(&good, p12_of(&c, "Jane ID")).unwrap();
+    let wrong = w.join("wrong-pw");
+    std::fs::write(&wrong, "not the password\n").unwrap();
+    let to = format!("nss:{}", dst.display());
+    fails(&run(h.certhelp().args(["import", s(&good), "--to", &to, "--password-file", s(&wrong)])), "wrong password");
+    record("a wrong password");
+
+    let random = w.join("random.p12");
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    std::fs::write(&random, bytes).unwrap();
+    fails(&h.import(&random, &dst, &[]), "");
+    record("random bytes");
+
+    let empty = w.join("empty.p12");
+    std::fs::write(&empty, b"").unwrap();
+    fails(&h.import(&empty, &dst, &[]), "empty");
+    record("an empty file");
+
+    fails(&h.import(&w.join("missing.p12"), &dst, &[]), "missing.p12");
+    record("a missing file");
+
+    let pem = w.join("cert.pem");
+    std::fs::write(&pem, c.leaf.pem()).unwrap();
+    let (_, hint) = fails(&h.import(&pem, &dst, &[]), "");
+    assert!(hint.contains("convert") || hint.contains("--key"), "{hint}");
+    record("a PEM certificate where a .p12 is expected");
+
+    let nomac = w.join("nomac.p12");
+    openssl_p12(&h, &c, &nomac, &["-nomac"]);
+    fails(&h.import(&nomac, &dst, &[]), "MAC");
+    record("a PKCS#12 without a MAC");
+    assert_eq!(files_of(&dst), before, "the store is untouched");
+
+    let rc2 = w.join("rc2.p12");
+    openssl_p12(&h, &c, &rc2, &["-legacy", "-certpbe", "PBE-SHA1-RC2-40", "-keypbe", "PBE-SHA1-RC2-40"]);
+    ok(&h.import(&rc2, &dst, &[]));
+    assert_eq!(copies(&dst, "Jane ID"), 1);
+    record("an RC2-40 legacy file (must work: imported)");
+
+    let expired = make(Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", "Old Expired")],
+        issuer: Some(&c.sub),
+        ca: false,
+        ku: &["digitalSignature"],
+        eku: &["clientAuth"],
+        san_email: Some("old@example.com"),
+        not_before: now() - 800 * 86_400,
+        not_after: now() - 86_400,
+        serial: 0x0e0e,
+    });
+    let old = w.join("expired.p12");
+    std::fs::write(&old, p12_with(&expired, &c, "Old Expired")).unwrap();
+    let o = h.import(&old, &dst, &[]);
+    ok(&o);
+    assert!(stderr(&o).contains("warning:") && stderr(&o).contains("expired"), "{}", stderr(&o));
+    assert_eq!(copies(&dst, "Old Expired"), 1);
+    record("an expired certificate (allowed with a warning: imported)");
 }
 
 #[test]
@@ -523,11 +667,14 @@ fn bad_stores_are_named_and_left_alone() {
     std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
     let import_to = |to: &str| run(h.certhelp().args(["import", s(&file), "--to", to, "--password-file", s(&h.pw())]));
     fails(&import_to("bogus:thing"), "unknown store");
+    ledger::record("bad input: requests", "an unknown STORE syntax (bogus:thing)", 1, None);
     fails(&import_to("firefox:nosuchprofile"), "");
+    ledger::record("bad input: stores", "a Firefox profile that does not exist", 1, None);
     let empty = h.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     fails(&import_to(&format!("nss:{}", empty.display())), "no NSS database");
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "no database was created");
+    ledger::record("bad input: stores", "a directory without a database (none is created)", 1, None);
 
     let bad = h.db("corrupt");
     let mut junk: Vec<u8> = b"SQLite format 3\0".to_vec();
@@ -535,6 +682,12 @@ fn bad_stores_are_named_and_left_alone() {
     std::fs::write(bad.join("cert9.db"), &junk).unwrap();
     let before = files_of(&bad);
     fails(&import_to(&format!("nss:{}", bad.display())), "");
+    ledger::record(
+        "bad input: stores",
+        "a corrupt cert9.db (left byte for byte)",
+        1,
+        Some(usize::from(files_of(&bad) != before)),
+    );
     assert_eq!(files_of(&bad), before, "the corrupt database is left as it was");
 }
 
@@ -559,6 +712,7 @@ fn an_ambiguous_cert_lists_the_candidates_and_writes_nothing() {
     });
     add_p12(&src, "Jane Encryption", &second, &h.work(), None);
     let before = files_of(&src);
+    let listed = listing(&src);
     let out = h.work().join("x.p12");
     let o = run(h.certhelp().args([
         "export",
@@ -575,6 +729,12 @@ fn an_ambiguous_cert_lists_the_candidates_and_writes_nothing() {
     // their use and fingerprint.
     let (e, _) = fails(&o, "several personal certificates match");
     assert_eq!(e.matches("sha256:").count(), 2, "{e}");
+    ledger::record(
+        "bad input: requests",
+        "an ambiguous --cert (export)",
+        1,
+        Some(ledger::lost_lines(&listed, &listing(&src))),
+    );
     assert!(!out.exists());
     assert_eq!(files_of(&src), before);
 }
@@ -638,6 +798,12 @@ fn odd_questions_get_a_plan_or_a_clean_error() {
             }
         }
     }
+    ledger::record(
+        "bad input: requests",
+        "100 KB questions, questions in 4 other languages and scripts, control characters (text and JSON)",
+        questions.len() * 2,
+        None,
+    );
 }
 
 #[test]
@@ -667,6 +833,7 @@ fn a_read_only_database_is_refused_and_left_alone() {
     std::fs::create_dir_all(&state).unwrap();
     chown(&state, Some(65534), Some(65534)).unwrap();
     let before = files_of(&dst);
+    let listed = listing(&dst);
     let cmd = h.certhelp_in(&state);
     let inner = cmd.get_program().to_owned();
     let mut as_nobody = Command::new("setpriv");
@@ -682,6 +849,12 @@ fn a_read_only_database_is_refused_and_left_alone() {
     let (e, hint) = fails(&o, "cannot be written (read-only or no permission)");
     assert!(e.contains(s(&dst)), "{e}");
     assert!(hint.contains("permissions"), "{hint}");
+    ledger::record(
+        "bad input: stores",
+        "a read-only database (run as nobody)",
+        1,
+        Some(ledger::lost_lines(&listed, &listing(&dst))),
+    );
     assert_eq!(files_of(&dst), before, "the read-only store is untouched");
     public(&dst, 0o755);
 }
@@ -712,4 +885,10 @@ fn broken_knowledge_base_overrides_are_named_by_file_and_line() {
     assert!(stdout(&o).contains("SO7079") && stdout(&o).contains("CH1001"));
     let o = run(certhelp(h.path()).args(["--kb", s(&org), "plan", "--no-probe", "export my certificate from firefox"]));
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    ledger::record(
+        "bad input: files handed to certhelp",
+        "knowledge-base overrides: unclosed front matter, an unknown article id (kb lint, list, plan)",
+        3,
+        None,
+    );
 }

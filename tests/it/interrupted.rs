@@ -4,6 +4,7 @@
 //! writes"). certutil is the oracle throughout.
 
 use crate::fixtures::{add_ca, new_db, temp_dir};
+use crate::ledger;
 use crate::nss_core::chain;
 use crate::util::{certhelp, run, stderr, stdout};
 use std::os::unix::process::ExitStatusExt;
@@ -53,6 +54,7 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
         not_after: 2_100_000_000,
         serial: 77,
     });
+    let (mut runs, mut lost) = (0, 0);
     for point in [
         "import:after-backup",
         "import:after-journal",
@@ -79,6 +81,7 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
 
         // The store opens, and what was there is still there.
         let after_kill = certutil(&["-L"], &db);
+        lost += ledger::lost_lines(&before, &after_kill);
         assert!(after_kill.contains("Existing CA"), "{point}: {after_kill}");
         // The backup was taken before the first write.
         let backups = home.join(".local/state/certhelp/backups");
@@ -93,6 +96,8 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
         }
         let l = certutil(&["-L"], &db);
         let k = certutil(&["-K"], &db);
+        lost += ledger::lost_lines(&before, &l);
+        runs += 3;
         assert_eq!(count(&l, "Killed Import"), 1, "{point}: {l}");
         assert_eq!(count(&k, "Killed Import"), 1, "{point}: {k}");
         assert_eq!(count(&l, "Test Issuing CA"), 1, "{point}: {l}");
@@ -103,6 +108,8 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
         let o = run(certhelp(&home).args(["import"]).arg(&file).args(["--to", &to, "--password-file"]).arg(&pw));
         assert!(stdout(&o).contains("Already there"), "{point}: {}", stdout(&o));
     }
+    ledger::record("kill -9", "import FILE --to nss: 6 crash points, each run again twice", runs, Some(lost));
+    assert_eq!(lost, 0, "the oracles list less than before");
     let _ = std::fs::remove_dir_all(&work);
 }
 
@@ -118,6 +125,7 @@ fn a_chain_install_killed_anywhere_leaves_one_copy_and_the_right_trust() {
     let mut pem = c.sub.cert.to_pem().unwrap();
     pem.extend(c.root.cert.to_pem().unwrap());
     std::fs::write(&file, pem).unwrap();
+    let (mut runs, mut lost) = (0, 0);
     for point in ["import:after-backup", "import:after-ca", "import:after-trust", "import:before-commit"] {
         let home = work.join(point.replace(':', "-"));
         let db = home.join("db");
@@ -128,16 +136,21 @@ fn a_chain_install_killed_anywhere_leaves_one_copy_and_the_right_trust() {
             c.args(["chain", "install", "--to", &to, "--from-file"]).arg(&file);
             c
         };
+        let before = certutil(&["-L"], &db);
         let o = run(install().env("CERTHELP_CRASH_AT", point));
         assert_eq!(o.status.signal(), Some(9), "{point}: not killed: {}", stderr(&o));
-        certutil(&["-L"], &db);
+        lost += ledger::lost_lines(&before, &certutil(&["-L"], &db));
         let o = run(&mut install());
+        runs += 2;
         assert_eq!(o.status.code(), Some(0), "{point}: {}", stderr(&o));
         let l = certutil(&["-L"], &db);
         assert_eq!(count(&l, "Test Issuing CA"), 1, "{point}: {l}");
         assert_eq!(count(&l, "Test Root CA"), 1, "{point}: {l}");
         let root_line = l.lines().find(|x| x.contains("Test Root CA")).unwrap();
         assert!(root_line.trim_end().ends_with("CT,C,"), "{point}: {root_line}");
+        lost += ledger::lost_lines(&before, &l);
     }
+    ledger::record("kill -9", "chain install --to nss: 4 crash points, each run again", runs, Some(lost));
+    assert_eq!(lost, 0, "the oracles list less than before");
     let _ = std::fs::remove_dir_all(&work);
 }

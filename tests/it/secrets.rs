@@ -10,8 +10,10 @@
 //!   src/fault.rs), has core dumps off (/proc/PID/limits), is not dumpable
 //!   (run as nobody, its /proc/PID files are root's), and its memory
 //!   (/proc/PID/maps + /proc/PID/mem, read as root) holds neither the
-//!   secrets nor the private key, apart from OpenSSL's residue listed in
-//!   `openssl_residue`;
+//!   secrets (UTF-8, UTF-16) nor the private key, not even in freed heap:
+//!   certhelp gives OpenSSL an allocator that wipes what it frees
+//!   (src/harden.rs; without it OpenSSL 3.0 leaves a parsed key's PKCS#8
+//!   bytes and a wrong PKCS#12 password's UTF-16 form behind);
 //! - every file certhelp creates is opened O_CREAT with mode 0600 (strace
 //!   of the open calls: "from the first byte"), directories 0700.
 //!
@@ -472,31 +474,14 @@ fn paused<T>(w: &World, case: &Case, look: impl FnOnce(u32) -> T) -> (T, Output)
     }
 }
 
-/// What OpenSSL 3.0 leaves behind in freed heap memory, outside certhelp's
-/// buffers (found by this test, attributed by the freed chunk's size):
-/// - the PKCS#8 bytes of a key parsed with `PKey::private_key_from_pkcs8`:
-///   OpenSSL's DER decoder (der2key) reads them into a BUF_MEM (a 1,632-byte
-///   allocation for this 1,2xx-byte key: BUF_MEM_grow's 4/3 rounding) and
-///   frees it without cleansing;
-/// - the UTF-16 (BMPString) form of a PKCS#12 password that failed: the
-///   PKCS12KDF buffer (salt || password) is freed without cleansing. With
-///   the right password later allocations overwrite it.
-///
-/// These may show up (in any verb: whether a later allocation overwrites
-/// the freed block depends on the heap's layout, which this test must not
-/// depend on); what certhelp itself holds, the UTF-8 secrets, never may.
-fn openssl_residue(_case: &Case, needle: &str) -> bool {
-    needle.starts_with("key ") || needle.contains("(UTF-16")
-}
-
 #[test]
 fn a_paused_certhelp_holds_no_secret_and_cannot_be_dumped() {
     // Expected, after each verb has run (success and error paths) but
     // before the process exits: /proc/PID/limits says core files are 0
-    // bytes (soft and hard), and no form of the four secrets and no copy
-    // of the private key is left in its memory, except the OpenSSL
-    // residue listed in `openssl_residue`. The UTF-8 secrets (what
-    // certhelp itself holds, in `Secret`) are never allowed anywhere.
+    // bytes (soft and hard), and no form of the four secrets (UTF-8, what
+    // certhelp holds in `Secret`; UTF-16, what PKCS#12's KDF makes) and
+    // no copy of the private key is left anywhere in its memory, freed
+    // heap included.
     if !is_root() {
         eprintln!("skipped: reading another process's memory needs root (the CI runs the tests as root)");
         return;
@@ -510,7 +495,6 @@ fn a_paused_certhelp_holds_no_secret_and_cannot_be_dumped() {
     }
     needles.extend(key_forms(&w));
     let mut left = Vec::new();
-    let mut residue = Vec::new();
     for case in cases(&w) {
         let ((found, limits), o) = paused(&w, &case, |pid| {
             let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
@@ -520,16 +504,8 @@ fn a_paused_certhelp_holds_no_secret_and_cannot_be_dumped() {
         let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap().to_string();
         assert_eq!(core.split_whitespace().collect::<Vec<_>>()[4..6], ["0", "0"], "{}: {core}", case.name);
         for f in found {
-            let line = format!("{} (ok: {}): {} at +{:#x} in {}", case.name, case.ok, f.needle, f.offset, f.mapping);
-            if openssl_residue(&case, &f.needle) {
-                residue.push(line);
-            } else {
-                left.push(line);
-            }
+            left.push(format!("{} (ok: {}): {} at +{:#x} in {}", case.name, case.ok, f.needle, f.offset, f.mapping));
         }
-    }
-    if !residue.is_empty() {
-        eprintln!("OpenSSL residue (known, see openssl_residue):\n{}", residue.join("\n"));
     }
     assert!(left.is_empty(), "left in memory:\n{}", left.join("\n"));
 }

@@ -281,7 +281,14 @@ fn a_wrong_pin_is_tried_once_and_nothing_is_written() {
     assert!(lines[0].starts_with("error: ") && lines[0].contains("wrong"), "{e}");
     assert!(lines[1].starts_with("hint: "), "{e}");
     assert_eq!(t.logins(), 1, "the PIN is tried exactly once");
-    assert_eq!(t.objects(), before);
+    let after = t.objects();
+    crate::ledger::record(
+        "bad input: stores",
+        "a token with a wrong PIN (tried once)",
+        1,
+        Some(crate::ledger::lost_lines(&before, &after)),
+    );
+    assert_eq!(after, before);
 }
 
 #[test]
@@ -302,7 +309,14 @@ fn a_low_pin_count_is_warned_about_before_the_one_try() {
     assert!(lines[0].starts_with("warning: ") && lines[0].contains("few tries"), "{e}");
     assert!(lines[1].starts_with("error: ") && lines[1].contains("wrong"), "{e}");
     assert_eq!(t.logins(), 1);
-    assert_eq!(t.objects(), before);
+    let after = t.objects();
+    crate::ledger::record(
+        "bad input: stores",
+        "a token whose PIN count is low (warned, tried once)",
+        1,
+        Some(crate::ledger::lost_lines(&before, &after)),
+    );
+    assert_eq!(after, before);
 
     let o = t.import(&file, &shim, "pin", &[("PINSHIM_FLAGS", "0x20000")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -327,7 +341,14 @@ fn a_locked_token_is_refused_without_a_try() {
     assert!(lines[0].contains("locked"), "{e}");
     assert!(lines[1].contains("SO28695") && lines[1].contains("SO PIN"), "{e}");
     assert_eq!(t.logins(), 0, "a locked token's PIN is never tried");
-    assert_eq!(t.objects(), before);
+    let after = t.objects();
+    crate::ledger::record(
+        "bad input: stores",
+        "a locked token (no try)",
+        1,
+        Some(crate::ledger::lost_lines(&before, &after)),
+    );
+    assert_eq!(after, before);
 }
 
 #[test]
@@ -340,7 +361,14 @@ fn a_failure_mid_import_removes_the_key_it_made() {
     let before = t.objects();
     let o = t.import(&file, &shim, "pin", &[("PINSHIM_FAIL_CERT", "1")]);
     assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
-    assert_eq!(t.objects(), before, "{}", stderr(&o));
+    let after = t.objects();
+    crate::ledger::record(
+        "fault: token",
+        "a token that refuses the certificate after the key (full)",
+        1,
+        Some(crate::ledger::lost_lines(&before, &after)),
+    );
+    assert_eq!(after, before, "{}", stderr(&o));
     assert_eq!(t.logins(), 1);
 }
 
