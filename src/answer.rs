@@ -31,11 +31,22 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         if let Some(a) = search::error_matches(kb, query, index.as_ref()).first() {
             // An error quoted from a how-to article (not a troubleshooting
             // one) does not outweigh an activity the question names.
-            if a.article_kind() == Some(ArticleKind::Troubleshoot) || parsed.activity.is_none() {
+            if a.article_kind() == Some(ArticleKind::Troubleshoot)
+                || parsed.activity.is_none()
+                || search::quotes_verbatim(a, query)
+            {
                 let mut p = troubleshoot(query, kb, &a.id, Vec::new());
                 add_activity_alternative(&mut p, query, &parsed, overrides, ctx, kb);
                 return Ok(p);
             }
+        }
+        // A known error code (SEC_ERROR_UNKNOWN_ISSUER, 0x80090016, ...):
+        // its article, or the chain plan (src/errcodes).
+        if let Some(mut p) = crate::errcodes::answer(query, &parsed, overrides, ctx, kb) {
+            if p.intent.activity != parsed.activity {
+                add_activity_alternative(&mut p, query, &parsed, overrides, ctx, kb);
+            }
+            return Ok(p);
         }
         // A token or smart card is always the token activity (SPEC §2),
         // even when the question says it does not work.

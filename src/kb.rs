@@ -691,6 +691,20 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
             }
         }
     }
+    // The error-code table names articles too (src/errcodes): the shipped
+    // one, or the directory's codes/codes.tsv when it has one.
+    let codes = match dir {
+        None => Some(("kb/codes/codes.tsv".to_string(), crate::errcodes::TABLE.to_string())),
+        Some(d) => {
+            let path = d.join("codes").join("codes.tsv");
+            fs::read_to_string(&path).ok().map(|t| (path.display().to_string(), t))
+        }
+    };
+    if let Some((file, text)) = codes {
+        for p in crate::errcodes::check(&text, &exists) {
+            problems.push(Problem { file: file.clone(), line: p.line, message: p.message });
+        }
+    }
     missing.extend(problems);
     Ok(missing)
 }
