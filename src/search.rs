@@ -478,12 +478,15 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
             }
         }
     }
-    // With a known code in the query, only a whole quoted text outranks the
-    // code's article: "CertUtil: -verify command FAILED: 0x800b0109" is not
-    // TS2007's "CertUtil: -repairstore command FAILED".
-    let needed = if crate::errcodes::usable(kb, query).is_empty() { 0.6 } else { 0.999 };
+    // With a known code in the query, only a whole quoted text of a
+    // troubleshooting article outranks the code's article:
+    // "CertUtil: -verify command FAILED: 0x800b0109" is not TS2007's
+    // "CertUtil: -repairstore command FAILED", and a how-to article that
+    // quotes "SEC_ERROR_BAD_PASSWORD: ..." is not about that error.
+    let code = !crate::errcodes::usable(kb, query).is_empty();
+    let needed = if code { 0.999 } else { 0.6 };
     let mut scored: Vec<(f32, &Article)> = Vec::new();
-    for a in candidates {
+    for a in candidates.into_iter().filter(|a| !code || a.kind == "troubleshoot") {
         let mut score = 0.0f32;
         for e in a.errors.iter().filter(|e| !resolved_by_code_table(kb, e)) {
             score = score.max(verbatim_score(&verbatim_words(e), &verbatim));
