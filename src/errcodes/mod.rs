@@ -75,6 +75,10 @@ impl CodeHit {
 /// "-25264"): such an error text is the table's to resolve.
 pub fn is_bare_code(text: &str) -> bool {
     let t = text.trim().trim_matches(|c: char| c == '"' || c == '(' || c == ')');
+    // Every code is one word; most error texts are sentences.
+    if t.contains(char::is_whitespace) {
+        return false;
+    }
     lookup(t).iter().any(|h| h.matched.eq_ignore_ascii_case(t))
 }
 
@@ -183,6 +187,12 @@ mod tests {
     fn dates_and_short_numbers_are_not_codes() {
         assert!(lookup("on 2026-11-29 at 10:12").is_empty());
         assert!(lookup("page 3 of -107 items").is_empty());
+    }
+
+    #[test]
+    fn the_message_of_a_code_finds_it() {
+        assert_eq!(first("Firefox: The security password entered is incorrect."), "SEC_ERROR_BAD_PASSWORD");
+        assert_eq!(first("it says: The user name or passphrase you entered is not correct"), "errSecAuthFailed");
     }
 
     #[test]

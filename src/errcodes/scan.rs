@@ -1,8 +1,9 @@
 //! Finds the codes of the table in a text: names (`SEC_ERROR_BAD_DER`,
 //! `net::ERR_CERT_AUTHORITY_INVALID`, `errSecNotTrusted`), numbers in every
 //! form people paste (`-8179`, `0x80090016`, `-2146893802`, `80090016`),
-//! OpenSSL's `error:XXXXXXXX:lib:func:reason` lines and Java's messages,
-//! anywhere in a text (a question or a whole log).
+//! OpenSSL's `error:XXXXXXXX:lib:func:reason` lines, Java's messages, and
+//! the messages NSS and macOS show for a code (word for word), anywhere in a
+//! text (a question or a whole log).
 //!
 //! It does not choose an article: `super::usable` does, from the hits in
 //! the order this file ranks them.
@@ -16,6 +17,8 @@ use super::CodeHit;
 enum Strength {
     Name,
     Number,
+    /// The message an app shows for a code, without the code.
+    Message,
     ShortNumber,
 }
 
@@ -114,9 +117,24 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
     for (pos, r, matched) in openssl(text) {
         found.push((Strength::Name, pos, 0, r, matched));
     }
-    for (r, row) in t.rows.iter().enumerate().filter(|(_, r)| r.family == Family::Java) {
-        if let Some(pos) = lower.find(&row.code.to_lowercase()) {
-            found.push((Strength::Name, pos, 0, r, row.code.to_string()));
+    for (phrase, r) in &t.java {
+        if let Some(pos) = lower.find(phrase.as_str()) {
+            found.push((Strength::Name, pos, 0, *r, t.rows[*r].code.to_string()));
+        }
+    }
+
+    // The message an app shows ("The security password entered is
+    // incorrect."), word for word: the code behind it.
+    let padded = super::table::padded_words(text);
+    for (message, r) in &t.messages {
+        // Four words ("the password is locked") only as the whole text:
+        // inside a sentence they are too likely to be the user's own words.
+        let whole = padded == *message;
+        if !whole && message.split_whitespace().count() < 5 {
+            continue;
+        }
+        if let Some(pos) = padded.find(message.as_str()) {
+            found.push((Strength::Message, pos, 0, *r, message.trim().to_string()));
         }
     }
 

@@ -83,6 +83,20 @@ pub struct Table {
     pub numbers: HashMap<Num, Vec<usize>>,
     /// OpenSSL "library: reason" in lower case -> row.
     pub openssl_text: HashMap<String, usize>,
+    /// The messages the apps show (NSS, macOS) as padded lower-case words
+    /// (" the security password entered is incorrect "), four words or
+    /// more and used by one code only -> row.
+    pub messages: Vec<(String, usize)>,
+    /// Java's messages in lower case -> row.
+    pub java: Vec<(String, usize)>,
+}
+
+/// A text as lower-case words between single spaces, padded with a space
+/// at each end, so that `contains` finds whole words only.
+pub fn padded_words(text: &str) -> String {
+    let lowered = text.to_lowercase().replace(['\'', '\u{2019}'], "");
+    let words: Vec<&str> = lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    format!(" {} ", words.join(" "))
 }
 
 /// A problem with one line of a table.
@@ -152,6 +166,22 @@ pub fn table() -> &'static Table {
                 numbers.entry(f).or_default().push(i);
             }
         }
-        Table { rows, names, numbers, openssl_text }
+        let mut by_message: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in rows.iter().enumerate().filter(|(_, r)| matches!(r.family, Family::Nss | Family::Macos)) {
+            let m = padded_words(r.meaning);
+            if m.split_whitespace().count() >= 4 {
+                by_message.entry(m).or_default().push(i);
+            }
+        }
+        let mut messages: Vec<(String, usize)> =
+            by_message.into_iter().filter(|(_, v)| v.len() == 1).map(|(m, v)| (m, v[0])).collect();
+        messages.sort();
+        let java = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.family == Family::Java)
+            .map(|(i, r)| (r.code.to_lowercase(), i))
+            .collect();
+        Table { rows, names, numbers, openssl_text, messages, java }
     })
 }
