@@ -574,8 +574,10 @@ fn verbatim_score(error: &[String], query: &[String]) -> f32 {
     if match_from(query, 0, error, 0) == Some(query.len()) {
         return 1000.0 + words as f32;
     }
+    // Inside a longer text, on the scale of `quoted_weight`: a long quote
+    // that lost a word still beats a short one kept whole.
     if words >= 3 && (0..query.len()).any(|i| match_from(query, i, error, 0).is_some()) {
-        return 100.0 + words as f32;
+        return words as f32;
     }
     0.0
 }
