@@ -483,7 +483,7 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
     // "CertUtil: -verify command FAILED: 0x800b0109" is not TS2007's
     // "CertUtil: -repairstore command FAILED", and a how-to article that
     // quotes "SEC_ERROR_BAD_PASSWORD: ..." is not about that error.
-    let code = !crate::errcodes::usable(kb, query).is_empty();
+    let code = !crate::errcodes::named(kb, query).is_empty();
     let needed = if code { 0.999 } else { 0.6 };
     let mut scored: Vec<(f32, &Article)> = Vec::new();
     for a in candidates.into_iter().filter(|a| !code || a.kind == "troubleshoot") {

@@ -39,6 +39,9 @@ pub struct CodeHit {
     pub row: &'static Row<'static>,
     /// The text as it was pasted (`-8179`, `net::ERR_...` gives `ERR_...`).
     pub matched: String,
+    /// Found by the app's message for the code, not by the code itself:
+    /// an article that quotes the message knows better.
+    pub by_message: bool,
 }
 
 impl CodeHit {
@@ -87,6 +90,13 @@ pub fn is_bare_code(text: &str) -> bool {
 /// search as before.
 pub fn usable(kb: &Kb, text: &str) -> Vec<CodeHit> {
     lookup(text).into_iter().filter(|h| h.articles().iter().all(|id| kb.get(id).is_some())).collect()
+}
+
+/// The codes the text names itself (a name, a number, an OpenSSL line, a
+/// Java message), whose articles are in `kb`: these outrank the quoted texts
+/// of articles that are not about troubleshooting.
+pub fn named(kb: &Kb, text: &str) -> Vec<CodeHit> {
+    usable(kb, text).into_iter().filter(|h| !h.by_message).collect()
 }
 
 /// The answer to a question that holds a known code: the code's article

@@ -141,10 +141,10 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
     found.sort_by_key(|f| (f.0, f.1, f.2));
     let mut seen = Vec::new();
     let mut hits = Vec::new();
-    for (_, _, _, r, matched) in found {
+    for (strength, _, _, r, matched) in found {
         if !seen.contains(&r) {
             seen.push(r);
-            hits.push(CodeHit { row: &t.rows[r], matched });
+            hits.push(CodeHit { row: &t.rows[r], matched, by_message: strength == Strength::Message });
         }
     }
     hits

@@ -83,7 +83,7 @@ fn every_quoted_error_text_reaches_its_article_first() {
             // code table's to resolve: it must reach the table's article.
             // A text that holds a known code is the code's, unless a
             // troubleshooting article quotes it (only those outrank a code).
-            let table = errcodes::usable(&kb, e);
+            let table = errcodes::named(&kb, e);
             let quoting = &quoted_by[&e.trim().to_lowercase()];
             let troubleshooting = quoting.iter().any(|id| kb.get(id).is_some_and(|a| a.kind == "troubleshoot"));
             let expected: Vec<String> = match table.first() {
@@ -320,6 +320,21 @@ fn unquoted_error_texts_evaluation() {
         Some(known) => {
             let new: Vec<_> = misses.iter().filter(|(q, _)| !known.iter().any(|(k, _)| k == q)).collect();
             assert!(new.is_empty(), "misses not in UNQUOTED_KNOWN_MISSES: {new:?}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "prints which quoted texts the code table resolves"]
+fn print_quoted_texts_resolved_by_codes() {
+    let kb = Kb::builtin();
+    for a in kb.articles() {
+        for e in &a.errors {
+            if let Some(h) = errcodes::usable(&kb, e).first() {
+                if !h.articles().contains(&a.id.as_str()) {
+                    println!("{} {:?} -> {} {}", a.id, e, h.row.code, h.row.article);
+                }
+            }
         }
     }
 }
