@@ -534,7 +534,9 @@ const WILD: &str = "\u{1}";
 /// punctuation, placeholders as `WILD`.
 fn verbatim_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for raw in text.split_whitespace().take(4 * MAX_QUERY_WORDS * 8) {
+    // A pasted log is read this far (an error line may be deep inside it).
+    const MAX_VERBATIM_WORDS: usize = 16_384;
+    for raw in text.split_whitespace().take(MAX_VERBATIM_WORDS) {
         let t = raw.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | '(' | ')' | '"'));
         let placeholder = (t.starts_with('%') && (2..=5).contains(&t.len()))
             || (t.len() > 2 && t.starts_with('{') && t.ends_with('}'))

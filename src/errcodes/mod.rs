@@ -197,6 +197,11 @@ mod tests {
     fn dates_and_short_numbers_are_not_codes() {
         assert!(lookup("on 2026-11-29 at 10:12").is_empty());
         assert!(lookup("page 3 of -107 items").is_empty());
+        // Small hex numbers are flags and lengths, not CKR_* values, unless
+        // PKCS#11 is around; success codes are not errors.
+        assert!(lookup("flags=0x00000005 len 0x00000020").is_empty());
+        assert_eq!(first("pkcs11-tool: C_Login rv = 0x00000005"), "CKR_GENERAL_ERROR");
+        assert!(lookup("C_Initialize returned CKR_OK").is_empty());
     }
 
     #[test]

@@ -24,7 +24,11 @@ enum Strength {
 
 /// Words that make a short negative number an error code ("error -107",
 /// "code: -50").
-const CODE_WORDS: &[&str] = &["error", "err", "code", "status", "osstatus", "result", "rv", "errorcode"];
+const CODE_WORDS: &[&str] =
+    &["error", "err", "code", "status", "osstatus", "result", "rv", "errorcode", "returned", "failed"];
+
+/// The most of a paste that is read: a log beyond this is not a question.
+const MAX_TEXT: usize = 256 * 1024;
 
 /// Words that say which program printed a number that two families share.
 fn cued(family: Family, lower: &str) -> bool {
@@ -33,7 +37,9 @@ fn cued(family: Family, lower: &str) -> bool {
         Family::Nss => &["firefox", "thunderbird", "nss", "pk12util", "certutil -d", "seamonkey"],
         Family::Macos => &["mac", "keychain", "osstatus", "security import", "safari"],
         Family::Windows => &["windows", "certutil", "hresult", "0x8"],
-        Family::Pkcs11 => &["pkcs11", "pkcs#11", "token", "smart card", "ckr_"],
+        Family::Pkcs11 => {
+            &["pkcs11", "pkcs#11", "pkcs #11", "token", "smart card", "ckr_", "c_login", "opensc", "softhsm"]
+        }
         Family::Openssl | Family::Java => &[],
     };
     cues.iter().any(|c| lower.contains(c))
@@ -46,14 +52,24 @@ fn is_word_byte(b: u8) -> bool {
 /// The codes in `text`, most certain first, then in the order they appear;
 /// each row once.
 pub fn lookup(text: &str) -> Vec<CodeHit> {
+    let mut end = text.len().min(MAX_TEXT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
     let t = table();
     let lower = text.to_lowercase();
     // (strength, position, cue rank, row, what matched)
     let mut found: Vec<(Strength, usize, u8, usize, String)> = Vec::new();
-    let add_number = |found: &mut Vec<_>, strength, pos, num: Num, only: Option<Family>, matched: &str| {
+    let add_number = |found: &mut Vec<_>, strength, pos, num: Num, only: Option<Family>, matched: &str, prev: &str| {
         for &i in t.numbers.get(&num).map(Vec::as_slice).unwrap_or(&[]) {
             let family = t.rows[i].family;
             if only.is_some_and(|f| f != family) || family == Family::Openssl {
+                continue;
+            }
+            // CKR_* values are small numbers ("0x00000005"): in a log they
+            // are flags and lengths unless PKCS#11 or "rv =" is around.
+            if family == Family::Pkcs11 && !cued(family, &lower) && !CODE_WORDS.contains(&prev) {
                 continue;
             }
             let rank = if cued(family, &lower) { 0 } else { 1 };
@@ -78,32 +94,34 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
         let before = if start > 0 { bytes[start - 1] } else { b' ' };
         let before2 = if start > 1 { bytes[start - 2] } else { b' ' };
         let digits = w.bytes().all(|b| b.is_ascii_digit());
+        let prev_lower = prev.to_ascii_lowercase();
+        let prev_l = prev_lower.as_str();
         if let Some(hex) = w.strip_prefix("0x").or_else(|| w.strip_prefix("0X")) {
             if (1..=8).contains(&hex.len()) {
                 if let Ok(v) = u64::from_str_radix(hex, 16) {
-                    add_number(&mut found, Strength::Number, start, Num::Hex(v), None, w);
+                    add_number(&mut found, Strength::Number, start, Num::Hex(v), None, w, prev_l);
                 }
             }
         } else if digits && before == b'-' && !before2.is_ascii_alphanumeric() {
             // A negative number, not the middle of a date or an id.
             if let Ok(v) = w.parse::<i64>() {
                 let matched = format!("-{w}");
-                let context = CODE_WORDS.contains(&prev.to_lowercase().as_str()) || trimmed == matched;
+                let context = CODE_WORDS.contains(&prev_l) || trimmed == matched;
                 if w.len() >= 4 {
-                    add_number(&mut found, Strength::Number, start, Num::Dec(-v), None, &matched);
+                    add_number(&mut found, Strength::Number, start, Num::Dec(-v), None, &matched, prev_l);
                 } else if context {
-                    add_number(&mut found, Strength::ShortNumber, start, Num::Dec(-v), None, &matched);
+                    add_number(&mut found, Strength::ShortNumber, start, Num::Dec(-v), None, &matched, prev_l);
                 }
             }
         } else if digits && w.len() == 10 {
             // An HRESULT written unsigned.
             if let Ok(v) = w.parse::<i64>() {
-                add_number(&mut found, Strength::Number, start, Num::Dec(v), Some(Family::Windows), w);
+                add_number(&mut found, Strength::Number, start, Num::Dec(v), Some(Family::Windows), w, prev_l);
             }
         } else if w.len() == 8 && w.starts_with('8') && w.bytes().all(|b| b.is_ascii_hexdigit()) {
             // An HRESULT without its 0x ("Error 80090016").
             if let Ok(v) = u64::from_str_radix(w, 16) {
-                add_number(&mut found, Strength::Number, start, Num::Hex(v), Some(Family::Windows), w);
+                add_number(&mut found, Strength::Number, start, Num::Hex(v), Some(Family::Windows), w, prev_l);
             }
         }
         if !digits && (w.contains('_') || w.len() > 6 && w[..6].eq_ignore_ascii_case("errsec")) {
