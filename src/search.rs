@@ -616,6 +616,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_quote_matches_word_for_word_with_placeholders() {
+        let e = verbatim_words("No cert in -in file 'cert.pem' matches private key");
+        let q = verbatim_words("openssl says: No cert in -in file 'my-id.pem' matches private key. Help!");
+        assert!(verbatim_score(&e, &q) > 0.0);
+        let e = verbatim_words("Could not import %S: the file is damaged.");
+        assert!(verbatim_score(&e, &verbatim_words("Could not import id 2024.p12: the file is damaged")) > 0.0);
+        // The whole question is the strongest quote; a different word is none.
+        let e = verbatim_words("Passwords do not match");
+        assert!(verbatim_score(&e, &verbatim_words("Passwords do not match!")) >= 1000.0);
+        assert_eq!(verbatim_score(&e, &verbatim_words("Passwords do match")), 0.0);
+    }
+
+    #[test]
     fn query_words_drop_stop_words() {
         assert_eq!(query_words("How do I export my cert?"), vec!["export", "cert"]);
     }
