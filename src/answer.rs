@@ -30,7 +30,8 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         let index = if kb.has_overlay() { Some(SearchIndex::open(kb)?) } else { None };
         if let Some(a) = search::error_matches(kb, query, index.as_ref()).first() {
             // An error quoted from a how-to article (not a troubleshooting
-            // one) does not outweigh an activity the question names.
+            // one) does not outweigh an activity the question names, unless
+            // the question quotes it word for word.
             if a.article_kind() == Some(ArticleKind::Troubleshoot)
                 || parsed.activity.is_none()
                 || search::quotes_verbatim(a, query)

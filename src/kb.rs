@@ -609,7 +609,9 @@ pub enum LintMode {
 
 /// Checks a knowledge-base directory (or, with `None`, the shipped one):
 /// every file parses, ids are unique, `related` and "see ID" references
-/// resolve, and every article the planner's tables name is present.
+/// resolve, every article the planner's tables name is present, and every
+/// article the error-code table names exists (the shipped table, or the
+/// directory's `codes/codes.tsv`; see `errcodes::check`).
 ///
 /// A directory that holds the overview article (SO6063) is taken as a whole
 /// knowledge base unless `mode` says otherwise; any other directory as an
