@@ -139,6 +139,8 @@ fn family_cases() -> Vec<(String, &'static str)> {
         "TS2020",
     );
     both("SEC_ERROR_REVOKED_CERTIFICATE", format!("thunderbird {}", number("SEC_ERROR_REVOKED_CERTIFICATE")), "TS2023");
+    both("PR_END_OF_FILE_ERROR", "Firefox: Secure Connection Failed, error -5938".into(), "TS2020");
+    both("PR_FILE_NOT_FOUND_ERROR", format!("certutil: {}", number("PR_FILE_NOT_FOUND_ERROR")), "TS2010");
     // Chromium
     both("net::ERR_CERT_AUTHORITY_INVALID", "Chrome shows error -202".into(), "chain");
     both("ERR_SSL_CLIENT_AUTH_SIGNATURE_FAILED", "chrome net error code -141".into(), "TS2020");
