@@ -9,11 +9,13 @@ and Java keytool messages. Each row names the article that helps, by the
 per-family rules below (first match wins) with per-code overrides.
 
 The sources are read from SRC (default: ./codes-src), laid out as
-sources/README.md says. Numbers are written once, in
-the form the family's documentation uses (hex for HRESULTs, CKR_* and
-OpenSSL codes, negative decimal for the others); certhelp derives the other
-forms people paste; CI never runs this script, the generated table is
-committed. Run:  python3 kb/codes/generate.py SRC > kb/codes/codes.tsv
+sources/README.md says; OpenSSL's come from the system's headers and
+`openssl errstr`. Numbers are written once, in the form the family's
+documentation uses (hex for HRESULTs, CKR_* and OpenSSL codes, negative
+decimal for the others); certhelp derives the other forms people paste.
+CI never runs this script: the generated table is committed.
+
+Run:  python3 kb/codes/generate.py SRC > kb/codes/codes.tsv
 """
 
 import glob
