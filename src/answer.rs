@@ -30,12 +30,24 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         let index = if kb.has_overlay() { Some(SearchIndex::open(kb)?) } else { None };
         if let Some(a) = search::error_matches(kb, query, index.as_ref()).first() {
             // An error quoted from a how-to article (not a troubleshooting
-            // one) does not outweigh an activity the question names.
-            if a.article_kind() == Some(ArticleKind::Troubleshoot) || parsed.activity.is_none() {
+            // one) does not outweigh an activity the question names, unless
+            // the question quotes it word for word.
+            if a.article_kind() == Some(ArticleKind::Troubleshoot)
+                || parsed.activity.is_none()
+                || search::quotes_verbatim(a, query)
+            {
                 let mut p = troubleshoot(query, kb, &a.id, Vec::new());
                 add_activity_alternative(&mut p, query, &parsed, overrides, ctx, kb);
                 return Ok(p);
             }
+        }
+        // A known error code (SEC_ERROR_UNKNOWN_ISSUER, 0x80090016, ...):
+        // its article, or the chain plan (src/errcodes).
+        if let Some(mut p) = crate::errcodes::answer(query, &parsed, overrides, ctx, kb) {
+            if p.intent.activity != parsed.activity {
+                add_activity_alternative(&mut p, query, &parsed, overrides, ctx, kb);
+            }
+            return Ok(p);
         }
         // A token or smart card is always the token activity (SPEC §2),
         // even when the question says it does not work.

@@ -609,7 +609,9 @@ pub enum LintMode {
 
 /// Checks a knowledge-base directory (or, with `None`, the shipped one):
 /// every file parses, ids are unique, `related` and "see ID" references
-/// resolve, and every article the planner's tables name is present.
+/// resolve, every article the planner's tables name is present, and every
+/// article the error-code table names exists (the shipped table, or the
+/// directory's `codes/codes.tsv`; see `errcodes::check`).
 ///
 /// A directory that holds the overview article (SO6063) is taken as a whole
 /// knowledge base unless `mode` says otherwise; any other directory as an
@@ -689,6 +691,20 @@ pub fn lint(dir: Option<&Path>, mode: Option<LintMode>, required: &[&str]) -> Re
                 });
                 reported.push(id);
             }
+        }
+    }
+    // The error-code table names articles too (src/errcodes): the shipped
+    // one, or the directory's codes/codes.tsv when it has one.
+    let codes = match dir {
+        None => Some(("kb/codes/codes.tsv".to_string(), crate::errcodes::TABLE.to_string())),
+        Some(d) => {
+            let path = d.join("codes").join("codes.tsv");
+            fs::read_to_string(&path).ok().map(|t| (path.display().to_string(), t))
+        }
+    };
+    if let Some((file, text)) = codes {
+        for p in crate::errcodes::check(&text, &exists) {
+            problems.push(Problem { file: file.clone(), line: p.line, message: p.message });
         }
     }
     missing.extend(problems);

@@ -20,6 +20,7 @@ pub mod config;
 pub mod dirs;
 pub mod doctor;
 pub mod env;
+pub mod errcodes;
 pub mod error;
 pub mod fault;
 pub mod fsutil;

@@ -209,6 +209,19 @@ impl SearchIndex {
                 Some(hit(a, score, &words))
             })
             .collect();
+        // A known error code ranks its article (or the chain articles) above
+        // word matches; a pasted error text, below, ranks above that.
+        let codes = crate::errcodes::usable(kb, query);
+        for (h, id) in codes.iter().rev().flat_map(|h| h.articles().into_iter().rev().map(move |id| (h, id))) {
+            let Some(a) = kb.get(id) else { continue };
+            let mut boosted = match hits.iter().position(|x| x.id == id) {
+                Some(i) => hits.remove(i),
+                None => hit(a, 0.0, &words),
+            };
+            boosted.score += 50.0;
+            boosted.snippet = h.note();
+            hits.insert(0, boosted);
+        }
         // A pasted error text is the strongest match there is.
         for a in error_matches(kb, query, Some(self)).into_iter().rev() {
             match hits.iter().position(|h| h.id == a.id) {
@@ -446,7 +459,9 @@ fn quoted_weight(error: &[String], query: &[String]) -> f32 {
     dp[error.len()][query.len()]
 }
 
-/// Articles whose listed error texts the query quotes, best first. An
+/// Articles whose listed error texts the query quotes, best first. (An
+/// error text that is only a code, "SEC_ERROR_UNKNOWN_ISSUER", is left to
+/// the code table, src/errcodes, which knows every code.) An
 /// error counts when the query holds most of its distinctive words in
 /// order; an article scores its best-quoted error, so the article that lists
 /// the whole pasted message beats one that lists a fragment.
@@ -459,7 +474,8 @@ fn quoted_weight(error: &[String], query: &[String]) -> f32 {
 /// a large knowledge base is not read file by file.
 pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -> Vec<&'a Article> {
     let q = distinctive(query);
-    if q.len() < 2 {
+    let verbatim = verbatim_words(query);
+    if q.len() < 2 && verbatim.len() < 2 {
         return Vec::new();
     }
     let mut candidates: Vec<&Article> = kb.builtin_articles().collect();
@@ -470,14 +486,22 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
             }
         }
     }
+    // With a known code in the query, only a whole quoted text of a
+    // troubleshooting article outranks the code's article:
+    // "CertUtil: -verify command FAILED: 0x800b0109" is not TS2007's
+    // "CertUtil: -repairstore command FAILED", and a how-to article that
+    // quotes "SEC_ERROR_BAD_PASSWORD: ..." is not about that error.
+    let code = !crate::errcodes::named(kb, query).is_empty();
+    let needed = if code { 0.999 } else { 0.6 };
     let mut scored: Vec<(f32, &Article)> = Vec::new();
-    for a in candidates {
+    for a in candidates.into_iter().filter(|a| !code || a.kind == "troubleshoot") {
         let mut score = 0.0f32;
-        for e in &a.errors {
+        for e in a.errors.iter().filter(|e| !resolved_by_code_table(kb, e)) {
+            score = score.max(verbatim_score(&verbatim_words(e), &verbatim));
             let ew = distinctive(e);
             let total: f32 = ew.iter().map(|w| weight(w)).sum();
             let common = quoted_weight(&ew, &q);
-            if common >= 3.0 && common / total >= 0.6 {
+            if common >= 3.0 && common / total >= needed {
                 score = score.max(common * (common / total));
             }
         }
@@ -492,6 +516,80 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
     }
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
     scored.into_iter().map(|(_, a)| a).collect()
+}
+
+/// An error text that is only a code whose article is here
+/// ("SEC_ERROR_UNKNOWN_ISSUER"): the code table resolves it, the same way
+/// as every other code of its family.
+fn resolved_by_code_table(kb: &Kb, error: &str) -> bool {
+    crate::errcodes::is_bare_code(error) && !crate::errcodes::usable(kb, error).is_empty()
+}
+
+/// Whether the query is, or holds word for word, one of the article's error
+/// texts (three words or more; placeholders match anything): the article
+/// answers even when the words also name an activity ("Failed to import
+/// certificate" is Evolution's message, not a question about importing).
+pub fn quotes_verbatim(a: &Article, query: &str) -> bool {
+    let q = verbatim_words(query);
+    a.errors.iter().any(|e| verbatim_score(&verbatim_words(e), &q) > 0.0)
+}
+
+/// Stands for a placeholder of an error text ("%S", "%1$S", "{0}",
+/// "<file>", 'cert.pem'): one to six words of the query.
+const WILD: &str = "\u{1}";
+
+/// The words of a text for a word-for-word comparison: lower case, without
+/// punctuation, placeholders as `WILD`.
+fn verbatim_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    // A pasted log is read this far (an error line may be deep inside it).
+    const MAX_VERBATIM_WORDS: usize = 16_384;
+    for raw in text.split_whitespace().take(MAX_VERBATIM_WORDS) {
+        let t = raw.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | '(' | ')' | '"'));
+        let placeholder = (t.starts_with('%') && (2..=5).contains(&t.len()))
+            || (t.len() > 2 && t.starts_with('{') && t.ends_with('}'))
+            || (t.len() > 2 && t.starts_with('<') && t.ends_with('>'))
+            || (t.len() > 2 && t.starts_with('\'') && t.ends_with('\''));
+        if placeholder {
+            out.push(WILD.to_string());
+            continue;
+        }
+        let lowered = t.to_lowercase().replace(['\'', '\u{2019}'], "");
+        out.extend(lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string));
+    }
+    out
+}
+
+/// Where `pattern` (from `pattern[j]` on) matches `words` from `words[i]`
+/// on: the end of the match.
+fn match_from(words: &[String], i: usize, pattern: &[String], j: usize) -> Option<usize> {
+    let Some(p) = pattern.get(j) else { return Some(i) };
+    if p == WILD {
+        return (1..=6).filter(|n| i + n <= words.len()).find_map(|n| match_from(words, i + n, pattern, j + 1));
+    }
+    if words.get(i) == Some(p) {
+        match_from(words, i + 1, pattern, j + 1)
+    } else {
+        None
+    }
+}
+
+/// A word-for-word quote of an error text: the whole query (strongest), or
+/// a run inside it (a log line) when the text has three words or more.
+fn verbatim_score(error: &[String], query: &[String]) -> f32 {
+    let words = error.iter().filter(|w| *w != WILD).count();
+    if words < 2 || error.len() > query.len() + 6 * error.iter().filter(|w| *w == WILD).count() {
+        return 0.0;
+    }
+    if match_from(query, 0, error, 0) == Some(query.len()) {
+        return 1000.0 + words as f32;
+    }
+    // Inside a longer text, on the scale of `quoted_weight`: a long quote
+    // that lost a word still beats a short one kept whole.
+    if words >= 3 && (0..query.len()).any(|i| match_from(query, i, error, 0).is_some()) {
+        return words as f32;
+    }
+    0.0
 }
 
 /// The body line that shares most words with the query, as plain text.
@@ -524,6 +622,19 @@ fn snippet(a: &Article, words: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quote_matches_word_for_word_with_placeholders() {
+        let e = verbatim_words("No cert in -in file 'cert.pem' matches private key");
+        let q = verbatim_words("openssl says: No cert in -in file 'my-id.pem' matches private key. Help!");
+        assert!(verbatim_score(&e, &q) > 0.0);
+        let e = verbatim_words("Could not import %S: the file is damaged.");
+        assert!(verbatim_score(&e, &verbatim_words("Could not import id 2024.p12: the file is damaged")) > 0.0);
+        // The whole question is the strongest quote; a different word is none.
+        let e = verbatim_words("Passwords do not match");
+        assert!(verbatim_score(&e, &verbatim_words("Passwords do not match!")) >= 1000.0);
+        assert_eq!(verbatim_score(&e, &verbatim_words("Passwords do match")), 0.0);
+    }
 
     #[test]
     fn query_words_drop_stop_words() {

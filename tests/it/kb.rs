@@ -8,7 +8,10 @@ use crate::util::{certhelp, repo, run, stderr, stdout, TempDir};
 fn copy_kb(to: &Path) {
     for e in std::fs::read_dir(repo().join("kb")).unwrap() {
         let p = e.unwrap().path();
-        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        // The articles only (kb/codes/ is the error-code table).
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod browser;
 mod chain;
 mod cli;
 mod convert;
+mod errors;
 mod eval;
 mod fixtures;
 mod fuzz;

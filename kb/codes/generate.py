@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Generates kb/codes/codes.tsv, certhelp's table of error codes.
+
+Every code of each family is a row: NSS SEC_ERROR_*/SSL_ERROR_* (and
+NSPR's PR_* errors, shown by Firefox the same way), Chromium
+net errors (ERR_*), PKCS#11 CKR_*, Windows HRESULTs (0x8007..., 0x8009...,
+0x800B..., 0x8010...) with their names, macOS errSec*, OpenSSL reason codes
+and Java keytool messages. Each row names the article that helps, by the
+per-family rules below (first match wins) with per-code overrides.
+
+The sources are read from SRC (default: ./codes-src), laid out as
+sources/README.md says; OpenSSL's come from the system's headers and
+`openssl errstr`. Numbers are written once, in the form the family's
+documentation uses (hex for HRESULTs, CKR_* and OpenSSL codes, negative
+decimal for the others); certhelp derives the other forms people paste.
+CI never runs this script: the generated table is committed.
+
+Run:  python3 kb/codes/generate.py SRC > kb/codes/codes.tsv
+"""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The chain activity: the planner picks SO10186 (ECA) or SO6395 (Digital
+# ID) by product, or asks.
+CHAIN = "chain"
+
+# Per-family rules: (regex on the code's name, article), first match wins;
+# the last rule of each family is its default.
+RULES = {
+    "nss": [
+        (r"EXPIRED_ISSUER", "TS2017"),
+        (r"UNKNOWN_ISSUER|UNTRUSTED_ISSUER|UNTRUSTED_CERT|CA_CERT_INVALID|PATH_LEN|UNKNOWN_CA|"
+         r"CERT_NOT_IN_NAME_SPACE|ISSUER", CHAIN),
+        (r"REVOKED|EXPIRED|OCSP|CRL|NOT_YET_VALID|INVALID_TIME", "TS2023"),
+        (r"LOCKED", "TS2022"),
+        (r"BAD_PASSWORD|PKCS12_INVALID_MAC|PKCS12_DECODING|PKCS12_CORRUPT|BAD_DER|BAD_DATA", "TS2004"),
+        (r"NO_RECIPIENT_CERTS", "TS2024"),
+        (r"DECRYPTION_DISALLOWED", "TS2014"),
+        (r"NO_EMAIL_CERT", "TS2012"),
+        (r"NO_KEY|USER_CERT|KEY_NOT_FOUND|NOT_OWNED", "TS2019"),
+        (r"INADEQUATE_KEY_USAGE|INADEQUATE_CERT_TYPE|CERT_USAGES_INVALID|SMIME|PKCS7|CMS", "TS2012"),
+        (r"TOKEN|PKCS11|MODULE|_MOD_|INVALID_DLL|SLOT|READ_ONLY", "TS2016"),
+        (r"^SSL_ERROR_(UNKNOWN_CA|BAD_CERT_ALERT|UNKNOWN_CERTIFICATE)", CHAIN),
+        (r"^SSL_ERROR_(CERTIFICATE_UNKNOWN|REVOKED_CERT|EXPIRED_CERT)", "TS2023"),
+        (r"^SSL_ERROR_", "TS2020"),
+        (r"^PR_(FILE|NO_ACCESS|DIRECTORY|READ_ONLY|NO_DEVICE_SPACE)", "TS2010"),
+        (r"^PR_", "TS2020"),
+        (r"PKCS12", "TS2003"),
+        (r".", "TS2003"),
+    ],
+    "chromium": [
+        (r"^ERR_CERT_DATE_INVALID$", "TS2017"),
+        (r"^ERR_CERT_REVOKED$", "TS2023"),
+        (r"^ERR_CERT_|^ERR_QUIC_CERT_ROOT_NOT_KNOWN$|^ERR_IMPORT_CA_CERT", CHAIN),
+        (r"PKCS12_IMPORT_(BAD_PASSWORD|INVALID_MAC|INVALID_FILE)", "TS2004"),
+        (r"PKCS12|IMPORT|ADD_USER_CERT", "CH1002"),
+        (r"NO_PRIVATE_KEY_FOR_CERT", "TS2019"),
+        (r"CLIENT_AUTH_CERT_NO_PRIVATE_KEY", "TS2007"),
+        (r".", "TS2020"),
+    ],
+    "pkcs11": [
+        (r"PIN_LOCKED|PIN_INCORRECT|PIN_EXPIRED|PIN_INVALID|PIN_LEN_RANGE|USER_PIN_NOT_INITIALIZED", "TS2022"),
+        (r"UNEXTRACTABLE|ATTRIBUTE_SENSITIVE", "TS2006"),
+        (r"TOKEN_WRITE_PROTECTED|DEVICE_MEMORY", "CH1015"),
+        (r".", "TS2016"),
+    ],
+    "windows": [
+        (r"^(CERT_E_UNTRUSTEDROOT|CERT_E_CHAINING|CERT_E_UNTRUSTEDCA|CERT_E_UNTRUSTEDTESTROOT|"
+         r"TRUST_E_|CERT_E_ISSUERCHAINING|CERT_E_PATHLENCONST|CERT_E_ROLE)", CHAIN),
+        (r"^(CERT_E_EXPIRED|CERT_E_REVOKED|CRYPT_E_REVOKED|CERT_E_VALIDITYPERIODNESTING|"
+         r"CRYPT_E_NO_REVOCATION|CRYPT_E_REVOCATION)", "TS2023"),
+        (r"^SCARD_W_(CHV_BLOCKED|WRONG_CHV|CARD_NOT_AUTHENTICATED)", "TS2022"),
+        (r"^SCARD_", "TS2016"),
+        (r"^(ERROR_INVALID_PASSWORD|ERROR_WRONG_PASSWORD)$", "TS2005"),
+        (r"^(ERROR_NOT_FOUND|CRYPT_E_NO_KEY_PROPERTY|NTE_NO_KEY)$", "TS2007"),
+        (r"^(CRYPT_E_RECIPIENT_NOT_FOUND|CRYPT_E_NO_DECRYPT_CERT)$", "TS2014"),
+        (r"^(CERT_E_WRONG_USAGE|CRYPT_E_NO_SIGNER)$", "TS2013"),
+        (r"^NTE_|^CRYPT_E_|^ERROR_", "TS2021"),
+        (r".", "TS2021"),
+    ],
+    "macos": [
+        (r"^errSec(NotTrusted|NoTrustSettings|CreateChainFailed|InvalidAnchorCert|VerifyActionFailed|"
+         r"IncompleteCertRevocationCheck|InvalidRoot|UnknownCertAuthority|MissingRequiredExtension)$", CHAIN),
+        (r"^errSec(CertificateExpired|CertificateRevoked|CertificateNotValidYet|CertificateSuspended)$", "TS2023"),
+        (r"^errSec(Pkcs12VerifyFailure|AuthFailed|Passphrase|InvalidPasswordRef)", "TS2001"),
+        (r"^errSec(Decode|UnknownFormat|UnsupportedFormat|InvalidEncoding|InvalidData)", "CH1011"),
+        (r"^errSec(PVC|Ocsp|Crl|Revoc)", "TS2023"),
+        (r".", "SO5181"),
+    ],
+    "openssl": [
+        (r"^(EVP|PROV|CRYPTO)_R_UNSUPPORTED|^EVP_R_UNSUPPORTED|_R_UNABLE_TO_LOAD_PROVIDER|FETCH_FAILED|"
+         r"^(EVP|PKCS12|CRYPTO)/ERR_R_UNSUPPORTED", "TS2002"),
+        (r"^X509_R_(CERT_ALREADY_IN_HASH_TABLE)", "CH1010"),
+        (r"^SSL_R_(TLSV1_ALERT_UNKNOWN_CA|CERTIFICATE_VERIFY_FAILED|SSLV3_ALERT_BAD_CERTIFICATE)$", CHAIN),
+        (r"^SSL_R_.*(REVOKED|EXPIRED)", "TS2023"),
+        (r"^SSL_R_", "TS2020"),
+        (r"^X509_R_|^X509V3_R_", CHAIN),
+        (r".", "CH1010"),
+    ],
+    "java": [(r"lengthTag", "CH1010"), (r".", "TS2001")],
+}
+
+# Codes whose article is not what their family rule gives.
+OVERRIDES = {
+    "SEC_ERROR_BAD_PASSWORD": "TS2004",
+    "SEC_ERROR_PKCS12_UNSUPPORTED_PBE_ENCRYPTION_ALGORITHM": "TS2003",
+    "SEC_ERROR_UNKNOWN_ISSUER": CHAIN,
+    "SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE": "TS2017",
+    "SEC_ERROR_LOCKED_PASSWORD": "TS2022",
+    "SEC_ERROR_BAD_DATABASE": "TS2010",
+    "SEC_ERROR_NO_KEY": "TS2019",
+    "SSL_ERROR_HANDSHAKE_FAILURE_ALERT": "TS2020",
+    "SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT": "TS2020",
+    "SSL_ERROR_UNKNOWN_CA_ALERT": CHAIN,
+    "ERR_BAD_SSL_CLIENT_AUTH_CERT": "TS2020",
+    "ERR_SSL_CLIENT_AUTH_CERT_NEEDED": "TS2020",
+    "CKR_PIN_LOCKED": "TS2022",
+    "CKR_TOKEN_NOT_PRESENT": "TS2016",
+    "CERT_E_UNTRUSTEDROOT": CHAIN,
+    "NTE_BAD_KEYSET": "TS2021",
+    "errSecNotTrusted": CHAIN,
+    "errSecPkcs12VerifyFailure": "TS2001",
+    "errSecDuplicateItem": "SO5181",
+    "PKCS12_R_MAC_VERIFY_FAILURE": "CH1010",
+    "PKCS12_R_PKCS12_CIPHERFINAL_ERROR": "CH1010",
+    "PEM_R_NO_START_LINE": "CH1010",
+    "EVP_R_BAD_DECRYPT": "CH1010",
+    "PROV_R_BAD_DECRYPT": "CH1010",
+    "X509_R_KEY_VALUES_MISMATCH": "CH1010",
+    "SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE": "TS2020",
+    "SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE": "TS2020",
+    "SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED": "TS2020",
+}
+
+# Java's keytool and KeyStore messages (OpenJDK sources): matched as text.
+JAVA = [
+    ("keystore password was incorrect",
+     "Java could not open the PKCS#12 keystore with this password (PKCS12KeyStore)."),
+    ("Keystore was tampered with, or password was incorrect",
+     "Java could not verify the keystore with this password (JKS keystore)."),
+    ("Given final block not properly padded",
+     "Decryption with this password failed (BadPaddingException): usually a wrong password."),
+    ("Get Key failed",
+     "The key entry could not be decrypted with this password."),
+    ("DerInputStream.getLength(): lengthTag",
+     "The file is not DER PKCS#12 (often a PEM text file read as PKCS#12)."),
+]
+
+FAMILY_OF_PREFIX = [("SEC_ERROR_", "nss"), ("SSL_ERROR_", "nss")]
+
+
+def article(family, name):
+    if name in OVERRIDES:
+        return OVERRIDES[name]
+    for pattern, art in RULES[family]:
+        if re.search(pattern, name):
+            return art
+    raise SystemExit(f"no rule for {family} {name}")
+
+
+def clean(text):
+    return re.sub(r"\s+", " ", text.replace("\t", " ")).strip()
+
+
+def words(name, prefix):
+    """A meaning from a name that comes without a message: NTE_BAD_KEYSET ->
+    'bad keyset'."""
+    return name[len(prefix):].replace("_", " ").lower() if name.startswith(prefix) else name
+
+
+def nss(src):
+    rows = []
+    for path, base in (("nss/lib/util/SECerrs.h", -0x2000), ("nss/lib/ssl/SSLerrs.h", -0x3000)):
+        text = open(os.path.join(src, path), encoding="utf-8").read()
+        pat = re.compile(r'ER3\(\s*(\w+)\s*,\s*\(?\s*\w+_ERROR_BASE\s*\+\s*(\d+)\s*\)?\s*,\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\)')
+        for m in pat.finditer(text):
+            name, off = m.group(1), int(m.group(2))
+            msg = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(3))).replace('\\"', '"')
+            rows.append((name, str(base + off), "nss", clean(msg)))
+    return rows
+
+
+def nspr(src):
+    """NSPR's errors (PR_*), which Firefox shows the same way ("Error code:
+    PR_END_OF_FILE_ERROR"): an error table numbered from -6000."""
+    rows = []
+    text = open(os.path.join(src, "nspr/pr/src/misc/prerr.et"), encoding="utf-8").read()
+    base = int(re.search(r"^et nspr (-?\d+)", text, re.M).group(1))
+    for i, m in enumerate(re.finditer(r'^ec (PR_\w+),\s*"((?:[^"\\]|\\.)*)"', text, re.M)):
+        rows.append((m.group(1), str(base + i), "nss", clean(m.group(2))))
+    return rows
+
+
+def chromium(src):
+    rows = []
+    for line in open(os.path.join(HERE, "sources/chromium_net_errors.tsv"), encoding="utf-8"):
+        if line.startswith("#") or not line.strip():
+            continue
+        name, num, msg = line.rstrip("\n").split("\t")
+        rows.append(("ERR_" + name, num, "chromium", clean(msg)))
+    return rows
+
+
+def pkcs11(src):
+    rows, seen = [], set()
+    path = os.path.join(src, "cryptoki-sys/src/bindings/x86_64-unknown-linux-gnu.rs")
+    for m in re.finditer(r"pub const (CKR_\w+): CK_RV = (\d+);", open(path, encoding="utf-8").read()):
+        name, value = m.group(1), int(m.group(2))
+        if name in seen:
+            continue
+        seen.add(name)
+        rows.append((name, f"0x{value:08X}", "pkcs11", words(name, "CKR_")))
+    return rows
+
+
+def windows(src):
+    rows = []
+    text = open(os.path.join(src, "mingw-w64/winerror.h"), encoding="utf-8", errors="replace").read()
+    # Win32 errors become HRESULTs 0x8007xxxx (HRESULT_FROM_WIN32).
+    for m in re.finditer(r"#define (ERROR_\w+) __MSABI_LONG\((\d+)\)", text):
+        name, value = m.group(1), int(m.group(2))
+        if value == 0 or value > 0xFFFF:
+            continue
+        rows.append((name, 0x80070000 | value))
+    for m in re.finditer(r"#define (\w+) _HRESULT_TYPEDEF_\(0x([0-9A-Fa-f]{8})L?\)", text):
+        name, value = m.group(1), int(m.group(2), 16)
+        if (value >> 16) in (0x8007, 0x8009, 0x800B, 0x8010):
+            rows.append((name, value))
+    out, seen = [], set()
+    for name, value in rows:
+        if name in seen:
+            continue
+        seen.add(name)
+        prefix = re.match(r"^[A-Z]+_(E_|W_|F_)?", name).group(0)
+        # certhelp derives the decimal forms (-2146893802, 2148073494).
+        out.append((name, f"0x{value:08X}", "windows", words(name, prefix)))
+    return out
+
+
+def macos(src):
+    rows = []
+    text = open(os.path.join(src, "apple-security/SecBase.h"), encoding="utf-8").read()
+    for m in re.finditer(r"^\s*(errSec\w+)\s*=\s*(-?\d+),?\s*/\*\s*(.*?)\s*\*/", text, re.M):
+        rows.append((m.group(1), m.group(2), "macos", clean(m.group(3))))
+    seen, out = set(), []
+    for r in rows:
+        if r[0] not in seen:
+            seen.add(r[0])
+            out.append(r)
+    return out
+
+
+def openssl(src):
+    """Reason codes of every library, packed the OpenSSL 3 way (lib << 23 |
+    reason); `openssl errstr` gives the library and reason strings."""
+    libs = {}
+    for m in re.finditer(r"#\s*define ERR_LIB_(\w+)\s+(\d+)", open("/usr/include/openssl/err.h").read()):
+        libs[m.group(1)] = int(m.group(2))
+    codes = []
+    for path in sorted(glob.glob("/usr/include/openssl/*err.h")):
+        for m in re.finditer(r"#\s*define (([A-Z0-9]+)_R_\w+)\s+(\d+)", open(path).read()):
+            name, lib, reason = m.group(1), m.group(2), int(m.group(3))
+            if lib not in libs or lib == "ERR":
+                continue
+            codes.append((name, (libs[lib] << 23) | reason))
+    # Reasons common to every library (ERR_R_UNSUPPORTED, ...) carry flags;
+    # they get a row for each library that users meet them in
+    # ("digital envelope routines::unsupported").
+    common, fatal = 0x2 << 18, (0x1 << 18) | (0x2 << 18)
+    err_h = open("/usr/include/openssl/err.h").read()
+    for m in re.finditer(r"#\s*define (ERR_R_\w+) \((\d+) \| (ERR_R_FATAL|ERR_RFLAG_COMMON)\)", err_h):
+        flags = fatal if m.group(3) == "ERR_R_FATAL" else common
+        for lib in COMMON_REASON_LIBS:
+            codes.append((f"{lib}/{m.group(1)}", (libs[lib] << 23) | flags | int(m.group(2))))
+    codes = list(dict(codes).items())
+    out = subprocess.run(["openssl", "errstr"] + [f"{c:08X}" for _, c in codes],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    rows = []
+    for (name, code), line in zip(codes, out):
+        # error:11800071:PKCS12 routines::mac verify failure
+        parts = line.split(":")
+        meaning = f"{parts[2]}: {parts[-1]}" if len(parts) >= 5 else line
+        rows.append((name, f"{code:08X}", "openssl", clean(meaning)))
+    return rows
+
+
+# Libraries whose common-reason errors people paste.
+COMMON_REASON_LIBS = ["EVP", "OSSL_DECODER", "OSSL_STORE", "PEM", "PKCS12", "PROV", "X509", "ASN1", "SSL", "CRYPTO"]
+
+
+def java(src):
+    return [(text, "", "java", meaning) for text, meaning in JAVA]
+
+
+# Success codes are not errors: a log that says "rv = CKR_OK" is fine.
+SUCCESS = {"CKR_OK", "errSecSuccess", "ERROR_SUCCESS", "S_OK"}
+
+
+def main():
+    src = sys.argv[1] if len(sys.argv) > 1 else "codes-src"
+    rows = nss(src) + nspr(src) + chromium(src) + pkcs11(src) + windows(src) + macos(src) + openssl(src) + java(src)
+    print("# certhelp error codes: generated by kb/codes/generate.py from the sources in kb/codes/sources/README.md.")
+    print("# code\tnumbers\tfamily\tmeaning\tarticle ('chain': SO10186 or SO6395 by product)")
+    for name, nums, family, meaning in rows:
+        if name in SUCCESS:
+            continue
+        print("\t".join([name, nums, family, meaning, article(family, name)]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+//! Error codes: what a pasted code means and which article helps, including
+//! codes that no article quotes (issue 9, "Pasted error texts").
+//!
+//! The table (kb/codes/codes.tsv) holds every code of NSS
+//! (`SEC_ERROR_*`, `SSL_ERROR_*`), Chromium (`ERR_*`), PKCS#11 (`CKR_*`),
+//! Windows (HRESULTs and their names), macOS (`errSec*`), OpenSSL and Java's
+//! keytool, each with the article its family's rule gives (see
+//! kb/codes/generate.py). `lookup` finds codes in a text; `answer` turns the
+//! first usable one into a plan; `check` is the lint of a table.
+//!
+//! This module does not rank articles against each other (search.rs does,
+//! and puts a quoted error text of an article ahead of a code) and does not
+//! print.
+
+mod scan;
+mod table;
+
+pub use scan::lookup;
+pub use table::{Family, Row, TABLE};
+
+use crate::intent::{Activity, Parsed};
+use crate::kb::Kb;
+use crate::plan::{self, Context, Overrides, Plan};
+
+/// The two chain articles a `chain` row stands for; the planner picks one
+/// by product (ECA or Digital ID) or asks.
+pub const CHAIN_ARTICLES: [&str; 2] = ["SO10186", "SO6395"];
+
+/// Articles the table may name before they are in the knowledge base
+/// (written in parallel for issue 9). `kb lint` lets them be absent; the
+/// ignored test `errors::code_table_articles_all_exist` is to be enabled
+/// once they have landed, and this list emptied.
+pub const PENDING: &[&str] =
+    &["TS2019", "TS2020", "TS2021", "TS2022", "TS2023", "TS2024", "CH1014", "CH1015", "CH1016"];
+
+/// A code found in a text.
+#[derive(Debug, Clone)]
+pub struct CodeHit {
+    pub row: &'static Row<'static>,
+    /// The text as it was pasted (`-8179`, `net::ERR_...` gives `ERR_...`).
+    pub matched: String,
+    /// Found by the app's message for the code, not by the code itself:
+    /// an article that quotes the message knows better.
+    pub by_message: bool,
+}
+
+impl CodeHit {
+    pub fn is_chain(&self) -> bool {
+        self.row.article == "chain"
+    }
+
+    /// The articles this code leads to.
+    pub fn articles(&self) -> Vec<&'static str> {
+        if self.is_chain() {
+            CHAIN_ARTICLES.to_vec()
+        } else {
+            vec![self.row.article]
+        }
+    }
+
+    /// What the code means, in the source's words:
+    /// "SEC_ERROR_UNKNOWN_ISSUER (-8179): Peer's Certificate issuer is not
+    /// recognized. (NSS error: ...)".
+    pub fn note(&self) -> String {
+        let r = self.row;
+        let meaning = r.meaning.trim_end_matches('.');
+        let who = r.family.describe();
+        match r.family {
+            Family::Java => format!("\"{}\": {meaning} ({who}).", r.code),
+            Family::Openssl => format!("{} (error:{}): {meaning} ({who}).", r.code, r.number),
+            _ if r.number.is_empty() => format!("{}: {meaning} ({who}).", r.code),
+            _ => format!("{} ({}): {meaning} ({who}).", r.code, r.number),
+        }
+    }
+}
+
+/// Whether `text` is nothing but one known code ("SEC_ERROR_BAD_DER",
+/// "-25264"): such an error text is the table's to resolve.
+pub fn is_bare_code(text: &str) -> bool {
+    let t = text.trim().trim_matches(|c: char| c == '"' || c == '(' || c == ')');
+    // Every code is one word; most error texts are sentences.
+    if t.contains(char::is_whitespace) {
+        return false;
+    }
+    lookup(t).iter().any(|h| h.matched.eq_ignore_ascii_case(t))
+}
+
+/// The codes of `text` whose articles are in `kb`, best first. A code whose
+/// article has not landed yet is skipped, so the question falls through to
+/// search as before.
+pub fn usable(kb: &Kb, text: &str) -> Vec<CodeHit> {
+    lookup(text).into_iter().filter(|h| h.articles().iter().all(|id| kb.get(id).is_some())).collect()
+}
+
+/// The codes the text names itself (a name, a number, an OpenSSL line, a
+/// Java message), whose articles are in `kb`: these outrank the quoted texts
+/// of articles that are not about troubleshooting.
+pub fn named(kb: &Kb, text: &str) -> Vec<CodeHit> {
+    usable(kb, text).into_iter().filter(|h| !h.by_message).collect()
+}
+
+/// The answer to a question that holds a known code: the code's article
+/// (a troubleshooting plan), or for a trust error the chain plan. The notes
+/// say what the codes mean. `None` when the question holds no usable code.
+pub fn answer(query: &str, parsed: &Parsed, overrides: &Overrides, ctx: Context, kb: &Kb) -> Option<Plan> {
+    let hits = usable(kb, query);
+    let first = hits.first()?;
+    let notes: Vec<String> = hits.iter().take(3).map(CodeHit::note).collect();
+    if first.is_chain() {
+        let chain = Overrides { activity: Some(Activity::Chain), ..overrides.clone() };
+        let mut p = plan::plan(query, parsed, &chain, ctx, kb);
+        if p.steps.is_empty() {
+            return None;
+        }
+        p.notes.splice(0..0, notes);
+        return Some(p);
+    }
+    let mut p = plan::single_article(query, kb, first.row.article, Some(Activity::Troubleshoot), notes);
+    for h in hits.iter().skip(1) {
+        for id in h.articles() {
+            let alt = kb.get(id).map(|a| format!("{} {}", a.id, a.title));
+            if let Some(alt) = alt.filter(|a| !p.alternatives.contains(a) && id != first.row.article) {
+                p.alternatives.push(alt);
+            }
+        }
+    }
+    Some(p)
+}
+
+/// A row of a code table that names an article that does not exist.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Checks a code table: every line parses and every article it names
+/// exists (`exists`), except `PENDING` ones that are absent.
+pub fn check(text: &str, exists: &dyn Fn(&str) -> bool) -> Vec<Problem> {
+    let (rows, bad) = table::parse(text);
+    let mut problems: Vec<Problem> = bad.into_iter().map(|b| Problem { line: b.line, message: b.message }).collect();
+    for r in &rows {
+        let ids: Vec<&str> = if r.article == "chain" { CHAIN_ARTICLES.to_vec() } else { vec![r.article] };
+        for id in ids.into_iter().filter(|id| !exists(id) && !PENDING.contains(id)) {
+            problems.push(Problem {
+                line: r.line,
+                message: format!("code `{}` names `{id}`, which is not an article", r.code),
+            });
+        }
+    }
+    problems
+}
+
+/// The pending articles the shipped table names that `kb` lacks.
+pub fn pending_absent(kb: &Kb) -> Vec<&'static str> {
+    let (rows, _) = table::parse(TABLE);
+    PENDING.iter().copied().filter(|id| kb.get(id).is_none() && rows.iter().any(|r| r.article == *id)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(text: &str) -> String {
+        lookup(text).first().map(|h| h.row.code.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn names_and_numbers() {
+        assert_eq!(first("SEC_ERROR_UNKNOWN_ISSUER"), "SEC_ERROR_UNKNOWN_ISSUER");
+        assert_eq!(first("Error code: sec_error_unknown_issuer"), "SEC_ERROR_UNKNOWN_ISSUER");
+        assert_eq!(first("failed with -8179"), "SEC_ERROR_UNKNOWN_ISSUER");
+        assert_eq!(first("SSL peer (-12227)"), "SSL_ERROR_HANDSHAKE_FAILURE_ALERT");
+        assert_eq!(first("net::ERR_BAD_SSL_CLIENT_AUTH_CERT"), "ERR_BAD_SSL_CLIENT_AUTH_CERT");
+        assert_eq!(first("chrome says error -117"), "ERR_BAD_SSL_CLIENT_AUTH_CERT");
+        assert_eq!(first("CKR_PIN_LOCKED"), "CKR_PIN_LOCKED");
+        assert_eq!(first("C_Login failed: 0xA4"), "CKR_PIN_LOCKED");
+        assert_eq!(first("CertUtil: 0x80090016 (-2146893802 NTE_BAD_KEYSET)"), "NTE_BAD_KEYSET");
+        assert_eq!(first("import failed -2146893802"), "NTE_BAD_KEYSET");
+        assert_eq!(first("Error 80090016"), "NTE_BAD_KEYSET");
+        assert_eq!(first("OSStatus -25264"), "errSecPkcs12VerifyFailure");
+        assert_eq!(first("errSecNotTrusted"), "errSecNotTrusted");
+    }
+
+    #[test]
+    fn openssl_lines_both_formats() {
+        assert_eq!(first("40F7:error:11800071:PKCS12 routines::mac verify failure"), "PKCS12_R_MAC_VERIFY_FAILURE");
+        assert_eq!(
+            first("140:error:23076071:PKCS12 routines:PKCS12_parse:mac verify failure:p12_kiss.c:62:"),
+            "PKCS12_R_MAC_VERIFY_FAILURE"
+        );
+        assert_eq!(first("error:0308010C:digital envelope routines::unsupported"), "EVP/ERR_R_UNSUPPORTED");
+        assert_eq!(first("error:0480006C:PEM routines::no start line"), "PEM_R_NO_START_LINE");
+    }
+
+    #[test]
+    fn dates_and_short_numbers_are_not_codes() {
+        assert!(lookup("on 2026-11-29 at 10:12").is_empty());
+        assert!(lookup("page 3 of -107 items").is_empty());
+        // Small hex numbers are flags and lengths, not CKR_* values, unless
+        // PKCS#11 is around; success codes are not errors.
+        assert!(lookup("flags=0x00000005 len 0x00000020").is_empty());
+        assert_eq!(first("pkcs11-tool: C_Login rv = 0x00000005"), "CKR_GENERAL_ERROR");
+        assert!(lookup("C_Initialize returned CKR_OK").is_empty());
+    }
+
+    #[test]
+    fn the_message_of_a_code_finds_it() {
+        assert_eq!(first("Firefox: The security password entered is incorrect."), "SEC_ERROR_BAD_PASSWORD");
+        assert_eq!(first("it says: The user name or passphrase you entered is not correct"), "errSecAuthFailed");
+    }
+
+    #[test]
+    fn java_messages() {
+        assert_eq!(first("java.io.IOException: keystore password was incorrect"), "keystore password was incorrect");
+        assert_eq!(
+            first("java.io.IOException: DerInputStream.getLength(): lengthTag=109, too big."),
+            "DerInputStream.getLength(): lengthTag"
+        );
+    }
+
+    #[test]
+    fn a_row_naming_an_unknown_article_fails_the_check() {
+        let text = "SEC_ERROR_X\t-1\tnss\tmeaning\tTS9999\nSEC_ERROR_Y\t-2\tnss\tmeaning\tTS2020\nbad line\n";
+        let problems = check(text, &|id| id == "TS2004");
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(problems.len(), 2, "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("TS9999")));
+    }
+
+    #[test]
+    fn the_shipped_table_parses() {
+        let (rows, bad) = table::parse(TABLE);
+        assert!(bad.is_empty(), "{:?}", bad.first());
+        assert!(rows.len() > 4000);
+    }
+}

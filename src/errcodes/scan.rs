@@ -1,0 +1,206 @@
+//! Finds the codes of the table in a text: names (`SEC_ERROR_BAD_DER`,
+//! `net::ERR_CERT_AUTHORITY_INVALID`, `errSecNotTrusted`), numbers in every
+//! form people paste (`-8179`, `0x80090016`, `-2146893802`, `80090016`),
+//! OpenSSL's `error:XXXXXXXX:lib:func:reason` lines, Java's messages, and
+//! the messages NSS and macOS show for a code (word for word), anywhere in a
+//! text (a question or a whole log).
+//!
+//! It does not choose an article: `super::usable` does, from the hits in
+//! the order this file ranks them.
+
+use super::table::{table, Family, Num};
+use super::CodeHit;
+
+/// How sure a hit is: a name says exactly which code it is; a long number
+/// nearly; a short number ("-107") only with "error" or "code" before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Strength {
+    Name,
+    Number,
+    /// The message an app shows for a code, without the code.
+    Message,
+    ShortNumber,
+}
+
+/// Words that make a short negative number an error code ("error -107",
+/// "code: -50").
+const CODE_WORDS: &[&str] =
+    &["error", "err", "code", "status", "osstatus", "result", "rv", "errorcode", "returned", "failed"];
+
+/// The most of a paste that is read: a log beyond this is not a question.
+const MAX_TEXT: usize = 256 * 1024;
+
+/// Words that say which program printed a number that two families share.
+fn cued(family: Family, lower: &str) -> bool {
+    let cues: &[&str] = match family {
+        Family::Chromium => &["chrome", "chromium", "edge", "net::", "net_error"],
+        Family::Nss => &["firefox", "thunderbird", "nss", "pk12util", "certutil -d", "seamonkey"],
+        Family::Macos => &["mac", "keychain", "osstatus", "security import", "safari"],
+        Family::Windows => &["windows", "certutil", "hresult", "0x8"],
+        Family::Pkcs11 => {
+            &["pkcs11", "pkcs#11", "pkcs #11", "token", "smart card", "ckr_", "c_login", "opensc", "softhsm"]
+        }
+        Family::Openssl | Family::Java => &[],
+    };
+    cues.iter().any(|c| lower.contains(c))
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The codes in `text`, most certain first, then in the order they appear;
+/// each row once.
+pub fn lookup(text: &str) -> Vec<CodeHit> {
+    let mut end = text.len().min(MAX_TEXT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    let t = table();
+    let lower = text.to_lowercase();
+    // (strength, position, cue rank, row, what matched)
+    let mut found: Vec<(Strength, usize, u8, usize, String)> = Vec::new();
+    let add_number = |found: &mut Vec<_>, strength, pos, num: Num, only: Option<Family>, matched: &str, prev: &str| {
+        for &i in t.numbers.get(&num).map(Vec::as_slice).unwrap_or(&[]) {
+            let family = t.rows[i].family;
+            if only.is_some_and(|f| f != family) || family == Family::Openssl {
+                continue;
+            }
+            // CKR_* values are small numbers ("0x00000005"): in a log they
+            // are flags and lengths unless PKCS#11 or "rv =" is around.
+            if family == Family::Pkcs11 && !cued(family, &lower) && !CODE_WORDS.contains(&prev) {
+                continue;
+            }
+            let rank = if cued(family, &lower) { 0 } else { 1 };
+            found.push((strength, pos, rank, i, matched.to_string()));
+        }
+    };
+
+    let bytes = text.as_bytes();
+    let trimmed = text.trim();
+    let mut prev: &str = "";
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_word_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_word_byte(bytes[i]) {
+            i += 1;
+        }
+        let w = &text[start..i];
+        let before = if start > 0 { bytes[start - 1] } else { b' ' };
+        let before2 = if start > 1 { bytes[start - 2] } else { b' ' };
+        let digits = w.bytes().all(|b| b.is_ascii_digit());
+        let prev_lower = prev.to_ascii_lowercase();
+        let prev_l = prev_lower.as_str();
+        if let Some(hex) = w.strip_prefix("0x").or_else(|| w.strip_prefix("0X")) {
+            if (1..=8).contains(&hex.len()) {
+                if let Ok(v) = u64::from_str_radix(hex, 16) {
+                    add_number(&mut found, Strength::Number, start, Num::Hex(v), None, w, prev_l);
+                }
+            }
+        } else if digits && before == b'-' && !before2.is_ascii_alphanumeric() {
+            // A negative number, not the middle of a date or an id.
+            if let Ok(v) = w.parse::<i64>() {
+                let matched = format!("-{w}");
+                let context = CODE_WORDS.contains(&prev_l) || trimmed == matched;
+                if w.len() >= 4 {
+                    add_number(&mut found, Strength::Number, start, Num::Dec(-v), None, &matched, prev_l);
+                } else if context {
+                    add_number(&mut found, Strength::ShortNumber, start, Num::Dec(-v), None, &matched, prev_l);
+                }
+            }
+        } else if digits && w.len() == 10 {
+            // An HRESULT written unsigned.
+            if let Ok(v) = w.parse::<i64>() {
+                add_number(&mut found, Strength::Number, start, Num::Dec(v), Some(Family::Windows), w, prev_l);
+            }
+        } else if w.len() == 8 && w.starts_with('8') && w.bytes().all(|b| b.is_ascii_hexdigit()) {
+            // An HRESULT without its 0x ("Error 80090016").
+            if let Ok(v) = u64::from_str_radix(w, 16) {
+                add_number(&mut found, Strength::Number, start, Num::Hex(v), Some(Family::Windows), w, prev_l);
+            }
+        }
+        if !digits && (w.contains('_') || w.len() > 6 && w[..6].eq_ignore_ascii_case("errsec")) {
+            if let Some(&r) = t.names.get(&w.to_ascii_uppercase()) {
+                found.push((Strength::Name, start, 0, r, w.to_string()));
+            }
+        }
+        prev = w;
+    }
+
+    for (pos, r, matched) in openssl(text) {
+        found.push((Strength::Name, pos, 0, r, matched));
+    }
+    for (phrase, r) in &t.java {
+        if let Some(pos) = lower.find(phrase.as_str()) {
+            found.push((Strength::Name, pos, 0, *r, t.rows[*r].code.to_string()));
+        }
+    }
+
+    // The message an app shows ("The security password entered is
+    // incorrect."), word for word: the code behind it.
+    let padded = super::table::padded_words(text);
+    for (message, r) in &t.messages {
+        // Four words ("the password is locked") only as the whole text:
+        // inside a sentence they are too likely to be the user's own words.
+        let whole = padded == *message;
+        if !whole && message.split_whitespace().count() < 5 {
+            continue;
+        }
+        if let Some(pos) = padded.find(message.as_str()) {
+            found.push((Strength::Message, pos, 0, *r, message.trim().to_string()));
+        }
+    }
+
+    found.sort_by_key(|f| (f.0, f.1, f.2));
+    let mut seen = Vec::new();
+    let mut hits = Vec::new();
+    for (strength, _, _, r, matched) in found {
+        if !seen.contains(&r) {
+            seen.push(r);
+            hits.push(CodeHit { row: &t.rows[r], matched, by_message: strength == Strength::Message });
+        }
+    }
+    hits
+}
+
+/// OpenSSL error lines: `error:11800071:PKCS12 routines::mac verify
+/// failure` (3.x) or `error:23076071:PKCS12 routines:PKCS12_parse:mac
+/// verify failure:...` (1.1). The library and reason strings decide; when
+/// they are unknown the number is decoded the OpenSSL 3 way (library << 23
+/// | reason), then the 1.1 way (library << 24 | function << 12 | reason).
+fn openssl(text: &str) -> Vec<(usize, usize, String)> {
+    let t = table();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(off) = text[from..].find("error:") {
+        let pos = from + off;
+        from = pos + 6;
+        let rest = &text[from..];
+        let hex = rest.get(..8).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let Some(hex) = hex.filter(|_| rest.as_bytes().get(8) == Some(&b':')) else { continue };
+        let line = rest[9..].lines().next().unwrap_or("");
+        let fields: Vec<&str> = line.split(':').map(str::trim).collect();
+        let matched = format!("error:{hex}:{line}").trim_end().to_string();
+        let by_text = match (fields.first(), fields.get(2)) {
+            (Some(lib), Some(reason)) => t.openssl_text.get(&format!("{lib}: {reason}").to_lowercase()).copied(),
+            _ => None,
+        };
+        let code = u64::from_str_radix(hex, 16).unwrap_or(0);
+        let v3 = ((code >> 23) & 0xFF) << 23 | (code & 0x7F_FFFF);
+        let v11 = (code >> 24) << 23 | (code & 0xFFF);
+        let by_number = |v: u64| {
+            t.numbers
+                .get(&Num::Hex(v))
+                .and_then(|rows| rows.iter().copied().find(|&i| t.rows[i].family == Family::Openssl))
+        };
+        if let Some(r) = by_text.or_else(|| by_number(v3)).or_else(|| by_number(v11)) {
+            out.push((pos, r, matched));
+        }
+    }
+    out
+}

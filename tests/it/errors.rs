@@ -1,0 +1,343 @@
+//! Pasted errors reach their article (issue 9): every error text the
+//! articles quote, error codes of every family (names and numbers, alone
+//! and inside a long log), the lint of the code table, and the unquoted
+//! evaluation set when it is there. Runs the real binary.
+
+use std::collections::HashMap;
+
+use certhelp::errcodes;
+use certhelp::kb::Kb;
+
+use crate::util::{certhelp, repo, run, stderr, stdout, TempDir};
+
+/// `plan --no-probe --format json` for a pasted text; `--` lets a text
+/// start with "-" ("-25264").
+fn plan_json(home: &std::path::Path, os: &str, text: &str) -> serde_json::Value {
+    let o = run(certhelp(home).args(["plan", "--no-probe", "--format", "json", "--os", os, "--", text]));
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{text}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{text}: bad json {e}: {}", stdout(&o)))
+}
+
+/// What a plan answered: its first article, or for a choice step the
+/// articles it offers.
+fn answered(v: &serde_json::Value) -> Vec<String> {
+    let Some(step) = v["steps"].as_array().and_then(|s| s.first()) else { return Vec::new() };
+    if let Some(id) = step["article"].as_str() {
+        return vec![id.to_string()];
+    }
+    step["choices"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["article"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a plan answers with `expected`: an article id, or `chain`
+/// (SO10186 or SO6395: a choice between them, or the one the product
+/// picks).
+fn reaches(v: &serde_json::Value, expected: &str) -> bool {
+    let got = answered(v);
+    // A chain text answered by the choice between the two chains is right.
+    let chain_choice = got.len() == 2 && got.iter().all(|a| errcodes::CHAIN_ARTICLES.contains(&a.as_str()));
+    if chain_choice && errcodes::CHAIN_ARTICLES.contains(&expected) {
+        return true;
+    }
+    if expected == "chain" {
+        !got.is_empty() && got.iter().all(|a| errcodes::CHAIN_ARTICLES.contains(&a.as_str()))
+    } else {
+        got.len() == 1 && got[0] == expected
+    }
+}
+
+/// Articles a test expects that are not in this knowledge base yet (being
+/// written in parallel): the case is skipped with a warning.
+fn pending(expected: &str) -> bool {
+    let kb = Kb::builtin();
+    let absent = expected != "chain" && kb.get(expected).is_none();
+    if absent {
+        println!("warning: {expected} is not in the knowledge base yet; skipped");
+    }
+    absent
+}
+
+/// Quoted texts that do not reach their own article, each with why.
+const QUOTED_KNOWN_MISSES: &[(&str, &str, &str)] = &[];
+
+#[test]
+fn every_quoted_error_text_reaches_its_article_first() {
+    let home = TempDir::new("errors");
+    let kb = Kb::builtin();
+    // A text quoted by several articles can only reach one of them.
+    let mut quoted_by: HashMap<String, Vec<String>> = HashMap::new();
+    for a in kb.articles() {
+        for e in &a.errors {
+            quoted_by.entry(e.trim().to_lowercase()).or_default().push(a.id.clone());
+        }
+    }
+    let (mut total, mut ok, mut by_code) = (0, 0, 0);
+    let mut misses = Vec::new();
+    for a in kb.articles() {
+        for e in &a.errors {
+            total += 1;
+            let v = plan_json(home.path(), "windows", e);
+            // A bare code ("SEC_ERROR_BAD_DER") whose article is here is the
+            // code table's to resolve: it must reach the table's article.
+            // A text that holds a known code is the code's, unless a
+            // troubleshooting article quotes it (only those outrank a code).
+            let table = errcodes::named(&kb, e);
+            let quoting = &quoted_by[&e.trim().to_lowercase()];
+            let troubleshooting = quoting.iter().any(|id| kb.get(id).is_some_and(|a| a.kind == "troubleshoot"));
+            let expected: Vec<String> = match table.first() {
+                Some(hit) if errcodes::is_bare_code(e) || !troubleshooting => {
+                    by_code += 1;
+                    hit.articles().iter().map(|a| a.to_string()).collect()
+                }
+                _ => quoting.clone(),
+            };
+            if expected.iter().any(|x| reaches(&v, x)) {
+                ok += 1;
+            } else if !QUOTED_KNOWN_MISSES.iter().any(|(id, t, _)| *id == a.id && t == e) {
+                misses.push(format!("  {} {e:?}\n      expected {expected:?}, got {:?}", a.id, answered(&v)));
+            }
+        }
+    }
+    println!(
+        "quoted error texts: {ok}/{total} reach their article ({:.1}%), {by_code} of them codes resolved by the code table",
+        100.0 * ok as f64 / total as f64
+    );
+    for (id, t, why) in QUOTED_KNOWN_MISSES {
+        println!("  known miss {id} {t:?}: {why}");
+    }
+    assert!(misses.is_empty(), "quoted error texts that miss their article:\n{}", misses.join("\n"));
+}
+
+/// The number of a code as the table writes it.
+fn number(code: &str) -> String {
+    let hit = errcodes::lookup(code).into_iter().next().unwrap_or_else(|| panic!("{code} is not in the table"));
+    assert_eq!(hit.row.code, code);
+    hit.row.number.to_string()
+}
+
+/// Codes no article quotes, one or more per family, by name and by number,
+/// with the article their family's rule gives.
+fn family_cases() -> Vec<(String, &'static str)> {
+    let mut cases: Vec<(String, &'static str)> = Vec::new();
+    let mut both = |name: &str, pasted_number: String, article: &'static str| {
+        cases.push((name.to_string(), article));
+        cases.push((pasted_number, article));
+    };
+    // NSS
+    both(
+        "SEC_ERROR_PKCS12_INVALID_MAC",
+        format!("pk12util failed {}", number("SEC_ERROR_PKCS12_INVALID_MAC")),
+        "TS2004",
+    );
+    both("SEC_ERROR_UNTRUSTED_ISSUER", format!("Firefox error {}", number("SEC_ERROR_UNTRUSTED_ISSUER")), "chain");
+    both("SSL_ERROR_BAD_CERT_ALERT", format!("firefox: {}", number("SSL_ERROR_BAD_CERT_ALERT")), "chain");
+    both(
+        "SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT",
+        format!("Firefox: error {}", number("SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT")),
+        "TS2020",
+    );
+    both("SEC_ERROR_REVOKED_CERTIFICATE", format!("thunderbird {}", number("SEC_ERROR_REVOKED_CERTIFICATE")), "TS2023");
+    both("PR_END_OF_FILE_ERROR", "Firefox: Secure Connection Failed, error -5938".into(), "TS2020");
+    both("PR_FILE_NOT_FOUND_ERROR", format!("certutil: {}", number("PR_FILE_NOT_FOUND_ERROR")), "TS2010");
+    // Chromium
+    both("net::ERR_CERT_AUTHORITY_INVALID", "Chrome shows error -202".into(), "chain");
+    both("ERR_SSL_CLIENT_AUTH_SIGNATURE_FAILED", "chrome net error code -141".into(), "TS2020");
+    // PKCS#11
+    both("CKR_TOKEN_NOT_PRESENT", "C_OpenSession returned 0x000000E0".into(), "TS2016");
+    both("CKR_PIN_LOCKED", "C_Login failed: 0xA4".into(), "TS2022");
+    // Windows: hex, with and without 0x
+    both("CERT_E_UNTRUSTEDROOT", "CertUtil: -verify command FAILED: 0x800b0109".into(), "chain");
+    both("NTE_BAD_KEYSET", "Error 80090016 when importing".into(), "TS2021");
+    // macOS
+    both("errSecNotTrusted", "security: SecTrustEvaluate OSStatus -67843".into(), "chain");
+    both("errSecAuthFailed", "SecKeychainItemImport: -25293".into(), "TS2001");
+    // Windows: signed and unsigned decimal
+    cases.push(("certutil returned -2146762487".into(), "chain"));
+    cases.push(("HRESULT 2148204809".into(), "chain"));
+    // OpenSSL, 3.x and 1.1 forms
+    cases.push((
+        "40E7:error:0480006C:PEM routines::no start line:crypto/pem/pem_lib.c:763:Expecting: ANY PRIVATE KEY".into(),
+        "CH1010",
+    ));
+    cases.push(("140:error:0906D06C:PEM routines:PEM_read_bio:no start line:pem_lib.c:691:".into(), "CH1010"));
+    cases.push(("error:11800071:PKCS12 routines::mac verify failure".into(), "CH1010"));
+    cases.push(("error:0308010C:digital envelope routines::unsupported".into(), "TS2002"));
+    cases.push(("error:1C800064:Provider routines::bad decrypt".into(), "CH1010"));
+    // Java
+    cases.push(("keytool error: java.io.IOException: keystore password was incorrect".into(), "TS2001"));
+    cases.push(("java.io.IOException: DerInputStream.getLength(): lengthTag=109, too big.".into(), "CH1010"));
+    cases
+}
+
+#[test]
+fn every_family_reaches_its_article_by_name_and_number() {
+    let home = TempDir::new("errors-family");
+    let mut misses = Vec::new();
+    let cases = family_cases();
+    let mut skipped = 0;
+    for (text, expected) in &cases {
+        if pending(expected) {
+            skipped += 1;
+            continue;
+        }
+        let v = plan_json(home.path(), "windows", text);
+        if !reaches(&v, expected) {
+            misses.push(format!("  {text:?}: expected {expected}, got {:?}", answered(&v)));
+        }
+    }
+    let tried = cases.len() - skipped;
+    println!(
+        "error codes: {}/{tried} reach their family's article ({skipped} skipped: article not here yet)",
+        tried - misses.len()
+    );
+    assert!(misses.is_empty(), "codes that miss:\n{}", misses.join("\n"));
+}
+
+/// 200 lines of an ordinary log with one failing line in the middle.
+fn log_with(line: &str) -> String {
+    let mut lines: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                "2026-11-29 10:{:02}:{:02} INFO worker-{} request id=ab-{i:04} done in {} ms (status 200)",
+                i / 60,
+                i % 60,
+                i % 7,
+                30 + i % 40
+            )
+        })
+        .collect();
+    lines[117] = line.to_string();
+    lines.join("\n")
+}
+
+#[test]
+fn a_code_inside_a_long_log_reaches_its_article() {
+    let home = TempDir::new("errors-log");
+    let cases = [
+        ("2026-11-29 10:01:57 ERROR CertUtil: -importPFX command FAILED: 0x800b0109 (-2146762487 CERT_E_UNTRUSTEDROOT)", "chain"),
+        ("2026-11-29 10:01:57 ERROR pk12util: PKCS12 decode validate bags failed: -8113", "TS2004"),
+        ("2026-11-29 10:01:57 ERROR C_GetSlotList: rv = 0x000000E0", "TS2016"),
+    ];
+    // The ordinary lines alone are not an error.
+    let quiet = log_with("2026-11-29 10:01:57 INFO all good");
+    assert!(errcodes::lookup(&quiet).is_empty(), "{:?}", errcodes::lookup(&quiet).first().map(|h| h.row.code));
+    for (line, expected) in cases {
+        let v = plan_json(home.path(), "windows", &log_with(line));
+        assert!(reaches(&v, expected), "{line}: expected {expected}, got {:?}", answered(&v));
+    }
+}
+
+#[test]
+fn search_and_plan_say_what_the_code_means() {
+    let home = TempDir::new("errors-show");
+    let o = run(certhelp(home.path()).args(["search", "--json", "SEC_ERROR_PKCS12_INVALID_MAC"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let top = &v.as_array().unwrap()[0];
+    assert_eq!(top["id"], "TS2004", "{v}");
+    assert!(top["snippet"].as_str().unwrap().contains("Invalid MAC"), "{top}");
+    let o = run(certhelp(home.path()).args(["--no-probe", "Thunderbird says error -8179"]));
+    let out = stdout(&o);
+    // (The text is wrapped: compare it without line breaks.)
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("SEC_ERROR_UNKNOWN_ISSUER (-8179): Peer's Certificate issuer is not recognized"), "{out}");
+    assert!(out.contains("SO10186"), "{out}");
+}
+
+#[test]
+fn lint_fails_a_code_row_naming_an_unknown_article() {
+    let home = TempDir::new("errors-lint");
+    let dir = TempDir::new("errors-lint-kb");
+    for e in std::fs::read_dir(repo().join("kb")).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::create_dir(dir.path().join("codes")).unwrap();
+    let table = std::fs::read_to_string(repo().join("kb/codes/codes.tsv")).unwrap();
+    let codes = dir.path().join("codes/codes.tsv");
+    std::fs::write(&codes, &table).unwrap();
+    let o = run(certhelp(home.path()).args(["kb", "lint", dir.path().to_str().unwrap()]));
+    assert!(o.status.success(), "the shipped table lints clean: {}{}", stdout(&o), stderr(&o));
+    std::fs::write(&codes, format!("{table}SEC_ERROR_MADE_UP\t-1\tnss\ta test row\tTS9999\n")).unwrap();
+    let o = run(certhelp(home.path()).args(["kb", "lint", dir.path().to_str().unwrap()]));
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{all}");
+    assert!(all.contains("TS9999") && all.contains("codes.tsv"), "{all}");
+}
+
+/// The code table names articles being written in parallel (issue 9); the
+/// lint lets them be absent until then. Enable this once they have landed
+/// (and empty `errcodes::PENDING`).
+#[test]
+#[ignore = "enable when TS2019-TS2024 and CH1014-CH1016 are in kb/"]
+fn code_table_articles_all_exist() {
+    let absent = errcodes::pending_absent(&Kb::builtin());
+    assert!(absent.is_empty(), "the code table names articles that are not in kb/: {absent:?}");
+}
+
+#[test]
+fn pending_code_table_articles_are_reported() {
+    let absent = errcodes::pending_absent(&Kb::builtin());
+    if !absent.is_empty() {
+        println!("warning: the code table names articles not in kb/ yet (lint skips them): {absent:?}");
+    }
+}
+
+/// Rows of tests/eval/errors-unquoted.tsv that miss, each with why; `None`
+/// until the set's first-contact score has been recorded, after which the
+/// test asserts exactly these misses.
+const UNQUOTED_KNOWN_MISSES: Option<&[(&str, &str)]> = None;
+
+/// The unquoted error set (texts from sources the articles do not quote),
+/// written by someone who had not seen the code: prints its score and every
+/// miss. Skipped while the file is absent.
+#[test]
+fn unquoted_error_texts_evaluation() {
+    let path = repo().join("tests/eval/errors-unquoted.tsv");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        println!("skipped: tests/eval/errors-unquoted.tsv is not there");
+        return;
+    };
+    let home = TempDir::new("errors-unquoted");
+    let mut rows = 0;
+    let mut misses: Vec<(String, String)> = Vec::new();
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert!(f.len() >= 2, "bad row: {line}");
+        let (question, expected) = (f[0], f[1].trim());
+        rows += 1;
+        let v = plan_json(home.path(), "windows", question);
+        // "TS2001,TS2004": either is right.
+        if !expected.split([',', '|']).any(|e| reaches(&v, e.trim())) {
+            println!("  miss {question:?}\n      expected {expected}, got {:?}", answered(&v));
+            misses.push((question.to_string(), expected.to_string()));
+        }
+    }
+    println!("errors-unquoted.tsv: {}/{rows} reach their article", rows - misses.len());
+    match UNQUOTED_KNOWN_MISSES {
+        None => println!("note: UNQUOTED_KNOWN_MISSES is not recorded yet; nothing asserted"),
+        Some(known) => {
+            let new: Vec<_> = misses.iter().filter(|(q, _)| !known.iter().any(|(k, _)| k == q)).collect();
+            assert!(new.is_empty(), "misses not in UNQUOTED_KNOWN_MISSES: {new:?}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "prints which quoted texts the code table resolves"]
+fn print_quoted_texts_resolved_by_codes() {
+    let kb = Kb::builtin();
+    for a in kb.articles() {
+        for e in &a.errors {
+            if let Some(h) = errcodes::usable(&kb, e).first() {
+                if !h.articles().contains(&a.id.as_str()) {
+                    println!("{} {:?} -> {} {}", a.id, e, h.row.code, h.row.article);
+                }
+            }
+        }
+    }
+}
