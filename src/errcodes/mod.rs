@@ -26,13 +26,6 @@ use crate::plan::{self, Context, Overrides, Plan};
 /// by product (ECA or Digital ID) or asks.
 pub const CHAIN_ARTICLES: [&str; 2] = ["SO10186", "SO6395"];
 
-/// Articles the table may name before they are in the knowledge base
-/// (written in parallel for issue 9). `kb lint` lets them be absent; the
-/// ignored test `errors::code_table_articles_all_exist` is to be enabled
-/// once they have landed, and this list emptied.
-pub const PENDING: &[&str] =
-    &["TS2019", "TS2020", "TS2021", "TS2022", "TS2023", "TS2024", "CH1014", "CH1015", "CH1016"];
-
 /// A code found in a text.
 #[derive(Debug, Clone)]
 pub struct CodeHit {
@@ -135,13 +128,13 @@ pub struct Problem {
 }
 
 /// Checks a code table: every line parses and every article it names
-/// exists (`exists`), except `PENDING` ones that are absent.
+/// exists (`exists`).
 pub fn check(text: &str, exists: &dyn Fn(&str) -> bool) -> Vec<Problem> {
     let (rows, bad) = table::parse(text);
     let mut problems: Vec<Problem> = bad.into_iter().map(|b| Problem { line: b.line, message: b.message }).collect();
     for r in &rows {
         let ids: Vec<&str> = if r.article == "chain" { CHAIN_ARTICLES.to_vec() } else { vec![r.article] };
-        for id in ids.into_iter().filter(|id| !exists(id) && !PENDING.contains(id)) {
+        for id in ids.into_iter().filter(|id| !exists(id)) {
             problems.push(Problem {
                 line: r.line,
                 message: format!("code `{}` names `{id}`, which is not an article", r.code),
@@ -149,12 +142,6 @@ pub fn check(text: &str, exists: &dyn Fn(&str) -> bool) -> Vec<Problem> {
         }
     }
     problems
-}
-
-/// The pending articles the shipped table names that `kb` lacks.
-pub fn pending_absent(kb: &Kb) -> Vec<&'static str> {
-    let (rows, _) = table::parse(TABLE);
-    PENDING.iter().copied().filter(|id| kb.get(id).is_none() && rows.iter().any(|r| r.article == *id)).collect()
 }
 
 #[cfg(test)]

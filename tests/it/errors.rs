@@ -269,22 +269,12 @@ fn lint_fails_a_code_row_naming_an_unknown_article() {
     assert!(all.contains("TS9999") && all.contains("codes.tsv"), "{all}");
 }
 
-/// The code table names articles being written in parallel (issue 9); the
-/// lint lets them be absent until then. Enable this once they have landed
-/// (and empty `errcodes::PENDING`).
+/// Every article the shipped code table names is in the shipped KB.
 #[test]
-#[ignore = "enable when TS2019-TS2024 and CH1014-CH1016 are in kb/"]
 fn code_table_articles_all_exist() {
-    let absent = errcodes::pending_absent(&Kb::builtin());
-    assert!(absent.is_empty(), "the code table names articles that are not in kb/: {absent:?}");
-}
-
-#[test]
-fn pending_code_table_articles_are_reported() {
-    let absent = errcodes::pending_absent(&Kb::builtin());
-    if !absent.is_empty() {
-        println!("warning: the code table names articles not in kb/ yet (lint skips them): {absent:?}");
-    }
+    let kb = Kb::builtin();
+    let problems = errcodes::check(errcodes::TABLE, &|id| kb.get(id).is_some());
+    assert!(problems.is_empty(), "the code table names articles that are not in kb/: {problems:?}");
 }
 
 /// Rows of tests/eval/errors-unquoted.tsv that miss, each with why; `None`
