@@ -3,7 +3,10 @@
 //! Pure: no file, process or clock. This module only reads the words: which
 //! verbs, apps, operating systems, certificate words and prepositions appear,
 //! typo-tolerantly, and which end (source or target) each app or OS belongs
-//! to. It does not apply defaults (the OS the tool runs on, the OS's main
+//! to. `vocabulary` finds the cue words, `senses` re-reads ambiguous ones in
+//! context ("release notes", "make a pfx", "can X use the cert in Y"), and
+//! `evidence` weighs everything into an activity with a confidence and a
+//! runner-up. It does not apply defaults (the OS the tool runs on, the OS's main
 //! store, the probe's findings): that is `plan::resolve`'s job, so a support
 //! agent's flags and a customer's probe can fill the gaps the same way.
 
@@ -12,8 +15,12 @@ use serde::Serialize;
 use crate::apps::App;
 use crate::env::Os;
 
+mod evidence;
+mod senses;
 mod vocabulary;
 
+pub use evidence::LOW_CONFIDENCE;
+use senses::Senses;
 pub use vocabulary::normalise;
 use vocabulary::*;
 
@@ -103,7 +110,7 @@ pub struct Side {
 }
 
 /// What the question says.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Parsed {
     pub activity: Option<Activity>,
     pub cert_type: Option<CertType>,
@@ -137,6 +144,19 @@ pub struct Parsed {
     /// The question's words after normalisation (typos corrected), for
     /// echoing what was understood.
     pub words: Vec<String>,
+    /// How sure the reading of the activity is: 0 (nothing to go on, or
+    /// two readings as likely) to 1 (one clear reading). Below
+    /// [`LOW_CONFIDENCE`] the activity "cannot be told" (SPEC §4).
+    pub confidence: f32,
+    /// The next most likely activity, when another reading competes.
+    pub runner_up: Option<Activity>,
+}
+
+impl Parsed {
+    /// The activity cannot be told with confidence (SPEC §4 "Asking").
+    pub fn unsure(&self) -> bool {
+        self.activity.is_some() && self.confidence < LOW_CONFIDENCE
+    }
 }
 
 /// Canonical app for a user's spelling (`mozilla` -> `firefox`), or its
@@ -163,6 +183,7 @@ pub fn parse(query: &str) -> Parsed {
             found.insert(k + 1, (at + 1, 1, Cue::Prep(Role::At)));
         }
     }
+    let senses = senses::read(&words, &mut found);
     let mut p = Parsed { words: words.clone(), ..Parsed::default() };
 
     let mut verbs: Vec<Verb> = Vec::new();
@@ -246,8 +267,23 @@ pub fn parse(query: &str) -> Parsed {
                 p.symptom = true;
                 p.failure = true;
             }
+            // Read in context by `senses`.
+            Cue::Make
+            | Cue::Turn
+            | Cue::Have
+            | Cue::Use
+            | Cue::Can
+            | Cue::Safe
+            | Cue::Before
+            | Cue::After
+            | Cue::Wipe
+            | Cue::Storage
+            | Cue::Many
+            | Cue::Between
+            | Cue::Nothing => {}
         }
     }
+    p.new_computer |= senses.many_machines;
     if old_machine || (new_one && (machine_seen || !oses.is_empty())) {
         p.new_computer = true;
     }
@@ -263,8 +299,25 @@ pub fn parse(query: &str) -> Parsed {
     // Chain and token words name an activity as clearly as a verb does.
     p.explicit_verb = !verbs.is_empty() || p.chain_words || p.token;
 
-    p.activity = decide_activity(&p, &verbs, &apps, mail_words || sign_words);
+    let scores = evidence::score(&evidence::Reading {
+        verbs: &verbs,
+        apps: &apps,
+        oses: &oses,
+        senses,
+        token: p.token,
+        chain_words: p.chain_words,
+        new_computer: p.new_computer,
+        file_words: p.file_words,
+        mail_words: mail_words || sign_words,
+    });
+    p.activity = scores.best;
+    p.confidence = scores.confidence;
+    p.runner_up = scores.runner_up;
     assign_apps(&mut p, &apps);
+    // "between two firefox profiles": the same app at both ends.
+    if senses.many_profiles && p.to.app.is_none() {
+        p.to.app = p.from.app;
+    }
     assign_oses(&mut p, &oses, &apps);
     if p.from.os.is_some() && p.to.os.is_some() && p.from.os != p.to.os {
         p.new_computer = true;
@@ -284,52 +337,6 @@ pub fn parse(query: &str) -> Parsed {
 
 fn is_new_word(w: &str) -> bool {
     matches!(w, "new" | "another" | "other" | "different" | "second" | "replacement" | "old")
-}
-
-fn decide_activity(p: &Parsed, verbs: &[Verb], apps: &[(App, Role, usize)], mail_words: bool) -> Option<Activity> {
-    if p.token {
-        return Some(Activity::Token);
-    }
-    let has = |v: Verb| verbs.contains(&v);
-    let from_app = apps.iter().any(|a| a.1 == Role::From);
-    let to_app = apps.iter().any(|a| a.1 == Role::To);
-    let distinct_apps = {
-        let mut v: Vec<App> = apps.iter().map(|a| a.0).collect();
-        v.dedup();
-        v.len()
-    };
-    let somewhere_else = to_app || distinct_apps >= 2 || p.new_computer;
-    if has(Verb::Move) || p.new_computer || (has(Verb::Export) && has(Verb::Import)) {
-        return Some(Activity::Move);
-    }
-    if has(Verb::Copy) {
-        return Some(if somewhere_else { Activity::Move } else { Activity::Backup });
-    }
-    if p.chain_words && !has(Verb::Export) && !has(Verb::Backup) {
-        return Some(Activity::Chain);
-    }
-    if has(Verb::Import) {
-        return Some(if from_app && distinct_apps >= 2 { Activity::Move } else { Activity::Import });
-    }
-    if has(Verb::Export) || has(Verb::Backup) {
-        if to_app && distinct_apps >= 2 {
-            return Some(Activity::Move);
-        }
-        return Some(if has(Verb::Export) { Activity::Export } else { Activity::Backup });
-    }
-    if verbs.is_empty() && p.file_words && distinct_apps == 1 && !apps.iter().any(|a| a.1 == Role::From) {
-        return Some(Activity::Import);
-    }
-    if distinct_apps >= 2 && (from_app || to_app || !apps.iter().all(|a| a.0.is_mail_client())) {
-        return Some(Activity::Move);
-    }
-    if apps.iter().any(|a| a.0.is_mail_client()) || (has(Verb::Associate) && mail_words) {
-        return Some(Activity::Associate);
-    }
-    if has(Verb::Associate) && !apps.is_empty() {
-        return Some(Activity::Associate);
-    }
-    None
 }
 
 /// Gives each app an end: its preposition's, else by the verb.
@@ -473,6 +480,58 @@ mod tests {
         let p = parse("import my p12 into thunderbird");
         assert_eq!(p.activity, Some(Activity::Mail));
         assert_eq!(p.mail_client, Some(App::Thunderbird));
+    }
+
+    #[test]
+    fn forms_of_known_words_are_not_typos() {
+        // re- + a known word is a word of its own, and means the word again.
+        assert_eq!(normalise("reinstalling migrated"), vec!["reinstalling", "migrated"]);
+        assert_eq!(parse("migrated my cert to a new pc").activity, Some(Activity::Move));
+        // un- reverses the word: "uninstall" is not an install.
+        assert_ne!(parse("uninstall firefox").activity, Some(Activity::Import));
+        // A form of nothing is still a typo.
+        assert_eq!(normalise("installling"), vec!["installing"]);
+    }
+
+    #[test]
+    fn notes_needs_notes_context() {
+        assert_eq!(parse("release notes say to back up my cert").from.app, None);
+        assert_eq!(parse("export my cert from notes").from.app, Some(App::LotusNotes));
+        assert_eq!(parse("hcl notes 12: back up my id").from.app, Some(App::LotusNotes));
+    }
+
+    #[test]
+    fn error_texts_and_common_nouns_name_no_os_or_app() {
+        assert_eq!(parse("MAC verification failed").os_anywhere, None);
+        assert_eq!(parse("open the p12 in windows explorer").to.app, None);
+        assert!(!parse("reinstall the operating system").new_computer);
+    }
+
+    #[test]
+    fn files_made_are_exports_files_at_hand_are_imports() {
+        assert_eq!(parse("firefox: make a pfx of my cert").activity, Some(Activity::Backup));
+        assert_eq!(parse("i have a p12, open it in firefox").activity, Some(Activity::Import));
+        assert_eq!(parse("put my cert on a thumb drive").activity, Some(Activity::Backup));
+    }
+
+    #[test]
+    fn capability_questions_name_source_and_target() {
+        let p = parse("can seamonkey use the cert i have in firefox");
+        assert_eq!((p.from.app, p.to.app), (Some(App::Firefox), Some(App::Netscape)));
+        assert_eq!(p.activity, Some(Activity::Move));
+    }
+
+    #[test]
+    fn confidence_reflects_competing_readings() {
+        let clear = parse("export my cert from firefox");
+        assert!(clear.confidence >= 0.99, "{}", clear.confidence);
+        // An export and an import verb with no other app: a move, and the
+        // parts of a move do not compete with it.
+        assert!(parse("move my cert to my new pc and import it").confidence >= 0.99);
+        let torn = parse("firefox certificate backup restore");
+        assert!(torn.unsure(), "{torn:?}");
+        assert!(torn.runner_up.is_some());
+        assert_eq!(parse("hello").confidence, 0.0);
     }
 
     #[test]

@@ -1,0 +1,220 @@
+//! Word senses by context: the cues found in a question are re-read against
+//! their neighbours, one rule per ambiguous word or construction.
+//!
+//! - "notes" is Lotus Notes only with Notes context (never "release notes",
+//!   "my notes"); "explorer", "system" and "mac" in error texts are handled
+//!   by longer phrases in the vocabulary ("file explorer", "operating
+//!   system", "MAC verification").
+//! - A verb after "before"/"after" is an event, not the request; installing
+//!   an operating system wipes a computer; "before" such an event is a
+//!   reason to back up.
+//! - "have/is ... in X" names the source, "use/need/open it in X" and
+//!   "can X use" the target.
+//! - A file word after "make"/"turn into" is what comes out; after
+//!   "have/got/open/from" it is what goes in ("from the pfx backup": the
+//!   backup is a file, not a verb).
+//! - "two/both/multiple" computers or profiles, and two different machine
+//!   words, mean more than one store.
+//!
+//! Pure: reads words and cues, rewrites cues, reports flags. It weighs
+//! nothing; `evidence` does.
+
+use super::*;
+
+/// What the context says beyond single cues.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Senses {
+    /// A file is made ("make a pfx", "save as p12"): an export's output.
+    pub file_out: bool,
+    /// A file is at hand ("I have a .pfx", "open the p12", "from the backup").
+    pub file_in: bool,
+    /// A backup's purpose ("keep it safe", "in case", "before I reformat").
+    pub purpose: bool,
+    /// A storage device or place for a file ("USB stick", "cloud").
+    pub storage: bool,
+    /// More than one computer ("two computers", "laptop and desktop").
+    pub many_machines: bool,
+    /// More than one profile of an app ("between two firefox profiles").
+    pub many_profiles: bool,
+}
+
+type Found = Vec<(usize, usize, Cue)>;
+
+/// Words that may stand between a cue and what it governs.
+fn gap_ok(words: &[String], from: usize, to: usize, extra: &[&str]) -> bool {
+    from <= to && words[from..to].iter().all(|w| FILLER.contains(&w.as_str()) || extra.contains(&w.as_str()))
+}
+
+/// Pronouns and adverbs that stand between a verb and a place.
+const SUBJECTS: &[&str] =
+    &["i", "we", "you", "im", "ive", "already", "currently", "still", "now", "that", "which", "just"];
+
+/// Reads the cues in context; returns what the context says.
+pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
+    let mut s = Senses::default();
+    lotus_notes_by_context(words, found);
+    events(words, found, &mut s);
+    roles(words, found);
+    files(words, found, &mut s);
+    many(words, found, &mut s);
+    s.storage = found.iter().any(|c| c.2 == Cue::Storage);
+    s.purpose |= found.iter().any(|c| c.2 == Cue::Safe);
+    s
+}
+
+/// Words that name Lotus Notes for sure, so a bare "notes" does too.
+const NOTES_CONTEXT: &[&str] = &["lotus", "hcl", "ibm", "domino", "nsf", "notes.ini"];
+/// Words right before a bare "notes" that make it an app ("from notes").
+const APP_GOVERNORS: &[&str] =
+    &["from", "into", "to", "in", "with", "for", "export", "import", "use", "using", "open", "configure"];
+
+/// "notes" is Lotus Notes with Notes context, or governed like an app
+/// ("from notes", "notes client", "notes 12"); never "release notes" or
+/// "my notes".
+fn lotus_notes_by_context(words: &[String], found: &mut Found) {
+    let context = words.iter().any(|w| NOTES_CONTEXT.contains(&w.as_str()));
+    found.retain(|&(at, len, cue)| {
+        let bare = len == 1 && cue == Cue::App(App::LotusNotes) && words[at].starts_with("note");
+        if !bare || context {
+            return true;
+        }
+        let before = at.checked_sub(1).map(|k| words[k].as_str());
+        let after = words.get(at + 1).map(String::as_str);
+        before.is_some_and(|w| APP_GOVERNORS.contains(&w))
+            || after.is_some_and(|w| matches!(w, "client" | "id" | "ids") || w.chars().all(|c| c.is_ascii_digit()))
+    });
+}
+
+/// "reinstalling windows" is wiping a computer, not installing a
+/// certificate; the verb after "before"/"after" is an event, not the
+/// request; an event ahead ("before I reformat") is a reason to back up.
+fn events(words: &[String], found: &mut Found, s: &mut Senses) {
+    for k in 0..found.len() {
+        let (at, len, cue) = found[k];
+        if cue != Cue::Verb(Verb::Import) {
+            continue;
+        }
+        if let Some(&(nat, _, next)) = found.get(k + 1) {
+            let os_object = matches!(next, Cue::Os(_) | Cue::Machine | Cue::Wipe);
+            if os_object && gap_ok(words, at + len, nat, &[]) {
+                found[k].2 = Cue::Wipe;
+            }
+        }
+    }
+    let mut k = 0;
+    while k < found.len() {
+        let (at, len, cue) = found[k];
+        if matches!(cue, Cue::Before | Cue::After) {
+            // The event: the next verb or wipe within a few words.
+            let event = found[k + 1..]
+                .iter()
+                .position(|&(nat, _, c)| {
+                    matches!(c, Cue::Verb(_) | Cue::Wipe)
+                        && nat - (at + len) <= 3
+                        && gap_ok(words, at + len, nat, SUBJECTS)
+                })
+                .map(|p| k + 1 + p);
+            if let Some(e) = event {
+                if cue == Cue::Before {
+                    s.purpose = true;
+                }
+                if matches!(found[e].2, Cue::Verb(_)) {
+                    found[e].2 = Cue::Wipe;
+                }
+            }
+        }
+        k += 1;
+    }
+}
+
+/// "have/is ... in X": X is the source. "use/need/open it in X": X is the
+/// target. "can X use ...": X is the target. "between": the first end
+/// follows.
+fn roles(words: &[String], found: &mut Found) {
+    for k in 0..found.len() {
+        let (at, _, cue) = found[k];
+        match cue {
+            Cue::Prep(Role::At) => {
+                let verb = found[..k].iter().rev().find(|&&(pat, plen, c)| {
+                    matches!(c, Cue::Have | Cue::Use)
+                        && at - (pat + plen) <= 4
+                        && gap_ok(words, pat + plen, at, SUBJECTS)
+                });
+                match verb.map(|v| v.2) {
+                    Some(Cue::Have) => found[k].2 = Cue::Prep(Role::From),
+                    Some(Cue::Use) => found[k].2 = Cue::Prep(Role::To),
+                    _ => {}
+                }
+            }
+            Cue::Can => {
+                let app_next = found.get(k + 1).is_some_and(|&(nat, _, c)| nat == at + 1 && matches!(c, Cue::App(_)));
+                let use_after = found.get(k + 2).is_some_and(|&(uat, _, c)| c == Cue::Use && uat <= at + 3);
+                if app_next && use_after {
+                    found[k].2 = Cue::Prep(Role::To);
+                }
+            }
+            Cue::Between => found[k].2 = Cue::Prep(Role::From),
+            _ => {}
+        }
+    }
+}
+
+/// A file word's direction: made (output) or at hand (input). A backup
+/// that is imported or read from is a file, not the backup verb.
+fn files(words: &[String], found: &mut Found, s: &mut Senses) {
+    const JOIN: &[&str] = &["of", "as", "to", "into", "out", "i", "it", "them"];
+    for k in 0..found.len() {
+        let (at, _, cue) = found[k];
+        let is_backup_noun = cue == Cue::Verb(Verb::Backup) && k > 0 && {
+            let (pat, plen, prev) = found[k - 1];
+            matches!(prev, Cue::File | Cue::Prep(Role::From) | Cue::Verb(Verb::Import))
+                && gap_ok(words, pat + plen, at, &[])
+        };
+        if is_backup_noun {
+            found[k].2 = Cue::File;
+            s.file_in = true;
+            continue;
+        }
+        if cue != Cue::File {
+            continue;
+        }
+        // The nearest maker or holder before the file word, within a few
+        // words.
+        let Some(&(pat, plen, prev)) = found[..k].iter().rev().find(|&&(pat, _, c)| {
+            at - pat <= 7
+                && matches!(c, Cue::Make | Cue::Turn | Cue::Have | Cue::Use | Cue::Prep(Role::From) | Cue::File)
+        }) else {
+            continue;
+        };
+        match prev {
+            Cue::Make if gap_ok(words, pat + plen, at, JOIN) => s.file_out = true,
+            // "turn my cert into a pfx": the file after "into" comes out.
+            Cue::Turn if words[pat + plen..at].iter().any(|w| matches!(w.as_str(), "into" | "to" | "as")) => {
+                s.file_out = true
+            }
+            Cue::Have | Cue::Use | Cue::Prep(Role::From) if gap_ok(words, pat + plen, at, JOIN) => s.file_in = true,
+            _ => {}
+        }
+    }
+}
+
+/// More than one computer or profile.
+fn many(words: &[String], found: &mut Found, s: &mut Senses) {
+    let mut machines: Vec<&str> = Vec::new();
+    for (k, &(at, len, cue)) in found.iter().enumerate() {
+        match cue {
+            Cue::Machine if !machines.contains(&words[at].as_str()) => machines.push(&words[at]),
+            Cue::Many => {
+                let next = words.iter().skip(at + len).take(3);
+                let profiles = next.clone().any(|w| w.starts_with("profile"));
+                let machine_next = found
+                    .get(k + 1)
+                    .is_some_and(|&(nat, _, c)| nat - at <= 3 && matches!(c, Cue::Machine | Cue::Os(_)));
+                s.many_profiles |= profiles;
+                s.many_machines |= machine_next && !profiles;
+            }
+            _ => {}
+        }
+    }
+    s.many_machines |= machines.len() >= 2;
+}
