@@ -172,6 +172,14 @@ pub fn app_id(s: &str) -> Option<App> {
 
 /// Reads a question.
 pub fn parse(query: &str) -> Parsed {
+    parse_as(query, None)
+}
+
+/// Reads a question for an activity given elsewhere (a flag, a person's
+/// choice, the runner-up reading): the apps named then fill the ends that
+/// activity has ("restore or back up my firefox cert" read as a backup
+/// backs up from Firefox). The confidence stays the question's own.
+pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
     let words = normalise(query);
     let mut found = cues(&words);
     // "sign in thunderbird" is signing in an app, not a sign-in certificate.
@@ -310,7 +318,7 @@ pub fn parse(query: &str) -> Parsed {
         file_words: p.file_words,
         mail_words: mail_words || sign_words,
     });
-    p.activity = scores.best;
+    p.activity = activity.or(scores.best);
     p.confidence = scores.confidence;
     p.runner_up = scores.runner_up;
     assign_apps(&mut p, &apps);
@@ -324,7 +332,8 @@ pub fn parse(query: &str) -> Parsed {
     }
     // A new computer with no verb, or an "import" from an app on the old
     // one, is a move.
-    if p.new_computer
+    if activity.is_none()
+        && p.new_computer
         && matches!(p.activity, None | Some(Activity::Import))
         && !p.chain_words
         && (p.activity.is_none() || apps.iter().any(|a| a.1 == Role::From))

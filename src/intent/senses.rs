@@ -165,9 +165,9 @@ fn files(words: &[String], found: &mut Found, s: &mut Senses) {
     const JOIN: &[&str] = &["of", "as", "to", "into", "out", "i", "it", "them"];
     for k in 0..found.len() {
         let (at, _, cue) = found[k];
-        let is_backup_noun = cue == Cue::Verb(Verb::Backup) && k > 0 && {
+        let is_backup_noun = cue == Cue::Verb(Verb::Backup) && words[at].starts_with("backup") && k > 0 && {
             let (pat, plen, prev) = found[k - 1];
-            matches!(prev, Cue::File | Cue::Prep(Role::From) | Cue::Verb(Verb::Import))
+            matches!(prev, Cue::File | Cue::Prep(Role::From) | Cue::Verb(Verb::Import) | Cue::Have)
                 && gap_ok(words, pat + plen, at, &[])
         };
         if is_backup_noun {

@@ -73,6 +73,12 @@ pub struct Intent {
     pub from: Option<End>,
     pub to: Option<End>,
     pub mail_client: Option<App>,
+    /// How sure the reading of the activity is, 0 to 1 (rounded to two
+    /// places); 1 when a flag gave the activity; `null` when no activity
+    /// was read from the question (a troubleshooting or search answer).
+    pub confidence: Option<f64>,
+    /// The next most likely activity when another reading competes.
+    pub runner_up: Option<Activity>,
 }
 
 /// One certificate from the probe that the plan is about.
@@ -232,6 +238,8 @@ struct Resolved {
     /// `mail` that came from an import: the certificate arrives as a file.
     via_import: bool,
     identity_words: bool,
+    confidence: Option<f64>,
+    runner_up: Option<Activity>,
     notes: Vec<String>,
     certs: Vec<CertRef>,
     /// The store the probe chose as the source.
@@ -261,6 +269,12 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         mail_client: p.mail_client,
         via_import: p.via_import,
         identity_words: p.identity_words && o.cert_type.is_none(),
+        confidence: match (o.activity, p.activity) {
+            (Some(_), _) => Some(1.0),
+            (None, Some(_)) => Some((f64::from(p.confidence) * 100.0).round() / 100.0),
+            (None, None) => None,
+        },
+        runner_up: if o.activity.is_some() { None } else { p.runner_up.filter(|r| Some(*r) != activity) },
         notes: Vec::new(),
         certs: Vec::new(),
         source_store: None,
@@ -644,6 +658,8 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
         }),
         to: needs_to.then_some(End { app: r.to_app, os: r.to_os, new_computer: Some(r.new_computer) }),
         mail_client: r.mail_client,
+        confidence: r.confidence,
+        runner_up: r.runner_up,
     };
     let understood = understood(&intent);
     Plan {
@@ -730,7 +746,16 @@ pub fn single_article(query: &str, kb: &Kb, id: &str, activity: Option<Activity>
     let title = a.map(|a| a.title.clone()).unwrap_or_default();
     Plan {
         query: query.to_string(),
-        intent: Intent { activity, cert_type: None, product: None, from: None, to: None, mail_client: None },
+        intent: Intent {
+            activity,
+            cert_type: None,
+            product: None,
+            from: None,
+            to: None,
+            mail_client: None,
+            confidence: None,
+            runner_up: None,
+        },
         steps: vec![s],
         articles: vec![id.to_string()],
         notes,
