@@ -144,6 +144,9 @@ pub(super) fn score(r: &Reading) -> Scores {
     } else if file_at_hand {
         add(Group::Import, CONTEXT);
     }
+    if s.lost {
+        add(Group::Import, HINT);
+    }
     if s.purpose {
         add(Group::Save, CONTEXT);
     }

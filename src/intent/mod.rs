@@ -281,6 +281,9 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
             | Cue::Have
             | Cue::Use
             | Cue::Can
+            | Cue::Had
+            | Cue::Lost
+            | Cue::Get
             | Cue::Safe
             | Cue::Before
             | Cue::After

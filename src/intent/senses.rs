@@ -13,6 +13,9 @@
 //! - A file word after "make"/"turn into" is what comes out; after
 //!   "have/got/open/from" it is what goes in ("from the pfx backup": the
 //!   backup is a file, not a verb).
+//! - A request verb in the past after its subject ("the cert I imported
+//!   into firefox") tells where the certificate is; "get ... out" is an
+//!   export; a file after "to/into" is an output.
 //! - "two/both/multiple" computers or profiles, and two different machine
 //!   words, mean more than one store.
 //!
@@ -36,6 +39,8 @@ pub(super) struct Senses {
     pub many_machines: bool,
     /// More than one profile of an app ("between two firefox profiles").
     pub many_profiles: bool,
+    /// Something was lost ("lost my cert", "deleted it"): a restore.
+    pub lost: bool,
 }
 
 type Found = Vec<(usize, usize, Cue)>;
@@ -53,13 +58,41 @@ const SUBJECTS: &[&str] =
 pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     let mut s = Senses::default();
     lotus_notes_by_context(words, found);
+    past_acts(words, found);
+    get_out(words, found);
     events(words, found, &mut s);
     roles(words, found);
     files(words, found, &mut s);
     many(words, found, &mut s);
     s.storage = found.iter().any(|c| c.2 == Cue::Storage);
     s.purpose |= found.iter().any(|c| c.2 == Cue::Safe);
+    s.lost = found.iter().any(|c| c.2 == Cue::Lost);
     s
+}
+
+/// "the cert I imported into firefox", "the pfx I exported last year": a
+/// request verb in the past, right after its subject, tells where the
+/// certificate is, not what to do now.
+fn past_acts(words: &[String], found: &mut Found) {
+    for c in found.iter_mut() {
+        let (at, len, cue) = *c;
+        let past = len == 1 && words[at].ends_with("ed");
+        let subject =
+            at.checked_sub(1).is_some_and(|k| matches!(words[k].as_str(), "i" | "we" | "you" | "they" | "previously"));
+        if past && subject && matches!(cue, Cue::Verb(_)) {
+            c.2 = Cue::Had;
+        }
+    }
+}
+
+/// "get a pfx out of outlook": "get ... out" is an export.
+fn get_out(words: &[String], found: &mut Found) {
+    for c in found.iter_mut() {
+        let (at, len, cue) = *c;
+        if cue == Cue::Get && words.iter().skip(at + len).take(4).any(|w| w == "out") {
+            c.2 = Cue::Verb(Verb::Export);
+        }
+    }
 }
 
 /// Words that name Lotus Notes for sure, so a bare "notes" does too.
@@ -101,6 +134,14 @@ fn events(words: &[String], found: &mut Found, s: &mut Senses) {
             }
         }
     }
+    // "upgrading to windows 11": the event's own preposition and object
+    // are not an end of the request.
+    for k in 1..found.len() {
+        let (pat, plen, prev) = found[k - 1];
+        if prev == Cue::Wipe && matches!(found[k].2, Cue::Prep(_)) && found[k].0 == pat + plen {
+            found[k].2 = Cue::Nothing;
+        }
+    }
     let mut k = 0;
     while k < found.len() {
         let (at, len, cue) = found[k];
@@ -134,15 +175,15 @@ fn roles(words: &[String], found: &mut Found) {
     for k in 0..found.len() {
         let (at, _, cue) = found[k];
         match cue {
-            Cue::Prep(Role::At) => {
+            Cue::Prep(r @ (Role::At | Role::To)) => {
                 let verb = found[..k].iter().rev().find(|&&(pat, plen, c)| {
-                    matches!(c, Cue::Have | Cue::Use)
+                    matches!(c, Cue::Have | Cue::Use | Cue::Had)
                         && at - (pat + plen) <= 4
                         && gap_ok(words, pat + plen, at, SUBJECTS)
                 });
-                match verb.map(|v| v.2) {
-                    Some(Cue::Have) => found[k].2 = Cue::Prep(Role::From),
-                    Some(Cue::Use) => found[k].2 = Cue::Prep(Role::To),
+                match (verb.map(|v| v.2), r) {
+                    (Some(Cue::Have), Role::At) | (Some(Cue::Had), _) => found[k].2 = Cue::Prep(Role::From),
+                    (Some(Cue::Use), Role::At) => found[k].2 = Cue::Prep(Role::To),
                     _ => {}
                 }
             }
@@ -180,6 +221,20 @@ fn files(words: &[String], found: &mut Found, s: &mut Senses) {
         }
         // The nearest maker or holder before the file word, within a few
         // words.
+        // "into a p12 file": the certificate goes into a file, unless a
+        // file goes in too (a conversion) or the preposition belongs to a
+        // using word ("access to my p12").
+        let into_file = k >= 1
+            && found[k - 1].2 == Cue::Prep(Role::To)
+            && gap_ok(words, found[k - 1].0 + found[k - 1].1, at, &[])
+            && !(k >= 2
+                && matches!(found[k - 2].2, Cue::Use | Cue::Have)
+                && found[k - 2].0 + found[k - 2].1 == found[k - 1].0)
+            && !found[..k].iter().any(|c| c.2 == Cue::File);
+        if into_file {
+            s.file_out = true;
+            continue;
+        }
         let Some(&(pat, plen, prev)) = found[..k].iter().rev().find(|&&(pat, _, c)| {
             at - pat <= 7
                 && matches!(c, Cue::Make | Cue::Turn | Cue::Have | Cue::Use | Cue::Prep(Role::From) | Cue::File)

@@ -60,6 +60,13 @@ pub(super) enum Cue {
     Use,
     /// "can", "could": "can X use ..." names X as the target.
     Can,
+    /// A request verb told as a past act of the person ("the cert I
+    /// imported into firefox"): a state, naming where the certificate is.
+    Had,
+    /// A loss ("lost", "deleted"): what is lost is restored, an import.
+    Lost,
+    /// "get", "pull": with "out" after it, an export.
+    Get,
     /// Keeping it safe ("safe", "in case", "safekeeping"): a backup's purpose.
     Safe,
     /// "before": the verb after it is an event, not the request; an event
@@ -377,6 +384,15 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("sits", Cue::Have),
     ("stored", Cue::Have),
     ("already", Cue::Have),
+    ("sent me", Cue::Have),
+    ("gave me", Cue::Have),
+    ("emailed me", Cue::Have),
+    ("lost", Cue::Lost),
+    ("deleted", Cue::Lost),
+    ("disappeared", Cue::Lost),
+    ("get", Cue::Get),
+    ("getting", Cue::Get),
+    ("pull", Cue::Get),
     ("use", Cue::Use),
     ("using", Cue::Use),
     ("need", Cue::Use),
@@ -388,6 +404,8 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("safe", Cue::Safe),
     ("safekeeping", Cue::Safe),
     ("keep", Cue::Safe),
+    ("safest", Cue::Safe),
+    ("safely", Cue::Safe),
     ("keeping", Cue::Safe),
     ("in case", Cue::Safe),
     ("just in case", Cue::Safe),
@@ -410,6 +428,8 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("wiping", Cue::Wipe),
     ("factory reset", Cue::Wipe),
     ("uninstall", Cue::Wipe),
+    ("upgrade", Cue::Wipe),
+    ("upgrading", Cue::Wipe),
     ("uninstalling", Cue::Wipe),
     ("remove", Cue::Wipe),
     ("dies", Cue::Wipe),
@@ -426,6 +446,7 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("external disk", Cue::Storage),
     ("external hard drive", Cue::Storage),
     ("cloud", Cue::Storage),
+    ("offline", Cue::Storage),
     ("dropbox", Cue::Storage),
     ("onedrive", Cue::Storage),
     ("google drive", Cue::Storage),
