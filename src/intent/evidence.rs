@@ -132,8 +132,11 @@ pub(super) fn score(r: &Reading) -> Scores {
             add(Group::Save, VERB);
         }
     }
+    // Installing a chain names what is installed; a new computer is then
+    // only where ("install the root on my new laptop").
     if r.chain_words && !has(Verb::Export) && !has(Verb::Backup) {
-        add(Group::Chain, VERB + 1.0);
+        let installs = has(Verb::Import) && !has(Verb::Move) && !has(Verb::Copy);
+        add(Group::Chain, if installs { STRONG + 1.0 } else { VERB + 1.0 });
     }
     // File words: made is an export, at hand an import (a file word with
     // no verb beside one app is a file at hand too).

@@ -517,6 +517,18 @@ mod tests {
         assert_eq!(parse("MAC verification failed").os_anywhere, None);
         assert_eq!(parse("open the p12 in windows explorer").to.app, None);
         assert!(!parse("reinstall the operating system").new_computer);
+        assert_eq!(parse("i double clicked the pfx in explorer").to.app, None);
+        assert_eq!(parse("export my cert from explorer").from.app, Some(App::Ie));
+        assert_eq!(parse("my mac address changed").os_anywhere, None);
+    }
+
+    #[test]
+    fn past_acts_and_events_are_not_requests() {
+        let p = parse("thunderbird should sign with the cert i imported into firefox");
+        assert_eq!((p.from.app, p.mail_client), (Some(App::Firefox), Some(App::Thunderbird)));
+        let p = parse("do i need to export my cert before upgrading to windows 11");
+        assert_eq!((p.activity, p.to.os), (Some(Activity::Export), None));
+        assert_eq!(parse("install the root certificate on my new laptop").activity, Some(Activity::Chain));
     }
 
     #[test]

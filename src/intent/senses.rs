@@ -2,9 +2,10 @@
 //! their neighbours, one rule per ambiguous word or construction.
 //!
 //! - "notes" is Lotus Notes only with Notes context (never "release notes",
-//!   "my notes"); "explorer", "system" and "mac" in error texts are handled
-//!   by longer phrases in the vocabulary ("file explorer", "operating
-//!   system", "MAC verification").
+//!   "my notes"); a bare "explorer" is File Explorer when files are handled
+//!   in it ("double-clicked the pfx in explorer"); "system" and "mac" in
+//!   error texts are handled by longer phrases in the vocabulary ("operating
+//!   system", "system store", "MAC verification", "mac address").
 //! - A verb after "before"/"after" is an event, not the request; installing
 //!   an operating system wipes a computer; "before" such an event is a
 //!   reason to back up.
@@ -58,6 +59,7 @@ const SUBJECTS: &[&str] =
 pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     let mut s = Senses::default();
     lotus_notes_by_context(words, found);
+    explorer_by_context(words, found);
     past_acts(words, found);
     get_out(words, found);
     events(words, found, &mut s);
@@ -68,6 +70,17 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     s.purpose |= found.iter().any(|c| c.2 == Cue::Safe);
     s.lost = found.iter().any(|c| c.2 == Cue::Lost);
     s
+}
+
+/// Words of handling files in a file manager.
+const FILE_MANAGER: &[&str] = &["double", "doubleclick", "clicked", "click", "folder", "folders", "drag", "downloads"];
+
+/// A bare "explorer" is Internet Explorer, unless the question handles
+/// files in it ("double-clicked the pfx in explorer"): then it is File
+/// Explorer. "file explorer" and "windows explorer" are phrases of their own.
+fn explorer_by_context(words: &[String], found: &mut Found) {
+    let files = words.iter().any(|w| FILE_MANAGER.contains(&w.as_str()));
+    found.retain(|&(at, len, cue)| !(files && len == 1 && cue == Cue::App(App::Ie) && words[at] == "explorer"));
 }
 
 /// "the cert I imported into firefox", "the pfx I exported last year": a
@@ -94,6 +107,9 @@ fn get_out(words: &[String], found: &mut Found) {
         }
     }
 }
+
+/// Have-words that only say where something is ("the cert is in IE").
+const LOCATED: &[&str] = &["is", "lives", "sits", "stored", "already"];
 
 /// Words that name Lotus Notes for sure, so a bare "notes" does too.
 const NOTES_CONTEXT: &[&str] = &["lotus", "hcl", "ibm", "domino", "nsf", "notes.ini"];
@@ -247,6 +263,9 @@ fn files(words: &[String], found: &mut Found, s: &mut Senses) {
             Cue::Turn if words[pat + plen..at].iter().any(|w| matches!(w.as_str(), "into" | "to" | "as")) => {
                 s.file_out = true
             }
+            // "what is a p12" is no file at hand: only possession words
+            // ("have", "got", "sent me") and using words hold a file.
+            Cue::Have if LOCATED.contains(&words[pat].as_str()) => {}
             Cue::Have | Cue::Use | Cue::Prep(Role::From) if gap_ok(words, pat + plen, at, JOIN) => s.file_in = true,
             _ => {}
         }

@@ -356,6 +356,7 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("system settings", Cue::Nothing),
     ("system preferences", Cue::Nothing),
     ("system keychain", Cue::App(App::Keychain)),
+    ("mac address", Cue::Nothing),
     ("mac verification", Cue::Failure),
     ("mac verify", Cue::Failure),
     ("mac check", Cue::Failure),
