@@ -61,12 +61,14 @@ pub(super) struct Scores {
     pub confidence: f32,
 }
 
+/// Adds one piece of evidence for a group.
+fn add(w: &mut [f32; 6], g: Group, weight: f32) {
+    let i = ORDER.iter().position(|o| *o == g).unwrap_or(0);
+    w[i] += weight;
+}
+
 pub(super) fn score(r: &Reading) -> Scores {
     let mut w = [0.0f32; 6];
-    let mut add = |a: Group, weight: f32| {
-        let i = ORDER.iter().position(|o| *o == a).unwrap();
-        w[i] = w[i].max(0.0) + weight;
-    };
     let has = |v: Verb| r.verbs.contains(&v);
     let s = r.senses;
     let from_end = r.apps.iter().any(|a| a.1 == Role::From) || r.oses.iter().any(|o| o.1 == Role::From);
@@ -83,91 +85,91 @@ pub(super) fn score(r: &Reading) -> Scores {
     let moving_verbs = [Verb::Move, Verb::Copy, Verb::Import, Verb::Export, Verb::Backup, Verb::Put];
 
     if r.token {
-        add(Group::Token, DECIDES);
+        add(&mut w, Group::Token, DECIDES);
     }
     // Moving, by verb or by the ends.
     if has(Verb::Move) {
-        add(Group::Move, STRONG);
+        add(&mut w, Group::Move, STRONG);
     }
     if r.new_computer || s.many_machines {
-        add(Group::Move, STRONG);
+        add(&mut w, Group::Move, STRONG);
     }
     if s.many_profiles {
-        add(Group::Move, STRONG);
+        add(&mut w, Group::Move, STRONG);
     }
     if has(Verb::Export) && has(Verb::Import) {
-        add(Group::Move, STRONG);
+        add(&mut w, Group::Move, STRONG);
     }
     if has(Verb::Copy) {
         if somewhere_else {
-            add(Group::Move, STRONG);
+            add(&mut w, Group::Move, STRONG);
         } else {
-            add(Group::Save, VERB);
+            add(&mut w, Group::Save, VERB);
         }
     }
     // Importing: into an app, or from another app (a move).
     if has(Verb::Import) {
         if from_app && distinct_apps >= 2 {
-            add(Group::Move, STRONG);
+            add(&mut w, Group::Move, STRONG);
         } else {
-            add(Group::Import, VERB);
+            add(&mut w, Group::Import, VERB);
         }
     }
     // "put": onto a storage device is a backup, elsewhere an import.
     if has(Verb::Put) {
         if s.storage {
-            add(Group::Save, VERB);
+            add(&mut w, Group::Save, VERB);
         } else if from_app && distinct_apps >= 2 {
-            add(Group::Move, STRONG);
+            add(&mut w, Group::Move, STRONG);
         } else {
-            add(Group::Import, CONTEXT);
+            add(&mut w, Group::Import, CONTEXT);
         }
     }
     // An export to another app or computer is a move.
     let to_os_elsewhere = r.oses.iter().any(|o| o.1 == Role::To);
     if has(Verb::Export) || has(Verb::Backup) {
         if (to_app && distinct_apps >= 2) || to_os_elsewhere {
-            add(Group::Move, STRONG);
+            add(&mut w, Group::Move, STRONG);
         } else {
-            add(Group::Save, VERB);
+            add(&mut w, Group::Save, VERB);
         }
     }
     // Installing a chain names what is installed; a new computer is then
     // only where ("install the root on my new laptop").
     if r.chain_words && !has(Verb::Export) && !has(Verb::Backup) {
         let installs = has(Verb::Import) && !has(Verb::Move) && !has(Verb::Copy);
-        add(Group::Chain, if installs { STRONG + 1.0 } else { VERB + 1.0 });
+        add(&mut w, Group::Chain, if installs { STRONG + 1.0 } else { VERB + 1.0 });
     }
     // File words: made is an export, at hand an import (a file word with
     // no verb beside one app is a file at hand too).
     let file_at_hand = (s.file_in && !has(Verb::Export) && !has(Verb::Backup))
         || (r.verbs.is_empty() && r.file_words && distinct_apps == 1 && !from_app);
     if s.file_out {
-        add(Group::Save, VERB);
+        add(&mut w, Group::Save, VERB);
     } else if file_at_hand {
-        add(Group::Import, CONTEXT);
+        add(&mut w, Group::Import, CONTEXT);
     }
     if s.lost {
-        add(Group::Import, HINT);
+        add(&mut w, Group::Import, HINT);
     }
     if s.purpose {
-        add(Group::Save, CONTEXT);
+        add(&mut w, Group::Save, CONTEXT);
     }
     if s.storage && !has(Verb::Put) {
-        add(Group::Save, HINT);
+        add(&mut w, Group::Save, HINT);
     }
     // Two ends named: from one place to another, whatever the verb.
     let no_moving_verb = !moving_verbs.iter().any(|v| has(*v));
     let two_apps = distinct_apps >= 2 && (from_app || to_app || !r.apps.iter().all(|a| a.0.is_mail_client()));
     if no_moving_verb && (two_apps || (from_end && to_end)) {
-        add(Group::Move, CONTEXT);
+        add(&mut w, Group::Move, CONTEXT);
     }
-    // A mail client named with no other verb: set the client up.
+    // A mail client named with no other evidence: set the client up.
     let mail_client = r.apps.iter().any(|a| a.0.is_mail_client());
     if has(Verb::Associate) && (r.mail_words || !r.apps.is_empty()) {
-        add(Group::Associate, VERB);
-    } else if mail_client && r.verbs.iter().all(|v| *v == Verb::Associate) {
-        add(Group::Associate, HINT);
+        add(&mut w, Group::Associate, VERB);
+    } else if mail_client && w.iter().all(|x| *x == 0.0) {
+        add(&mut w, Group::Associate, HINT);
     }
     let mut ranked: Vec<(Group, f32)> = ORDER.iter().copied().zip(w).filter(|(_, x)| *x > 0.0).collect();
     // Stable: equal weights keep ORDER.

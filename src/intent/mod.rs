@@ -201,6 +201,7 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
     let mut role = Role::None;
     let mut role_at: usize = 0;
     let mut new_at: Option<usize> = None;
+    let mut old_at: Option<usize> = None;
     let mut new_machine_role: Option<Role> = None;
     let mut identity = false;
     let mut encryption = false;
@@ -251,8 +252,10 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
                     .get(k + 1)
                     .is_some_and(|&(nat, _, c)| nat <= at + 2 && matches!(c, Cue::Machine | Cue::Os(_)));
                 old_machine |= next_machine;
+                old_at = Some(at);
             }
-            Cue::One => new_one |= new_at.is_some_and(|n| at == n + 1),
+            // "the new one", "the old one": a machine when one was named.
+            Cue::One => new_one |= new_at.is_some_and(|n| at == n + 1) || old_at.is_some_and(|n| at == n + 1),
             Cue::Machine => {
                 machine_seen = true;
                 if new_at.is_some_and(|n| at > n && at - n <= 3) {
@@ -284,6 +287,7 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
             | Cue::Had
             | Cue::Lost
             | Cue::Get
+            | Cue::Bring
             | Cue::Safe
             | Cue::Before
             | Cue::After

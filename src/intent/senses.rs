@@ -65,6 +65,7 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     events(words, found, &mut s);
     roles(words, found);
     files(words, found, &mut s);
+    s.file_out |= made_pronoun(words, found);
     many(words, found, &mut s);
     s.storage = found.iter().any(|c| c.2 == Cue::Storage);
     s.purpose |= found.iter().any(|c| c.2 == Cue::Safe);
@@ -98,12 +99,16 @@ fn past_acts(words: &[String], found: &mut Found) {
     }
 }
 
-/// "get a pfx out of outlook": "get ... out" is an export.
+/// Verbs with a particle: "get a pfx out of outlook" is an export, "bring
+/// my cert over (from the old one)" a move.
 fn get_out(words: &[String], found: &mut Found) {
     for c in found.iter_mut() {
         let (at, len, cue) = *c;
-        if cue == Cue::Get && words.iter().skip(at + len).take(4).any(|w| w == "out") {
+        let mut after = words.iter().skip(at + len).take(4);
+        if cue == Cue::Get && after.clone().any(|w| w == "out") {
             c.2 = Cue::Verb(Verb::Export);
+        } else if cue == Cue::Bring && after.any(|w| matches!(w.as_str(), "over" | "along" | "across")) {
+            c.2 = Cue::Verb(Verb::Move);
         }
     }
 }
@@ -148,6 +153,18 @@ fn events(words: &[String], found: &mut Found, s: &mut Senses) {
             if os_object && gap_ok(words, at + len, nat, &[]) {
                 found[k].2 = Cue::Wipe;
             }
+        }
+    }
+    // "a windows reinstall": the OS before a re-install word is what is
+    // reinstalled, unless a certificate follows ("mac reinstall cert").
+    const CERT: &[&str] = &["cert", "certs", "certificate", "certificates", "my", "the", "pfx", "p12", "it"];
+    for k in 1..found.len() {
+        let (at, len, cue) = found[k];
+        let (pat, plen, prev) = found[k - 1];
+        let reinstall = cue == Cue::Verb(Verb::Import) && words[at].starts_with("re") && pat + plen == at;
+        let cert_next = words.get(at + len).is_some_and(|w| CERT.contains(&w.as_str()));
+        if reinstall && matches!(prev, Cue::Os(_) | Cue::Machine) && !cert_next {
+            found[k].2 = Cue::Wipe;
         }
     }
     // "upgrading to windows 11": the event's own preposition and object
@@ -270,6 +287,17 @@ fn files(words: &[String], found: &mut Found, s: &mut Senses) {
             _ => {}
         }
     }
+}
+
+/// "the helpdesk wants the pfx ... how do I produce one": a maker whose
+/// object is a pronoun makes the file named before it.
+fn made_pronoun(words: &[String], found: &Found) -> bool {
+    found.iter().enumerate().any(|(k, &(at, len, c))| {
+        c == Cue::Make
+            && words.get(at + len).is_some_and(|w| matches!(w.as_str(), "one" | "it"))
+            && words.get(at + len + 1).is_none_or(|w| w != "work")
+            && found[..k].iter().any(|f| f.2 == Cue::File)
+    })
 }
 
 /// More than one computer or profile.

@@ -67,6 +67,8 @@ pub(super) enum Cue {
     Lost,
     /// "get", "pull": with "out" after it, an export.
     Get,
+    /// "bring", "carry", "take": with "over/along/across" after it, a move.
+    Bring,
     /// Keeping it safe ("safe", "in case", "safekeeping"): a backup's purpose.
     Safe,
     /// "before": the verb after it is an event, not the request; an event
@@ -394,6 +396,11 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("get", Cue::Get),
     ("getting", Cue::Get),
     ("pull", Cue::Get),
+    ("bring", Cue::Bring),
+    ("bringing", Cue::Bring),
+    ("carry", Cue::Bring),
+    ("take", Cue::Bring),
+    ("taking", Cue::Bring),
     ("use", Cue::Use),
     ("using", Cue::Use),
     ("need", Cue::Use),
@@ -406,6 +413,7 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("safekeeping", Cue::Safe),
     ("keep", Cue::Safe),
     ("safest", Cue::Safe),
+    ("survive", Cue::Safe),
     ("safely", Cue::Safe),
     ("keeping", Cue::Safe),
     ("in case", Cue::Safe),
