@@ -155,7 +155,8 @@ pub(super) fn score(r: &Reading) -> Scores {
     if s.purpose {
         add(&mut w, Group::Save, CONTEXT);
     }
-    if s.storage && !has(Verb::Put) {
+    // A storage place with an import verb is where the file comes from.
+    if s.storage && !has(Verb::Put) && !has(Verb::Import) {
         add(&mut w, Group::Save, HINT);
     }
     // Two ends named: from one place to another, whatever the verb.

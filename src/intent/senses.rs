@@ -51,9 +51,33 @@ fn gap_ok(words: &[String], from: usize, to: usize, extra: &[&str]) -> bool {
     from <= to && words[from..to].iter().all(|w| FILLER.contains(&w.as_str()) || extra.contains(&w.as_str()))
 }
 
-/// Pronouns and adverbs that stand between a verb and a place.
-const SUBJECTS: &[&str] =
-    &["i", "we", "you", "im", "ive", "already", "currently", "still", "now", "that", "which", "just"];
+/// Pronouns, adverbs and certificate descriptions that stand between a
+/// verb and a place ("need my ECA identity cert in chrome").
+const SUBJECTS: &[&str] = &[
+    "i",
+    "we",
+    "you",
+    "im",
+    "ive",
+    "already",
+    "currently",
+    "still",
+    "now",
+    "that",
+    "which",
+    "just",
+    "only",
+    "eca",
+    "identity",
+    "encryption",
+    "signing",
+    "digital",
+    "email",
+    "smime",
+    "mime",
+    "new",
+    "old",
+];
 
 /// Reads the cues in context; returns what the context says.
 pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
@@ -61,6 +85,7 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     lotus_notes_by_context(words, found);
     explorer_by_context(words, found);
     past_acts(words, found);
+    kept_where(words, found);
     get_out(words, found);
     events(words, found, &mut s);
     roles(words, found);
@@ -95,6 +120,19 @@ fn past_acts(words: &[String], found: &mut Found) {
             at.checked_sub(1).is_some_and(|k| matches!(words[k].as_str(), "i" | "we" | "you" | "they" | "previously"));
         if past && subject && matches!(cue, Cue::Verb(_)) {
             c.2 = Cue::Had;
+        }
+    }
+}
+
+/// "I keep my certs on a usb stick": keeping somewhere says where they
+/// are, not a reason to back up.
+fn kept_where(words: &[String], found: &mut Found) {
+    for k in 0..found.len().saturating_sub(1) {
+        let (at, len, cue) = found[k];
+        let (nat, _, next) = found[k + 1];
+        let at_place = next == Cue::Prep(Role::At) && gap_ok(words, at + len, nat, &[]);
+        if cue == Cue::Safe && words[at].starts_with("keep") && at_place {
+            found[k].2 = Cue::Have;
         }
     }
 }
