@@ -197,8 +197,13 @@ pub fn answer_asking(
 /// The activity is worth asking about: none was found, the plan is empty
 /// without a note to explain why, or the reading is not confident.
 pub fn needs_activity(p: &Plan) -> bool {
-    let unsure = p.intent.confidence.is_some_and(|c| c < f64::from(intent::LOW_CONFIDENCE));
-    p.intent.activity.is_none() || (p.steps.is_empty() && p.notes.is_empty()) || unsure
+    p.intent.activity.is_none() || (p.steps.is_empty() && p.notes.is_empty()) || unsure(p)
+}
+
+/// The plan's activity was read with low confidence (SPEC §4: it "cannot
+/// be told"): show or ask, never act on it.
+pub fn unsure(p: &Plan) -> bool {
+    p.intent.confidence.is_some_and(|c| c < f64::from(intent::LOW_CONFIDENCE))
 }
 
 /// What a person can choose to do, the plan's own reading and its

@@ -189,11 +189,15 @@ pub(super) fn score(r: &Reading) -> Scores {
     };
     // Evidence for a part of the best reading does not compete with it: a
     // move includes an export and an import (and, into a mail client, the
-    // client's setup); installing a chain is an import.
+    // client's setup); installing a chain is an import; setting up a mail
+    // client may move the certificate there first (`mail`).
     let part_of = |g: Group| match best {
         Group::Token => true,
         Group::Move => matches!(g, Group::Import | Group::Save | Group::Associate),
-        Group::Chain | Group::Associate => g == Group::Import,
+        Group::Chain => g == Group::Import,
+        // Setting a client up with a certificate from elsewhere is `mail`,
+        // which includes the move there.
+        Group::Associate => matches!(g, Group::Import | Group::Move),
         Group::Import => g == Group::Associate,
         Group::Save => false,
     };
