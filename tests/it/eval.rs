@@ -110,3 +110,24 @@ fn tickets() {
 fn reworded() {
     evaluate("reworded.tsv");
 }
+
+/// SPEC §4: an activity that cannot be told with confidence is answered
+/// with the best plan, a note and the other reading, never a silent guess;
+/// a clear one carries its confidence and no runner-up.
+#[test]
+fn an_unsure_reading_lists_the_other_one() {
+    let home = TempDir::new("eval-unsure");
+    let v = plan_json(home.path(), "linux", "firefox certificate backup restore");
+    let confidence = v["intent"]["confidence"].as_f64().unwrap();
+    assert!(confidence < 0.5, "{v}");
+    let runner_up = v["intent"]["runner_up"].as_str().unwrap();
+    assert_ne!(Some(runner_up), v["intent"]["activity"].as_str(), "{v}");
+    let alternatives = v["alternatives"].as_array().unwrap();
+    assert!(alternatives.iter().any(|a| a.as_str().unwrap().contains(&format!("--activity {runner_up}"))), "{v}");
+    assert!(v["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("not sure")), "{v}");
+
+    let v = plan_json(home.path(), "linux", "export my cert from firefox");
+    assert_eq!(v["intent"]["confidence"].as_f64(), Some(1.0), "{v}");
+    assert!(v["intent"]["runner_up"].is_null(), "{v}");
+    assert!(v.get("alternatives").is_none(), "{v}");
+}
