@@ -533,6 +533,9 @@ mod tests {
         let p = parse("do i need to export my cert before upgrading to windows 11");
         assert_eq!((p.activity, p.to.os), (Some(Activity::Export), None));
         assert_eq!(parse("install the root certificate on my new laptop").activity, Some(Activity::Chain));
+        // A wipe to come is a reason to back up; a past one a reason to restore.
+        assert_eq!(parse("im about to wipe my pc").activity, Some(Activity::Backup));
+        assert_eq!(parse("my pc was wiped, how do i get my cert back").activity, Some(Activity::Import));
     }
 
     #[test]

@@ -98,6 +98,9 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     s
 }
 
+/// Wipes that lose what is on a computer (not upgrades or uninstalls).
+const COMING_WIPES: &[&str] = &["wip", "reformat", "reimag", "reset", "reinstall"];
+
 /// Words of handling files in a file manager.
 const FILE_MANAGER: &[&str] = &["double", "doubleclick", "clicked", "click", "folder", "folders", "drag", "downloads"];
 
@@ -137,14 +140,20 @@ fn kept_where(words: &[String], found: &mut Found) {
     }
 }
 
-/// Verbs with a particle: "get a pfx out of outlook" is an export, "bring
-/// my cert over (from the old one)" a move.
+/// Verbs with a particle: "get a pfx out of outlook" is an export, "get my
+/// cert back" an import, "bring my cert over (from the old one)" a move.
 fn get_out(words: &[String], found: &mut Found) {
     for c in found.iter_mut() {
         let (at, len, cue) = *c;
         let mut after = words.iter().skip(at + len).take(4);
+        let back = words.iter().skip(at + len).take(4).position(|w| w == "back");
+        // "get it back up" is a backup, found by its own phrase.
+        let back_up = back.is_some_and(|b| words.get(at + len + b + 1).is_some_and(|w| w == "up"));
         if cue == Cue::Get && after.clone().any(|w| w == "out") {
             c.2 = Cue::Verb(Verb::Export);
+        } else if cue == Cue::Get && back.is_some() && !back_up {
+            // "get my cert back": a restore.
+            c.2 = Cue::Verb(Verb::Import);
         } else if cue == Cue::Bring && after.any(|w| matches!(w.as_str(), "over" | "along" | "across")) {
             c.2 = Cue::Verb(Verb::Move);
         }
@@ -211,6 +220,16 @@ fn events(words: &[String], found: &mut Found, s: &mut Senses) {
         let (pat, plen, prev) = found[k - 1];
         if prev == Cue::Wipe && matches!(found[k].2, Cue::Prep(_)) && found[k].0 == pat + plen {
             found[k].2 = Cue::Nothing;
+        }
+    }
+    // A wipe still to come ("I'm about to wipe my pc", "reformatting
+    // tomorrow") is a reason to back up; one in the past ("my pc was
+    // wiped") is not.
+    for (k, &(at, len, cue)) in found.iter().enumerate() {
+        let after = k > 0 && found[k - 1].2 == Cue::After;
+        let word = words[at + len - 1].as_str();
+        if cue == Cue::Wipe && !after && COMING_WIPES.iter().any(|w| word.starts_with(w)) && !word.ends_with('d') {
+            s.purpose = true;
         }
     }
     let mut k = 0;
@@ -304,6 +323,12 @@ fn files(words: &[String], found: &mut Found, s: &mut Senses) {
             && !found[..k].iter().any(|c| c.2 == Cue::File);
         if into_file {
             s.file_out = true;
+            continue;
+        }
+        // "the .pfx is on my desktop": a file that is somewhere is at hand.
+        let located = found.get(k + 1).is_some_and(|&(nat, _, c)| c == Cue::Have && gap_ok(words, at + 1, nat, &[]));
+        if located {
+            s.file_in = true;
             continue;
         }
         let Some(&(pat, plen, prev)) = found[..k].iter().rev().find(|&&(pat, _, c)| {

@@ -441,7 +441,6 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("upgrade", Cue::Wipe),
     ("upgrading", Cue::Wipe),
     ("uninstalling", Cue::Wipe),
-    ("remove", Cue::Wipe),
     ("dies", Cue::Wipe),
     ("crashes", Cue::Wipe),
     ("usb stick", Cue::Storage),
