@@ -626,8 +626,12 @@ fn stem(word: &str) -> &str {
 /// The vocabulary word that `word` is a form of ("migrated" -> "migrate"),
 /// by stem, when it is not one itself.
 fn form_of(word: &str) -> Option<&'static str> {
+    // The vocabulary's stems, once per process: a pasted log has hundreds
+    // of words to look up.
+    static STEMS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+    let stems = STEMS.get_or_init(|| vocabulary().filter(|v| v.len() >= 4).map(|v| (v, stem(v))).collect());
     let s = stem(word);
-    vocabulary().find(|v| v.len() >= 4 && stem(v) == s)
+    stems.iter().find(|(_, vs)| *vs == s).map(|(v, _)| *v)
 }
 
 /// A real word made from a vocabulary word, with or without a prefix
