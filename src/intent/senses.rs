@@ -6,17 +6,17 @@
 //!   in it ("double-clicked the pfx in explorer"); "system" and "mac" in
 //!   error texts are handled by longer phrases in the vocabulary ("operating
 //!   system", "system store", "MAC verification", "mac address").
-//! - A verb after "before"/"after" is an event, not the request; installing
-//!   an operating system wipes a computer; "before" such an event is a
-//!   reason to back up.
-//! - "have/is ... in X" names the source, "use/need/open it in X" and
-//!   "can X use" the target.
-//! - A file word after "make"/"turn into" is what comes out; after
-//!   "have/got/open/from" it is what goes in ("from the pfx backup": the
-//!   backup is a file, not a verb).
-//! - A request verb in the past after its subject ("the cert I imported
-//!   into firefox") tells where the certificate is; "get ... out" is an
-//!   export; a file after "to/into" is an output.
+//! - A verb after "before"/"after" is an event, not the request;
+//!   (re)installing an operating system wipes a computer; "before" an event,
+//!   or a wipe still to come ("about to wipe my pc"), is a reason to back
+//!   up; a loss or "get ... back" is a restore.
+//! - "have/is/keep ... in X" and a past act ("the cert I imported into
+//!   firefox") name the source; "use/need/open it in X" and "can X use" the
+//!   target.
+//! - A file word after "make"/"turn into"/"into" is what comes out; after
+//!   "have/got/open/from", or "the pfx is on ...", it is what goes in ("from
+//!   the pfx backup": the backup is a file, not a verb).
+//! - Verbs with particles: "get ... out" exports, "bring ... over" moves.
 //! - "two/both/multiple" computers or profiles, and two different machine
 //!   words, mean more than one store.
 //!
