@@ -68,6 +68,9 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         if !forced && parsed.unsure() {
             offer_other_reading(&mut p, query, &parsed, overrides, ctx, kb);
         }
+        if ends_unsure(&parsed, overrides, &p) {
+            offer_other_direction(&mut p, query, &parsed, overrides, ctx, kb);
+        }
         return Ok(p);
     }
     // No activity: the closest article, and the next ones as alternatives.
@@ -148,6 +151,43 @@ fn offer_other_reading(
     ));
 }
 
+/// Which end of a move is the source was only guessed from word order, and
+/// no flag says it.
+fn ends_unsure(parsed: &intent::Parsed, overrides: &Overrides, p: &Plan) -> bool {
+    let moving = matches!(p.intent.activity, Some(Activity::Move));
+    moving && parsed.ends_guessed && overrides.from_app.is_none() && overrides.to_app.is_none()
+}
+
+/// The move the other way round, as an alternative with a note.
+fn offer_other_direction(
+    p: &mut Plan,
+    query: &str,
+    parsed: &intent::Parsed,
+    overrides: &Overrides,
+    ctx: Context,
+    kb: &Kb,
+) {
+    let (Some(from), Some(to)) = (parsed.from.app, parsed.to.app) else {
+        return;
+    };
+    let o = Overrides { from_app: Some(to), to_app: Some(from), ..overrides.clone() };
+    let alt = plan::plan(query, parsed, &o, ctx, kb);
+    p.notes.push(format!(
+        "The question does not say which app holds the certificate now: this plan moves it from {} to {}. Add --from {} --to {} for the other way round.",
+        from.name(),
+        to.name(),
+        to.id(),
+        from.id()
+    ));
+    p.alternatives.push(format!(
+        "{}: certhelp plan --from {} --to {} ... ({})",
+        alt.understood,
+        to.id(),
+        from.id(),
+        if alt.articles.is_empty() { "no steps".to_string() } else { alt.articles.join(" -> ") }
+    ));
+}
+
 fn troubleshoot(query: &str, kb: &Kb, id: &str, notes: Vec<String>) -> Plan {
     plan::single_article(query, kb, id, Some(Activity::Troubleshoot), notes)
 }
@@ -155,7 +195,8 @@ fn troubleshoot(query: &str, kb: &Kb, id: &str, notes: Vec<String>) -> Plan {
 /// Answers a question on an interactive terminal (SPEC §4 "Asking"): asks
 /// what to do when the activity cannot be told with confidence (or none
 /// could be found), then which certificate when the chain step is a choice.
-/// `ask` shows a question with numbered options and returns the index
+/// When only word order said which app holds the certificate, it asks
+/// that too. `ask` shows a question with numbered options and returns the index
 /// chosen (`None`: no answer); the caller decides whether asking is
 /// allowed at all (a terminal, no `--no-input`, no `--format json`).
 pub fn answer_asking(
@@ -173,6 +214,24 @@ pub fn answer_asking(
         if let Some(a) = ask("What do you want to do?", &labels).and_then(|i| choices.get(i)?.1) {
             overrides.activity = Some(a);
             p = answer(query, &overrides, ctx, kb)?;
+        }
+    }
+    // Which way a move goes, when only word order said it.
+    let parsed = intent::parse_as(query, overrides.activity);
+    if ends_unsure(&parsed, &overrides, &p) {
+        if let (Some(from), Some(to)) = (parsed.from.app, parsed.to.app) {
+            let labels = [format!("In {}", from.name()), format!("In {}", to.name())];
+            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+            let ends = match ask("Where is the certificate now?", &labels) {
+                Some(0) => Some((from, to)),
+                Some(1) => Some((to, from)),
+                _ => None,
+            };
+            if let Some((f, t)) = ends {
+                overrides.from_app = Some(f);
+                overrides.to_app = Some(t);
+                p = answer(query, &overrides, ctx, kb)?;
+            }
         }
     }
     if p.has_choice() {
@@ -316,6 +375,7 @@ pub fn exit_status(p: &Plan) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apps::App;
     use crate::env::Os;
 
     fn ctx() -> Context<'static> {
@@ -359,5 +419,24 @@ mod tests {
         assert!(offered[0].starts_with("What do you want to do?"), "{offered:?}");
         assert_eq!(p.intent.confidence, Some(1.0), "a chosen activity is sure");
         assert!(p.notes.iter().all(|n| !n.contains("not sure")));
+    }
+
+    #[test]
+    fn a_move_by_word_order_alone_offers_and_asks_the_other_way() {
+        let kb = Kb::default();
+        let p = answer("certificate chrome firefox", &Overrides::default(), ctx(), &kb).unwrap();
+        assert!(p.notes.iter().any(|n| n.contains("--from firefox --to chrome")), "{:?}", p.notes);
+        let mut questions = Vec::new();
+        let p = answer_asking("certificate chrome firefox", &Overrides::default(), ctx(), &kb, &mut |q, _| {
+            questions.push(q.to_string());
+            (q == "Where is the certificate now?").then_some(1)
+        })
+        .unwrap();
+        assert!(questions.iter().any(|q| q == "Where is the certificate now?"), "{questions:?}");
+        assert_eq!(p.intent.from.as_ref().and_then(|e| e.app), Some(App::Firefox));
+        assert!(p.notes.iter().all(|n| !n.contains("does not say which app")));
+        // Prepositions say it: nothing to offer.
+        let p = answer("move my certificate from chrome to firefox", &Overrides::default(), ctx(), &kb).unwrap();
+        assert!(p.notes.iter().all(|n| !n.contains("does not say which app")));
     }
 }

@@ -150,6 +150,9 @@ pub struct Parsed {
     pub confidence: f32,
     /// The next most likely activity, when another reading competes.
     pub runner_up: Option<Activity>,
+    /// Both ends of a move were taken from word order alone ("chrome
+    /// firefox certificate"): which is the source cannot be told.
+    pub ends_guessed: bool,
 }
 
 impl Parsed {
@@ -381,6 +384,7 @@ fn assign_apps(p: &mut Parsed, apps: &[(App, Role, usize)]) {
         _ => {
             // Each mention fills an end once; the same app may be both ends
             // ("to another firefox profile").
+            let both_loose = from.is_none() && to.is_none();
             for a in loose {
                 if from.is_none() {
                     from = Some(a);
@@ -388,6 +392,9 @@ fn assign_apps(p: &mut Parsed, apps: &[(App, Role, usize)]) {
                     to = Some(a);
                 }
             }
+            // Two apps and no word for which end is which: word order is a
+            // guess (SPEC §4: an end of a move that cannot be told).
+            p.ends_guessed = both_loose && from.is_some() && to.is_some() && from != to;
         }
     }
     p.from.app = from;

@@ -88,6 +88,7 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     kept_where(words, found);
     get_out(words, found);
     events(words, found, &mut s);
+    holders(words, found);
     roles(words, found);
     files(words, found, &mut s);
     s.file_out |= made_pronoun(words, found);
@@ -253,6 +254,31 @@ fn events(words: &[String], found: &mut Found, s: &mut Senses) {
                     found[e].2 = Cue::Wipe;
                 }
             }
+        }
+        k += 1;
+    }
+}
+
+/// Nouns for the certificate itself.
+const CERT_NOUNS: &[&str] = &["cert", "certs", "certificate", "certificates", "id", "ids", "identity"];
+
+/// "my outlook certificate", "my keychain has my cert": an app that
+/// qualifies the certificate, or holds it, is the source, unless a
+/// preposition already governs it ("into the chrome certificate store").
+/// A zero-width "from" is put before it.
+fn holders(words: &[String], found: &mut Found) {
+    let mut k = 0;
+    while k < found.len() {
+        let (at, len, cue) = found[k];
+        let governed =
+            k > 0 && matches!(found[k - 1].2, Cue::Prep(_)) && gap_ok(words, found[k - 1].0 + found[k - 1].1, at, &[]);
+        let next = words.get(at + len).map(String::as_str);
+        let qualifies = next.is_some_and(|w| CERT_NOUNS.contains(&w))
+            && words.get(at + len + 1).is_none_or(|w| !matches!(w.as_str(), "store" | "manager" | "stores"));
+        let holds = found.get(k + 1).is_some_and(|&(nat, _, c)| nat == at + len && c == Cue::Have);
+        if matches!(cue, Cue::App(_)) && !governed && (qualifies || holds) {
+            found.insert(k, (at, 0, Cue::Prep(Role::From)));
+            k += 1;
         }
         k += 1;
     }

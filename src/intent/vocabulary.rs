@@ -571,7 +571,9 @@ const MAX_WORDS: usize = 200;
 /// Lower-cases, drops apostrophes, splits on anything not a letter or digit,
 /// and corrects typos against the cue vocabulary.
 pub fn normalise(query: &str) -> Vec<String> {
-    let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
+    // An arrow says "to" ("Chrome -> Edge").
+    let lowered =
+        query.to_lowercase().replace(['\'', '\u{2019}'], "").replace("->", " to ").replace(['\u{2192}'], " to ");
     let raw: Vec<&str> = lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     // A question is a few dozen words; a pasted log is not read beyond this.
     raw.iter().take(MAX_WORDS).map(|w| correct(w)).collect()
