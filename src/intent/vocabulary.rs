@@ -599,13 +599,14 @@ pub(super) fn vocabulary() -> impl Iterator<Item = &'static str> {
         .copied()
 }
 
-/// Words that look like typos of vocabulary words but are English words of
-/// their own: never corrected.
+/// English words a typo away from a vocabulary word that are not forms of
+/// one (forms, such as "exports" or "reinstalling", are kept by the stem
+/// rule in [`correct`]); and "window" and "rooted", forms whose sense is not
+/// their word's (a dialog window is not Windows). Never corrected, and never
+/// read as a cue by their form.
 pub(super) const KEEP: &[&str] = &[
-    "expert", "window", "notes", "note", "taken", "start", "smart", "signs", "mails", "sing", "singing", "rooted",
-    "moves", "copied", "saved", "from", "form", "fore", "into", "onto", "want", "went", "need", "needs", "files",
-    "filed", "adds", "added", "loads", "loaded", "settings", "setting", "using", "used", "uses", "user", "users",
-    "exports", "imports", "later", "cart", "card", "cards", "chains", "certs", "cert",
+    "expert", "taken", "start", "sing", "singing", "copied", "saved", "form", "fore", "went", "filed", "adds", "added",
+    "used", "uses", "user", "users", "later", "cart", "window", "rooted",
 ];
 
 /// Prefixes that make a new word of a known one ("reinstall", "unexport").
