@@ -543,6 +543,12 @@ mod tests {
         // A wipe to come is a reason to back up; a past one a reason to restore.
         assert_eq!(parse("im about to wipe my pc").activity, Some(Activity::Backup));
         assert_eq!(parse("my pc was wiped, how do i get my cert back").activity, Some(Activity::Import));
+        // A verb ruled out is no evidence; a failure still says what was tried.
+        assert_eq!(parse("i dont want to move it, just back it up").activity, Some(Activity::Backup));
+        assert_eq!(parse("firefox wont import my p12").activity, Some(Activity::Import));
+        // The app a mail is sent from is the client, not the source.
+        let p = parse("send encrypted email from apple mail with the cert thats in keychain");
+        assert_eq!((p.from.app, p.mail_client), (Some(App::Keychain), Some(App::AppleMail)));
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //!   "have/got/open/from", or "the pfx is on ...", it is what goes in ("from
 //!   the pfx backup": the backup is a file, not a verb).
 //! - Verbs with particles: "get ... out" exports, "bring ... over" moves.
+//! - A verb ruled out ("don't want to move") is no evidence; the app after
+//!   "send mail from" is the client.
 //! - "two/both/multiple" computers or profiles, and two different machine
 //!   words, mean more than one store.
 //!
@@ -88,6 +90,8 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     kept_where(words, found);
     get_out(words, found);
     events(words, found, &mut s);
+    negated(words, found);
+    mail_from(words, found);
     holders(words, found);
     roles(words, found);
     files(words, found, &mut s);
@@ -256,6 +260,46 @@ fn events(words: &[String], found: &mut Found, s: &mut Senses) {
             }
         }
         k += 1;
+    }
+}
+
+/// "I don't want to move it", "not moving", "without exporting": a verb
+/// the person rules out is no evidence. Failures ("can't import") are not
+/// ruled out: they say what was tried.
+fn negated(words: &[String], found: &mut Found) {
+    const WISH: &[&str] = &["want", "wanna", "need", "plan", "planning", "going", "intend", "to", "i", "it", "be"];
+    for c in found.iter_mut() {
+        let (at, _, cue) = *c;
+        if !matches!(cue, Cue::Verb(_)) {
+            continue;
+        }
+        let before = &words[at.saturating_sub(5)..at];
+        let ruled_out = match before.last().map(String::as_str) {
+            Some("without" | "not") => true,
+            _ => before.iter().enumerate().any(|(i, w)| {
+                matches!(w.as_str(), "dont" | "not" | "no" | "instead" | "rather")
+                    && before[i + 1..].iter().all(|x| WISH.contains(&x.as_str()) || matches!(x.as_str(), "of" | "than"))
+                    && (before[i + 1..].iter().any(|x| WISH.contains(&x.as_str()))
+                        || matches!(w.as_str(), "instead" | "rather"))
+            }),
+        };
+        if ruled_out {
+            c.2 = Cue::Nothing;
+        }
+    }
+}
+
+/// "send encrypted mail from Apple Mail": the app after a mail action's
+/// "from" is where the mail is sent, not where the certificate comes from.
+fn mail_from(words: &[String], found: &mut Found) {
+    for k in 1..found.len() {
+        let (at, _, cue) = found[k];
+        let (pat, plen, prev) = found[k - 1];
+        let mail_action = matches!(prev, Cue::Mail | Cue::Sign | Cue::Encryption) && gap_ok(words, pat + plen, at, &[]);
+        let sends = at.checked_sub(1).is_some_and(|j| matches!(words[j].as_str(), "send" | "sending" | "sent"));
+        if cue == Cue::Prep(Role::From) && (mail_action || sends) {
+            found[k].2 = Cue::Prep(Role::At);
+        }
     }
 }
 

@@ -387,6 +387,7 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("sits", Cue::Have),
     ("stored", Cue::Have),
     ("already", Cue::Have),
+    ("thats", Cue::Have),
     ("currently", Cue::Have),
     ("sent me", Cue::Have),
     ("gave me", Cue::Have),
