@@ -306,11 +306,18 @@ fn mail_from(words: &[String], found: &mut Found) {
 /// Nouns for the certificate itself.
 const CERT_NOUNS: &[&str] = &["cert", "certs", "certificate", "certificates", "id", "ids", "identity"];
 
-/// "my outlook certificate", "my keychain has my cert": an app that
-/// qualifies the certificate, or holds it, is the source, unless a
+/// "my outlook certificate", "my keychain has my cert": of two apps, the
+/// one that qualifies the certificate, or holds it, is the source, unless a
 /// preposition already governs it ("into the chrome certificate store").
 /// A zero-width "from" is put before it.
 fn holders(words: &[String], found: &mut Found) {
+    // Only a question with two apps needs to tell which one holds it.
+    let mut apps: Vec<App> = found.iter().filter_map(|c| if let Cue::App(a) = c.2 { Some(a) } else { None }).collect();
+    apps.sort();
+    apps.dedup();
+    if apps.len() < 2 {
+        return;
+    }
     let mut k = 0;
     while k < found.len() {
         let (at, len, cue) = found[k];

@@ -613,8 +613,10 @@ pub(super) const KEEP: &[&str] = &[
 /// Prefixes that make a new word of a known one ("reinstall", "unexport").
 const PREFIXES: &[&str] = &["re", "un", "pre", "de", "dis", "mis"];
 
-/// Endings that make a form of a word ("installs", "installing", "migration").
-const SUFFIXES: &[&str] = &["ations", "ation", "ions", "ion", "ings", "ing", "ers", "er", "ed", "es", "s", "e"];
+/// Endings that make a form of a word ("installs", "installing", "migration",
+/// "exportable").
+const SUFFIXES: &[&str] =
+    &["ations", "ation", "ability", "able", "ions", "ion", "ings", "ing", "ers", "er", "ed", "es", "s", "e"];
 
 /// A word's stem: the word without its longest ending, when a stem of at
 /// least four letters remains.
