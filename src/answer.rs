@@ -422,6 +422,18 @@ mod tests {
     }
 
     #[test]
+    fn the_browser_is_the_main_store_app() {
+        let kb = Kb::default();
+        let p = answer("use my browser certificate in thunderbird", &Overrides::default(), ctx(), &kb).unwrap();
+        assert_eq!(p.intent.activity, Some(Activity::Mail));
+        assert_eq!(p.intent.from.as_ref().and_then(|e| e.app), Some(App::Firefox), "Linux's main store app");
+        // A named browser wins.
+        let p =
+            answer("use my chromium browser certificate in thunderbird", &Overrides::default(), ctx(), &kb).unwrap();
+        assert_eq!(p.intent.from.as_ref().and_then(|e| e.app), Some(App::Chromium));
+    }
+
+    #[test]
     fn a_move_by_word_order_alone_offers_and_asks_the_other_way() {
         let kb = Kb::default();
         let p = answer("certificate chrome firefox", &Overrides::default(), ctx(), &kb).unwrap();

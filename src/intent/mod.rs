@@ -153,6 +153,9 @@ pub struct Parsed {
     /// Both ends of a move were taken from word order alone ("chrome
     /// firefox certificate"): which is the source cannot be told.
     pub ends_guessed: bool,
+    /// The certificate is in "the browser", no browser named: the source is
+    /// the OS's main store app, which `plan::resolve` knows.
+    pub from_browser: bool,
 }
 
 impl Parsed {
@@ -205,6 +208,7 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
     let mut role_at: usize = 0;
     let mut new_at: Option<usize> = None;
     let mut old_at: Option<usize> = None;
+    let mut browser_source = false;
     let mut new_machine_role: Option<Role> = None;
     let mut identity = false;
     let mut encryption = false;
@@ -267,6 +271,11 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
                 }
             }
             Cue::Verb(v) => verbs.push(v),
+            // "my browser certificate", "from the browser".
+            Cue::Browser => {
+                let qualifies = words.get(at + len).is_some_and(|w| w.starts_with("cert"));
+                browser_source |= qualifies || governed(at) == Role::From;
+            }
             Cue::Identity => identity = true,
             Cue::Encryption => encryption = true,
             Cue::Sign => sign_words = true,
@@ -332,6 +341,7 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
     p.confidence = scores.confidence;
     p.runner_up = scores.runner_up;
     assign_apps(&mut p, &apps);
+    p.from_browser = browser_source && p.from.app.is_none();
     // "between two firefox profiles": the same app at both ends.
     if senses.many_profiles && p.to.app.is_none() {
         p.to.app = p.from.app;

@@ -67,6 +67,8 @@ pub(super) enum Cue {
     Lost,
     /// "get", "pull": with "out" after it, an export.
     Get,
+    /// "browser" with no browser named.
+    Browser,
     /// "bring", "carry", "take": with "over/along/across" after it, a move.
     Bring,
     /// Keeping it safe ("safe", "in case", "safekeeping"): a backup's purpose.
@@ -147,6 +149,9 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("ibm notes", Cue::App(App::LotusNotes)),
     ("domino", Cue::App(App::LotusNotes)),
     ("evolution", Cue::App(App::Evolution)),
+    ("browser", Cue::Browser),
+    ("browsers", Cue::Browser),
+    ("web browser", Cue::Browser),
     // operating systems
     ("windows", Cue::Os(Os::Windows)),
     ("pc", Cue::Os(Os::Windows)),

@@ -300,6 +300,15 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         r.mail_client = r.to_app.or(r.from_app).filter(|a| a.is_mail_client());
     }
     resolve_os(&mut r, p, ctx);
+    // "my browser certificate": in the OS's main store app, not in the
+    // mail client already (so a mail client needs it moved, SPEC §2 `mail`).
+    if p.from_browser && r.from_app.is_none() && o.from_app.is_none() {
+        let browser = main_store_app(r.from_os.unwrap_or(ctx.default_os));
+        r.from_app = Some(browser);
+        if r.activity == Some(Activity::Associate) && r.mail_client.is_some_and(|c| c != browser) {
+            r.activity = Some(Activity::Mail);
+        }
+    }
     resolve_apps(&mut r, ctx);
     resolve_product(&mut r);
     r
