@@ -553,6 +553,8 @@ mod tests {
         // A wipe to come is a reason to back up; a past one a reason to restore.
         assert_eq!(parse("im about to wipe my pc").activity, Some(Activity::Backup));
         assert_eq!(parse("my pc was wiped, how do i get my cert back").activity, Some(Activity::Import));
+        // A backup made before is a file at hand; a crash lost what was there.
+        assert_eq!(parse("my system crashed, i have my cert backed up as a pfx").activity, Some(Activity::Import));
         // A verb ruled out is no evidence; a failure still says what was tried.
         assert_eq!(parse("i dont want to move it, just back it up").activity, Some(Activity::Backup));
         assert_eq!(parse("firefox wont import my p12").activity, Some(Activity::Import));

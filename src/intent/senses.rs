@@ -121,13 +121,18 @@ fn explorer_by_context(words: &[String], found: &mut Found) {
 /// request verb in the past, right after its subject, tells where the
 /// certificate is, not what to do now.
 fn past_acts(words: &[String], found: &mut Found) {
-    for c in found.iter_mut() {
-        let (at, len, cue) = *c;
-        let past = len == 1 && words[at].ends_with("ed");
+    for k in 0..found.len() {
+        let (at, len, cue) = found[k];
+        // "exported", "backed up": a word of the phrase is past.
+        let past = words[at..at + len].iter().any(|w| w.ends_with("ed")) && matches!(cue, Cue::Verb(_));
         let subject =
-            at.checked_sub(1).is_some_and(|k| matches!(words[k].as_str(), "i" | "we" | "you" | "they" | "previously"));
-        if past && subject && matches!(cue, Cue::Verb(_)) {
-            c.2 = Cue::Had;
+            at.checked_sub(1).is_some_and(|j| matches!(words[j].as_str(), "i" | "we" | "you" | "they" | "previously"));
+        // "I have my cert backed up": a state that is had.
+        let had = found[..k].iter().rev().take(2).any(|&(hat, hlen, c)| {
+            c == Cue::Have && !LOCATED.contains(&words[hat].as_str()) && gap_ok(words, hat + hlen, at, &[])
+        });
+        if past && (subject || had) {
+            found[k].2 = Cue::Had;
         }
     }
 }
@@ -233,8 +238,14 @@ fn events(words: &[String], found: &mut Found, s: &mut Senses) {
     for (k, &(at, len, cue)) in found.iter().enumerate() {
         let after = k > 0 && found[k - 1].2 == Cue::After;
         let word = words[at + len - 1].as_str();
-        if cue == Cue::Wipe && !after && COMING_WIPES.iter().any(|w| word.starts_with(w)) && !word.ends_with('d') {
+        let coming = !word.ends_with('d');
+        if cue == Cue::Wipe && !after && COMING_WIPES.iter().any(|w| word.starts_with(w)) && coming {
             s.purpose = true;
+        }
+        // A wipe or crash that happened ("my pc was wiped", "crashed")
+        // lost what was there: a restore.
+        if cue == Cue::Wipe && !coming && words[at].as_str() != "operating" {
+            s.lost = true;
         }
     }
     let mut k = 0;
@@ -410,7 +421,10 @@ fn files(words: &[String], found: &mut Found, s: &mut Senses) {
         }
         let Some(&(pat, plen, prev)) = found[..k].iter().rev().find(|&&(pat, _, c)| {
             at - pat <= 7
-                && matches!(c, Cue::Make | Cue::Turn | Cue::Have | Cue::Use | Cue::Prep(Role::From) | Cue::File)
+                && matches!(
+                    c,
+                    Cue::Make | Cue::Turn | Cue::Have | Cue::Had | Cue::Use | Cue::Prep(Role::From) | Cue::File
+                )
         }) else {
             continue;
         };
@@ -423,7 +437,11 @@ fn files(words: &[String], found: &mut Found, s: &mut Senses) {
             // "what is a p12" is no file at hand: only possession words
             // ("have", "got", "sent me") and using words hold a file.
             Cue::Have if LOCATED.contains(&words[pat].as_str()) => {}
-            Cue::Have | Cue::Use | Cue::Prep(Role::From) if gap_ok(words, pat + plen, at, JOIN) => s.file_in = true,
+            // "backed up as a pfx", "the pfx i exported": a file made before
+            // is at hand now.
+            Cue::Have | Cue::Had | Cue::Use | Cue::Prep(Role::From) if gap_ok(words, pat + plen, at, JOIN) => {
+                s.file_in = true
+            }
             _ => {}
         }
     }
