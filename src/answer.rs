@@ -5,15 +5,17 @@
 //! This module decides between the planner and search, and finishes the
 //! plan the way every caller (the CLI, `run`, a library user) sees it: the
 //! notes about choices left open and about the machine, `tailored_to`, the
-//! exit status, and what to probe for a question. It does not print and does
-//! not probe or run the doctor (the caller passes the machine and the
+//! exit status, and what to probe for a question; and, for a terminal, what
+//! to ask when the activity cannot be told with confidence (SPEC §4
+//! "Asking"), through a function the caller passes. It does not print, read
+//! the terminal itself, probe or run the doctor (the caller passes the machine and the
 //! doctor's checks in `Context`).
 
 use std::path::Path;
 
 use crate::env::Env;
 use crate::error::Result;
-use crate::intent::{self, Activity};
+use crate::intent::{self, Activity, Product};
 use crate::kb::{ArticleKind, Kb};
 use crate::plan::{self, Context, Overrides, Plan};
 use crate::probe::ProbeOptions;
@@ -21,7 +23,7 @@ use crate::search::{self, SearchIndex};
 
 /// The answer to a question.
 pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Result<Plan> {
-    let parsed = intent::parse(query);
+    let parsed = intent::parse_as(query, overrides.activity);
     let forced = overrides.activity.is_some();
     if !forced {
         // A pasted error text: the article that lists it, whatever verbs the
@@ -61,7 +63,7 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
                 // confident, when the words name no activity verb, or when
                 // they say something failed.
                 let confident = rank == 0;
-                let weak_activity = parsed.activity.is_none() || !parsed.explicit_verb;
+                let weak_activity = parsed.activity.is_none() || !parsed.explicit_verb || parsed.unsure();
                 if confident || (rank < 3 && (weak_activity || parsed.failure)) {
                     let mut p = troubleshoot(query, kb, &top.id, Vec::new());
                     add_activity_alternative(&mut p, query, &parsed, overrides, ctx, kb);
@@ -73,8 +75,14 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
             }
         }
     }
-    let p = plan::plan(query, &parsed, overrides, ctx, kb);
+    let mut p = plan::plan(query, &parsed, overrides, ctx, kb);
     if p.intent.activity.is_some() {
+        if !forced && parsed.unsure() {
+            offer_other_reading(&mut p, query, &parsed, overrides, ctx, kb);
+        }
+        if ends_unsure(&parsed, overrides, &p) {
+            offer_other_direction(&mut p, query, &parsed, overrides, ctx, kb);
+        }
         return Ok(p);
     }
     // No activity: the closest article, and the next ones as alternatives.
@@ -122,8 +130,181 @@ fn add_activity_alternative(
     }
 }
 
+/// A reading that is not confident (SPEC §4: the activity "cannot be
+/// told") is answered with the best plan, a note that says so, and the
+/// runner-up reading as an alternative: never a silent guess.
+fn offer_other_reading(
+    p: &mut Plan,
+    query: &str,
+    parsed: &intent::Parsed,
+    overrides: &Overrides,
+    ctx: Context,
+    kb: &Kb,
+) {
+    let best = p.intent.activity.map(|a| a.id()).unwrap_or("");
+    let Some(other) = parsed.runner_up.filter(|r| Some(*r) != p.intent.activity) else {
+        p.notes.push(format!(
+            "certhelp read \"{best}\" from little evidence in the question; if that is not what you want, add --activity to say what you want to do."
+        ));
+        return;
+    };
+    let o = Overrides { activity: Some(other), ..overrides.clone() };
+    let alt = plan::plan(query, &intent::parse_as(query, Some(other)), &o, ctx, kb);
+    p.notes.push(format!(
+        "certhelp is not sure what you want to do: this plan reads \"{best}\", but \"{}\" is almost as likely (see the other reading). Add --activity {best} or --activity {} to choose.",
+        other.id(),
+        other.id()
+    ));
+    p.alternatives.push(format!(
+        "{}: certhelp plan --activity {} ... ({})",
+        alt.understood,
+        other.id(),
+        if alt.articles.is_empty() { "no steps".to_string() } else { alt.articles.join(" -> ") }
+    ));
+}
+
+/// Which end of a move is the source was only guessed from word order, and
+/// no flag says it.
+fn ends_unsure(parsed: &intent::Parsed, overrides: &Overrides, p: &Plan) -> bool {
+    let moving = matches!(p.intent.activity, Some(Activity::Move));
+    moving && parsed.ends_guessed && overrides.from_app.is_none() && overrides.to_app.is_none()
+}
+
+/// The move the other way round, as an alternative with a note.
+fn offer_other_direction(
+    p: &mut Plan,
+    query: &str,
+    parsed: &intent::Parsed,
+    overrides: &Overrides,
+    ctx: Context,
+    kb: &Kb,
+) {
+    let (Some(from), Some(to)) = (parsed.from.app, parsed.to.app) else {
+        return;
+    };
+    let o = Overrides { from_app: Some(to), to_app: Some(from), ..overrides.clone() };
+    let alt = plan::plan(query, parsed, &o, ctx, kb);
+    p.notes.push(format!(
+        "The question does not say which app holds the certificate now: this plan moves it from {} to {}. Add --from {} --to {} for the other way round.",
+        from.name(),
+        to.name(),
+        to.id(),
+        from.id()
+    ));
+    p.alternatives.push(format!(
+        "{}: certhelp plan --from {} --to {} ... ({})",
+        alt.understood,
+        to.id(),
+        from.id(),
+        if alt.articles.is_empty() { "no steps".to_string() } else { alt.articles.join(" -> ") }
+    ));
+}
+
 fn troubleshoot(query: &str, kb: &Kb, id: &str, notes: Vec<String>) -> Plan {
     plan::single_article(query, kb, id, Some(Activity::Troubleshoot), notes)
+}
+
+/// Answers a question on an interactive terminal (SPEC §4 "Asking"): asks
+/// what to do when the activity cannot be told with confidence (or none
+/// could be found), then which certificate when the chain step is a choice.
+/// When only word order said which app holds the certificate, it asks
+/// that too. `ask` shows a question with numbered options and returns the index
+/// chosen (`None`: no answer); the caller decides whether asking is
+/// allowed at all (a terminal, no `--no-input`, no `--format json`).
+pub fn answer_asking(
+    query: &str,
+    overrides: &Overrides,
+    ctx: Context,
+    kb: &Kb,
+    ask: &mut dyn FnMut(&str, &[&str]) -> Option<usize>,
+) -> Result<Plan> {
+    let mut overrides = overrides.clone();
+    let mut p = answer(query, &overrides, ctx, kb)?;
+    if needs_activity(&p) {
+        let choices = activity_choices(&p);
+        let labels: Vec<&str> = choices.iter().map(|c| c.0).collect();
+        if let Some(a) = ask("What do you want to do?", &labels).and_then(|i| choices.get(i)?.1) {
+            overrides.activity = Some(a);
+            p = answer(query, &overrides, ctx, kb)?;
+        }
+    }
+    // Which way a move goes, when only word order said it.
+    let parsed = intent::parse_as(query, overrides.activity);
+    if ends_unsure(&parsed, &overrides, &p) {
+        if let (Some(from), Some(to)) = (parsed.from.app, parsed.to.app) {
+            let labels = [format!("In {}", from.name()), format!("In {}", to.name())];
+            let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+            let ends = match ask("Where is the certificate now?", &labels) {
+                Some(0) => Some((from, to)),
+                Some(1) => Some((to, from)),
+                _ => None,
+            };
+            if let Some((f, t)) = ends {
+                overrides.from_app = Some(f);
+                overrides.to_app = Some(t);
+                p = answer(query, &overrides, ctx, kb)?;
+            }
+        }
+    }
+    if p.has_choice() {
+        let labels = [
+            "An ECA certificate (identity and encryption pair, issuer name contains \"ECA\")",
+            "A Digital ID for Secure Email (issued to \"Persona Not Validated\")",
+            "Not sure: show both",
+        ];
+        let product = match ask("Which certificate do you have?", &labels) {
+            Some(0) => Some(Product::Eca),
+            Some(1) => Some(Product::DigitalId),
+            _ => None,
+        };
+        if let Some(prod) = product {
+            overrides.product = Some(prod);
+            p = answer(query, &overrides, ctx, kb)?;
+        }
+    }
+    Ok(p)
+}
+
+/// The activity is worth asking about: none was found, the plan is empty
+/// without a note to explain why, or the reading is not confident.
+pub fn needs_activity(p: &Plan) -> bool {
+    p.intent.activity.is_none() || (p.steps.is_empty() && p.notes.is_empty()) || unsure(p)
+}
+
+/// The plan's activity was read with low confidence (SPEC §4: it "cannot
+/// be told"): show or ask, never act on it.
+pub fn unsure(p: &Plan) -> bool {
+    p.intent.confidence.is_some_and(|c| c < f64::from(intent::LOW_CONFIDENCE))
+}
+
+/// What a person can choose to do, the plan's own reading and its
+/// runner-up first; `None` shows the closest article instead.
+pub fn activity_choices(p: &Plan) -> Vec<(&'static str, Option<Activity>)> {
+    const CHOICES: [(&str, Activity); 7] = [
+        ("Back up or export a certificate to a file", Activity::Export),
+        ("Import a certificate file into an app", Activity::Import),
+        ("Move a certificate to another app or computer", Activity::Move),
+        ("Use a certificate in a mail client, moving it there if needed", Activity::Mail),
+        ("Install the intermediate and root certificates", Activity::Chain),
+        ("Sign and encrypt mail with a certificate already in the mail client", Activity::Associate),
+        ("Use a USB token or smart card on another computer", Activity::Token),
+    ];
+    // Backup and export are one choice.
+    let same = |a: Activity| if a == Activity::Backup { Activity::Export } else { a };
+    let first: Vec<Activity> = [p.intent.activity, p.intent.runner_up].into_iter().flatten().map(same).collect();
+    let mut out: Vec<(&'static str, Option<Activity>)> = Vec::new();
+    for a in &first {
+        if let Some(c) = CHOICES.iter().find(|c| c.1 == *a) {
+            out.push((c.0, Some(c.1)));
+        }
+    }
+    for c in CHOICES {
+        if !first.contains(&c.1) {
+            out.push((c.0, Some(c.1)));
+        }
+    }
+    out.push(("None of these: show the closest article", None));
+    out
 }
 
 /// Where the machine a plan is tailored to was described.
@@ -200,5 +381,86 @@ pub fn exit_status(p: &Plan) -> u8 {
         0
     } else {
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apps::App;
+    use crate::env::Os;
+
+    fn ctx() -> Context<'static> {
+        Context { default_os: Os::Linux, env: None, os_flag: None, checks: &[] }
+    }
+
+    #[test]
+    fn an_unsure_reading_shows_the_other_one() {
+        let kb = Kb::default();
+        let p = answer("firefox certificate backup restore", &Overrides::default(), ctx(), &kb).unwrap();
+        assert!(p.intent.confidence.is_some_and(|c| c < 0.5), "{:?}", p.intent);
+        assert!(p.intent.runner_up.is_some());
+        assert!(p.notes.iter().any(|n| n.contains("not sure")), "{:?}", p.notes);
+        assert!(p.alternatives.iter().any(|a| a.contains("--activity")), "{:?}", p.alternatives);
+    }
+
+    #[test]
+    fn a_clear_reading_asks_nothing() {
+        let kb = Kb::default();
+        let mut asked = 0;
+        let p = answer_asking("export my eca cert from firefox", &Overrides::default(), ctx(), &kb, &mut |_, _| {
+            asked += 1;
+            None
+        })
+        .unwrap();
+        assert_eq!(asked, 0);
+        assert_eq!(p.intent.confidence, Some(1.0));
+        assert!(p.notes.iter().all(|n| !n.contains("not sure")));
+    }
+
+    #[test]
+    fn an_unsure_reading_is_asked_with_both_readings_first() {
+        let kb = Kb::default();
+        let mut offered: Vec<String> = Vec::new();
+        let p = answer_asking("firefox certificate backup restore", &Overrides::default(), ctx(), &kb, &mut |q, o| {
+            offered.push(format!("{q} {}", o.join(" / ")));
+            // The second option: the runner-up reading.
+            (q == "What do you want to do?").then_some(1)
+        })
+        .unwrap();
+        assert!(offered[0].starts_with("What do you want to do?"), "{offered:?}");
+        assert_eq!(p.intent.confidence, Some(1.0), "a chosen activity is sure");
+        assert!(p.notes.iter().all(|n| !n.contains("not sure")));
+    }
+
+    #[test]
+    fn the_browser_is_the_main_store_app() {
+        let kb = Kb::default();
+        let p = answer("use my browser certificate in thunderbird", &Overrides::default(), ctx(), &kb).unwrap();
+        assert_eq!(p.intent.activity, Some(Activity::Mail));
+        assert_eq!(p.intent.from.as_ref().and_then(|e| e.app), Some(App::Firefox), "Linux's main store app");
+        // A named browser wins.
+        let p =
+            answer("use my chromium browser certificate in thunderbird", &Overrides::default(), ctx(), &kb).unwrap();
+        assert_eq!(p.intent.from.as_ref().and_then(|e| e.app), Some(App::Chromium));
+    }
+
+    #[test]
+    fn a_move_by_word_order_alone_offers_and_asks_the_other_way() {
+        let kb = Kb::default();
+        let p = answer("certificate chrome firefox", &Overrides::default(), ctx(), &kb).unwrap();
+        assert!(p.notes.iter().any(|n| n.contains("--from firefox --to chrome")), "{:?}", p.notes);
+        let mut questions = Vec::new();
+        let p = answer_asking("certificate chrome firefox", &Overrides::default(), ctx(), &kb, &mut |q, _| {
+            questions.push(q.to_string());
+            (q == "Where is the certificate now?").then_some(1)
+        })
+        .unwrap();
+        assert!(questions.iter().any(|q| q == "Where is the certificate now?"), "{questions:?}");
+        assert_eq!(p.intent.from.as_ref().and_then(|e| e.app), Some(App::Firefox));
+        assert!(p.notes.iter().all(|n| !n.contains("does not say which app")));
+        // Prepositions say it: nothing to offer.
+        let p = answer("move my certificate from chrome to firefox", &Overrides::default(), ctx(), &kb).unwrap();
+        assert!(p.notes.iter().all(|n| !n.contains("does not say which app")));
     }
 }

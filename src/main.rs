@@ -429,7 +429,7 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
     if query.trim().is_empty() {
         return Err(Error::new("the question is empty", "ask e.g. certhelp \"move identity cert to new pc\""));
     }
-    let mut overrides = overrides(&args)?;
+    let overrides = overrides(&args)?;
     let env = match (&args.env, args.no_probe) {
         (Some(path), _) => Some(read_env(path)?),
         (None, true) => None,
@@ -456,53 +456,12 @@ fn run_plan(args: PlanArgs, kb: &Kb, opts: TextOptions) -> Result<u8> {
     let format = format_of(args.format);
     let interactive =
         !args.no_input && format != Format::Json && io::stdin().is_terminal() && io::stderr().is_terminal();
-    let mut p = answer::answer(&query, &overrides, ctx, kb)?;
-    if interactive {
-        if p.intent.activity.is_none() || p.steps.is_empty() && p.notes.is_empty() {
-            if let Some(a) = ask_activity()? {
-                overrides.activity = Some(a);
-                p = answer::answer(&query, &overrides, ctx, kb)?;
-            }
-        }
-        if p.has_choice() {
-            if let Some(prod) = ask_product()? {
-                overrides.product = Some(prod);
-                p = answer::answer(&query, &overrides, ctx, kb)?;
-            }
-        }
-    }
+    let mut p = if interactive {
+        answer::answer_asking(&query, &overrides, ctx, kb, &mut |q, o| certhelp::prompt::choose(q, o))?
+    } else {
+        answer::answer(&query, &overrides, ctx, kb)?
+    };
     answer::finish(&mut p, machine, interactive);
     print(&render::plan(&p, kb, format, opts)?)?;
     Ok(answer::exit_status(&p))
-}
-
-fn prompt(question: &str, options: &[&str]) -> Result<Option<usize>> {
-    Ok(certhelp::prompt::choose(question, options))
-}
-
-fn ask_activity() -> Result<Option<Activity>> {
-    const CHOICES: [(&str, Activity); 7] = [
-        ("Back up or export a certificate to a file", Activity::Export),
-        ("Import a certificate file into an app", Activity::Import),
-        ("Move a certificate to another app or computer", Activity::Move),
-        ("Install the intermediate and root certificates", Activity::Chain),
-        ("Sign and encrypt mail with a certificate", Activity::Associate),
-        ("Use a USB token or smart card on another computer", Activity::Token),
-        ("None of these: show the closest article", Activity::Troubleshoot),
-    ];
-    let labels: Vec<&str> = CHOICES.iter().map(|c| c.0).collect();
-    Ok(prompt("What do you want to do?", &labels)?.map(|i| CHOICES[i].1).filter(|a| *a != Activity::Troubleshoot))
-}
-
-fn ask_product() -> Result<Option<Product>> {
-    let labels = [
-        "An ECA certificate (identity and encryption pair, issuer name contains \"ECA\")",
-        "A Digital ID for Secure Email (issued to \"Persona Not Validated\")",
-        "Not sure: show both",
-    ];
-    Ok(match prompt("Which certificate do you have?", &labels)? {
-        Some(0) => Some(Product::Eca),
-        Some(1) => Some(Product::DigitalId),
-        _ => None,
-    })
 }

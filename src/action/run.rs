@@ -97,6 +97,14 @@ pub fn run(args: &RunArgs, kb: &Kb, ui: Ui) -> Result<Report> {
 
     let mut report = Report::default();
     report.say(format!("Plan: {}", plan.understood));
+    // A guess is never carried out: an unsure reading is only shown.
+    if crate::answer::unsure(&plan) {
+        report.say(
+            "certhelp is not sure what you want to do: see `certhelp plan` for both readings, or say it more plainly."
+                .to_string(),
+        );
+        return Ok(report);
+    }
     if tasks.is_empty() {
         report.say("Nothing to carry out: see `certhelp plan` for the walkthrough.".to_string());
         return Ok(report);

@@ -3,7 +3,10 @@
 //! Pure: no file, process or clock. This module only reads the words: which
 //! verbs, apps, operating systems, certificate words and prepositions appear,
 //! typo-tolerantly, and which end (source or target) each app or OS belongs
-//! to. It does not apply defaults (the OS the tool runs on, the OS's main
+//! to. `vocabulary` finds the cue words, `senses` re-reads ambiguous ones in
+//! context ("release notes", "make a pfx", "can X use the cert in Y"), and
+//! `evidence` weighs everything into an activity with a confidence and a
+//! runner-up. It does not apply defaults (the OS the tool runs on, the OS's main
 //! store, the probe's findings): that is `plan::resolve`'s job, so a support
 //! agent's flags and a customer's probe can fill the gaps the same way.
 
@@ -13,8 +16,12 @@ use serde::Serialize;
 use crate::apps::App;
 use crate::env::Os;
 
+mod evidence;
+mod senses;
 mod vocabulary;
 
+pub use evidence::LOW_CONFIDENCE;
+use senses::Senses;
 pub use vocabulary::normalise;
 use vocabulary::*;
 
@@ -104,7 +111,7 @@ pub struct Side {
 }
 
 /// What the question says.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Parsed {
     pub activity: Option<Activity>,
     pub cert_type: Option<CertType>,
@@ -138,6 +145,25 @@ pub struct Parsed {
     /// The question's words after normalisation (typos corrected), for
     /// echoing what was understood.
     pub words: Vec<String>,
+    /// How sure the reading of the activity is: 0 (nothing to go on, or
+    /// two readings as likely) to 1 (one clear reading). Below
+    /// [`LOW_CONFIDENCE`] the activity "cannot be told" (SPEC §4).
+    pub confidence: f32,
+    /// The next most likely activity, when another reading competes.
+    pub runner_up: Option<Activity>,
+    /// Both ends of a move were taken from word order alone ("chrome
+    /// firefox certificate"): which is the source cannot be told.
+    pub ends_guessed: bool,
+    /// The certificate is in "the browser", no browser named: the source is
+    /// the OS's main store app, which `plan::resolve` knows.
+    pub from_browser: bool,
+}
+
+impl Parsed {
+    /// The activity cannot be told with confidence (SPEC §4 "Asking").
+    pub fn unsure(&self) -> bool {
+        self.activity.is_some() && self.confidence < LOW_CONFIDENCE
+    }
 }
 
 /// Canonical app for a user's spelling (`mozilla` -> `firefox`), or its
@@ -153,6 +179,14 @@ pub fn app_id(s: &str) -> Option<App> {
 
 /// Reads a question.
 pub fn parse(query: &str) -> Parsed {
+    parse_as(query, None)
+}
+
+/// Reads a question for an activity given elsewhere (a flag, a person's
+/// choice, the runner-up reading): the apps named then fill the ends that
+/// activity has ("restore or back up my firefox cert" read as a backup
+/// backs up from Firefox). The confidence stays the question's own.
+pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
     let words = normalise(query);
     let mut found = cues(&words);
     // "sign in thunderbird" is signing in an app, not a sign-in certificate.
@@ -164,6 +198,7 @@ pub fn parse(query: &str) -> Parsed {
             found.insert(k + 1, (at + 1, 1, Cue::Prep(Role::At)));
         }
     }
+    let senses = senses::read(&words, &mut found);
     let mut p = Parsed { words: words.clone(), ..Parsed::default() };
 
     let mut verbs: Vec<Verb> = Vec::new();
@@ -173,6 +208,8 @@ pub fn parse(query: &str) -> Parsed {
     let mut role = Role::None;
     let mut role_at: usize = 0;
     let mut new_at: Option<usize> = None;
+    let mut old_at: Option<usize> = None;
+    let mut browser_source = false;
     let mut new_machine_role: Option<Role> = None;
     let mut identity = false;
     let mut encryption = false;
@@ -223,8 +260,10 @@ pub fn parse(query: &str) -> Parsed {
                     .get(k + 1)
                     .is_some_and(|&(nat, _, c)| nat <= at + 2 && matches!(c, Cue::Machine | Cue::Os(_)));
                 old_machine |= next_machine;
+                old_at = Some(at);
             }
-            Cue::One => new_one |= new_at.is_some_and(|n| at == n + 1),
+            // "the new one", "the old one": a machine when one was named.
+            Cue::One => new_one |= new_at.is_some_and(|n| at == n + 1) || old_at.is_some_and(|n| at == n + 1),
             Cue::Machine => {
                 machine_seen = true;
                 if new_at.is_some_and(|n| at > n && at - n <= 3) {
@@ -233,6 +272,11 @@ pub fn parse(query: &str) -> Parsed {
                 }
             }
             Cue::Verb(v) => verbs.push(v),
+            // "my browser certificate", "from the browser".
+            Cue::Browser => {
+                let qualifies = words.get(at + len).is_some_and(|w| w.starts_with("cert"));
+                browser_source |= qualifies || governed(at) == Role::From;
+            }
             Cue::Identity => identity = true,
             Cue::Encryption => encryption = true,
             Cue::Sign => sign_words = true,
@@ -247,8 +291,27 @@ pub fn parse(query: &str) -> Parsed {
                 p.symptom = true;
                 p.failure = true;
             }
+            // Read in context by `senses`.
+            Cue::Make
+            | Cue::Turn
+            | Cue::Have
+            | Cue::Use
+            | Cue::Can
+            | Cue::Had
+            | Cue::Lost
+            | Cue::Get
+            | Cue::Bring
+            | Cue::Safe
+            | Cue::Before
+            | Cue::After
+            | Cue::Wipe
+            | Cue::Storage
+            | Cue::Many
+            | Cue::Between
+            | Cue::Nothing => {}
         }
     }
+    p.new_computer |= senses.many_machines;
     if old_machine || (new_one && (machine_seen || !oses.is_empty())) {
         p.new_computer = true;
     }
@@ -264,15 +327,34 @@ pub fn parse(query: &str) -> Parsed {
     // Chain and token words name an activity as clearly as a verb does.
     p.explicit_verb = !verbs.is_empty() || p.chain_words || p.token;
 
-    p.activity = decide_activity(&p, &verbs, &apps, mail_words || sign_words);
+    let scores = evidence::score(&evidence::Reading {
+        verbs: &verbs,
+        apps: &apps,
+        oses: &oses,
+        senses,
+        token: p.token,
+        chain_words: p.chain_words,
+        new_computer: p.new_computer,
+        file_words: p.file_words,
+        mail_words: mail_words || sign_words,
+    });
+    p.activity = activity.or(scores.best);
+    p.confidence = scores.confidence;
+    p.runner_up = scores.runner_up;
     assign_apps(&mut p, &apps);
+    p.from_browser = browser_source && p.from.app.is_none();
+    // "between two firefox profiles": the same app at both ends.
+    if senses.many_profiles && p.to.app.is_none() {
+        p.to.app = p.from.app;
+    }
     assign_oses(&mut p, &oses, &apps);
     if p.from.os.is_some() && p.to.os.is_some() && p.from.os != p.to.os {
         p.new_computer = true;
     }
     // A new computer with no verb, or an "import" from an app on the old
     // one, is a move.
-    if p.new_computer
+    if activity.is_none()
+        && p.new_computer
         && matches!(p.activity, None | Some(Activity::Import))
         && !p.chain_words
         && (p.activity.is_none() || apps.iter().any(|a| a.1 == Role::From))
@@ -285,52 +367,6 @@ pub fn parse(query: &str) -> Parsed {
 
 fn is_new_word(w: &str) -> bool {
     matches!(w, "new" | "another" | "other" | "different" | "second" | "replacement" | "old")
-}
-
-fn decide_activity(p: &Parsed, verbs: &[Verb], apps: &[(App, Role, usize)], mail_words: bool) -> Option<Activity> {
-    if p.token {
-        return Some(Activity::Token);
-    }
-    let has = |v: Verb| verbs.contains(&v);
-    let from_app = apps.iter().any(|a| a.1 == Role::From);
-    let to_app = apps.iter().any(|a| a.1 == Role::To);
-    let distinct_apps = {
-        let mut v: Vec<App> = apps.iter().map(|a| a.0).collect();
-        v.dedup();
-        v.len()
-    };
-    let somewhere_else = to_app || distinct_apps >= 2 || p.new_computer;
-    if has(Verb::Move) || p.new_computer || (has(Verb::Export) && has(Verb::Import)) {
-        return Some(Activity::Move);
-    }
-    if has(Verb::Copy) {
-        return Some(if somewhere_else { Activity::Move } else { Activity::Backup });
-    }
-    if p.chain_words && !has(Verb::Export) && !has(Verb::Backup) {
-        return Some(Activity::Chain);
-    }
-    if has(Verb::Import) {
-        return Some(if from_app && distinct_apps >= 2 { Activity::Move } else { Activity::Import });
-    }
-    if has(Verb::Export) || has(Verb::Backup) {
-        if to_app && distinct_apps >= 2 {
-            return Some(Activity::Move);
-        }
-        return Some(if has(Verb::Export) { Activity::Export } else { Activity::Backup });
-    }
-    if verbs.is_empty() && p.file_words && distinct_apps == 1 && !apps.iter().any(|a| a.1 == Role::From) {
-        return Some(Activity::Import);
-    }
-    if distinct_apps >= 2 && (from_app || to_app || !apps.iter().all(|a| a.0.is_mail_client())) {
-        return Some(Activity::Move);
-    }
-    if apps.iter().any(|a| a.0.is_mail_client()) || (has(Verb::Associate) && mail_words) {
-        return Some(Activity::Associate);
-    }
-    if has(Verb::Associate) && !apps.is_empty() {
-        return Some(Activity::Associate);
-    }
-    None
 }
 
 /// Gives each app an end: its preposition's, else by the verb.
@@ -359,6 +395,7 @@ fn assign_apps(p: &mut Parsed, apps: &[(App, Role, usize)]) {
         _ => {
             // Each mention fills an end once; the same app may be both ends
             // ("to another firefox profile").
+            let both_loose = from.is_none() && to.is_none();
             for a in loose {
                 if from.is_none() {
                     from = Some(a);
@@ -366,6 +403,9 @@ fn assign_apps(p: &mut Parsed, apps: &[(App, Role, usize)]) {
                     to = Some(a);
                 }
             }
+            // Two apps and no word for which end is which: word order is a
+            // guess (SPEC §4: an end of a move that cannot be told).
+            p.ends_guessed = both_loose && from.is_some() && to.is_some() && from != to;
         }
     }
     p.from.app = from;
@@ -474,6 +514,81 @@ mod tests {
         let p = parse("import my p12 into thunderbird");
         assert_eq!(p.activity, Some(Activity::Mail));
         assert_eq!(p.mail_client, Some(App::Thunderbird));
+    }
+
+    #[test]
+    fn forms_of_known_words_are_not_typos() {
+        // re- + a known word is a word of its own, and means the word again.
+        assert_eq!(normalise("reinstalling migrated"), vec!["reinstalling", "migrated"]);
+        assert_eq!(parse("migrated my cert to a new pc").activity, Some(Activity::Move));
+        // un- reverses the word: "uninstall" is not an install.
+        assert_ne!(parse("uninstall firefox").activity, Some(Activity::Import));
+        // A form of nothing is still a typo.
+        assert_eq!(normalise("installling"), vec!["installing"]);
+    }
+
+    #[test]
+    fn notes_needs_notes_context() {
+        assert_eq!(parse("release notes say to back up my cert").from.app, None);
+        assert_eq!(parse("export my cert from notes").from.app, Some(App::LotusNotes));
+        assert_eq!(parse("hcl notes 12: back up my id").from.app, Some(App::LotusNotes));
+    }
+
+    #[test]
+    fn error_texts_and_common_nouns_name_no_os_or_app() {
+        assert_eq!(parse("MAC verification failed").os_anywhere, None);
+        assert_eq!(parse("open the p12 in windows explorer").to.app, None);
+        assert!(!parse("reinstall the operating system").new_computer);
+        assert_eq!(parse("i double clicked the pfx in explorer").to.app, None);
+        assert_eq!(parse("export my cert from explorer").from.app, Some(App::Ie));
+        assert_eq!(parse("my mac address changed").os_anywhere, None);
+    }
+
+    #[test]
+    fn past_acts_and_events_are_not_requests() {
+        let p = parse("thunderbird should sign with the cert i imported into firefox");
+        assert_eq!((p.from.app, p.mail_client), (Some(App::Firefox), Some(App::Thunderbird)));
+        let p = parse("do i need to export my cert before upgrading to windows 11");
+        assert_eq!((p.activity, p.to.os), (Some(Activity::Export), None));
+        assert_eq!(parse("install the root certificate on my new laptop").activity, Some(Activity::Chain));
+        // A wipe to come is a reason to back up; a past one a reason to restore.
+        assert_eq!(parse("im about to wipe my pc").activity, Some(Activity::Backup));
+        assert_eq!(parse("my pc was wiped, how do i get my cert back").activity, Some(Activity::Import));
+        // A backup made before is a file at hand; a crash lost what was there.
+        assert_eq!(parse("my system crashed, i have my cert backed up as a pfx").activity, Some(Activity::Import));
+        // A verb ruled out is no evidence; a failure still says what was tried.
+        assert_eq!(parse("i dont want to move it, just back it up").activity, Some(Activity::Backup));
+        assert_eq!(parse("firefox wont import my p12").activity, Some(Activity::Import));
+        // The app a mail is sent from is the client, not the source.
+        let p = parse("send encrypted email from apple mail with the cert thats in keychain");
+        assert_eq!((p.from.app, p.mail_client), (Some(App::Keychain), Some(App::AppleMail)));
+    }
+
+    #[test]
+    fn files_made_are_exports_files_at_hand_are_imports() {
+        assert_eq!(parse("firefox: make a pfx of my cert").activity, Some(Activity::Backup));
+        assert_eq!(parse("i have a p12, open it in firefox").activity, Some(Activity::Import));
+        assert_eq!(parse("put my cert on a thumb drive").activity, Some(Activity::Backup));
+    }
+
+    #[test]
+    fn capability_questions_name_source_and_target() {
+        let p = parse("can seamonkey use the cert i have in firefox");
+        assert_eq!((p.from.app, p.to.app), (Some(App::Firefox), Some(App::Netscape)));
+        assert_eq!(p.activity, Some(Activity::Move));
+    }
+
+    #[test]
+    fn confidence_reflects_competing_readings() {
+        let clear = parse("export my cert from firefox");
+        assert!(clear.confidence >= 0.99, "{}", clear.confidence);
+        // An export and an import verb with no other app: a move, and the
+        // parts of a move do not compete with it.
+        assert!(parse("move my cert to my new pc and import it").confidence >= 0.99);
+        let torn = parse("firefox certificate backup restore");
+        assert!(torn.unsure(), "{torn:?}");
+        assert!(torn.runner_up.is_some());
+        assert_eq!(parse("hello").confidence, 0.0);
     }
 
     #[test]

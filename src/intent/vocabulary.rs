@@ -16,6 +16,9 @@ pub(super) enum Verb {
     /// "copy": a move when there is somewhere to copy to, else a backup.
     Copy,
     Associate,
+    /// "put": a backup onto a storage device, an import into an app, a
+    /// move onto another computer (`evidence` reads its destination).
+    Put,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +45,52 @@ pub(super) enum Cue {
     Symptom,
     /// Words that surely do ("fails", "error", "greyed out").
     Failure,
+    /// Making something ("make", "create", "save as"): a file word after
+    /// it is what comes OUT (an export).
+    Make,
+    /// Turning one thing into another ("turn", "convert"): a file word
+    /// after "into"/"to" is what comes out, unless a file goes in too (a
+    /// conversion, not an export).
+    Turn,
+    /// Having or receiving ("i have", "got", "received"): a file word after
+    /// it is what goes IN; "have ... in X" names the source.
+    Have,
+    /// Using or needing it somewhere ("use it in", "open it in", "need it
+    /// on"): the place after it is the target.
+    Use,
+    /// "can", "could": "can X use ..." names X as the target.
+    Can,
+    /// A request verb told as a past act of the person ("the cert I
+    /// imported into firefox"): a state, naming where the certificate is.
+    Had,
+    /// A loss ("lost", "deleted"): what is lost is restored, an import.
+    Lost,
+    /// "get", "pull": with "out" after it, an export.
+    Get,
+    /// "browser" with no browser named.
+    Browser,
+    /// "bring", "carry", "take": with "over/along/across" after it, a move.
+    Bring,
+    /// Keeping it safe ("safe", "in case", "safekeeping"): a backup's purpose.
+    Safe,
+    /// "before": the verb after it is an event, not the request; an event
+    /// ahead is a reason to back up.
+    Before,
+    /// "after": the verb after it is an event, not the request.
+    After,
+    /// Something that wipes a computer ("reformat", "reimage", "wipe",
+    /// "the operating system" as the object of "reinstall").
+    Wipe,
+    /// A place for a file that is not an app or a token ("usb stick",
+    /// "thumb drive", "cloud").
+    Storage,
+    /// "two", "both", "multiple": more than one computer or profile.
+    Many,
+    /// "between": both ends follow.
+    Between,
+    /// A word sense that names nothing certhelp knows ("operating system",
+    /// "file explorer"): it hides the shorter cue inside it.
+    Nothing,
 }
 
 /// Phrases and the cue each stands for. Longest match wins, so "windows
@@ -100,6 +149,9 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("ibm notes", Cue::App(App::LotusNotes)),
     ("domino", Cue::App(App::LotusNotes)),
     ("evolution", Cue::App(App::Evolution)),
+    ("browser", Cue::Browser),
+    ("browsers", Cue::Browser),
+    ("web browser", Cue::Browser),
     // operating systems
     ("windows", Cue::Os(Os::Windows)),
     ("pc", Cue::Os(Os::Windows)),
@@ -132,6 +184,9 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("back up", Cue::Verb(Verb::Backup)),
     ("backing up", Cue::Verb(Verb::Backup)),
     ("backed up", Cue::Verb(Verb::Backup)),
+    ("back it up", Cue::Verb(Verb::Backup)),
+    ("back them up", Cue::Verb(Verb::Backup)),
+    ("back this up", Cue::Verb(Verb::Backup)),
     ("save", Cue::Verb(Verb::Backup)),
     ("saving", Cue::Verb(Verb::Backup)),
     ("archive", Cue::Verb(Verb::Backup)),
@@ -160,7 +215,8 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("double clicked", Cue::Verb(Verb::Import)),
     ("doubleclick", Cue::Verb(Verb::Import)),
     ("restoring", Cue::Verb(Verb::Import)),
-    ("put", Cue::Verb(Verb::Import)),
+    ("put", Cue::Verb(Verb::Put)),
+    ("putting", Cue::Verb(Verb::Put)),
     ("move", Cue::Verb(Verb::Move)),
     ("moving", Cue::Verb(Verb::Move)),
     ("moved", Cue::Verb(Verb::Move)),
@@ -297,6 +353,124 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("within", Cue::Prep(Role::At)),
     ("for", Cue::Prep(Role::At)),
     ("with", Cue::Prep(Role::At)),
+    // word senses that name nothing certhelp knows (longest match hides
+    // the shorter cue inside them)
+    ("file explorer", Cue::Nothing),
+    ("windows explorer", Cue::Nothing),
+    ("windows file explorer", Cue::Nothing),
+    ("finder", Cue::Nothing),
+    ("system store", Cue::Nothing),
+    ("system settings", Cue::Nothing),
+    ("system preferences", Cue::Nothing),
+    ("system keychain", Cue::App(App::Keychain)),
+    ("mac address", Cue::Nothing),
+    ("mac verification", Cue::Failure),
+    ("mac verify", Cue::Failure),
+    ("mac check", Cue::Failure),
+    ("invalid mac", Cue::Failure),
+    ("bad mac", Cue::Failure),
+    ("mac mismatch", Cue::Failure),
+    // how the question is built: making, having, using, purposes
+    ("make", Cue::Make),
+    ("making", Cue::Make),
+    ("create", Cue::Make),
+    ("creating", Cue::Make),
+    ("generate", Cue::Make),
+    ("produce", Cue::Make),
+    ("turn", Cue::Turn),
+    ("turning", Cue::Turn),
+    ("convert", Cue::Turn),
+    ("converting", Cue::Turn),
+    ("save as", Cue::Make),
+    ("have", Cue::Have),
+    ("has", Cue::Have),
+    ("got", Cue::Have),
+    ("received", Cue::Have),
+    ("downloaded", Cue::Have),
+    ("is", Cue::Have),
+    ("lives", Cue::Have),
+    ("sits", Cue::Have),
+    ("stored", Cue::Have),
+    ("already", Cue::Have),
+    ("thats", Cue::Have),
+    ("currently", Cue::Have),
+    ("sent me", Cue::Have),
+    ("gave me", Cue::Have),
+    ("emailed me", Cue::Have),
+    ("lost", Cue::Lost),
+    ("deleted", Cue::Lost),
+    ("disappeared", Cue::Lost),
+    ("get", Cue::Get),
+    ("getting", Cue::Get),
+    ("pull", Cue::Get),
+    ("bring", Cue::Bring),
+    ("bringing", Cue::Bring),
+    ("carry", Cue::Bring),
+    ("take", Cue::Bring),
+    ("taking", Cue::Bring),
+    ("use", Cue::Use),
+    ("using", Cue::Use),
+    ("need", Cue::Use),
+    ("want", Cue::Use),
+    ("open", Cue::Use),
+    ("access", Cue::Use),
+    ("can", Cue::Can),
+    ("could", Cue::Can),
+    ("safe", Cue::Safe),
+    ("safekeeping", Cue::Safe),
+    ("keep", Cue::Safe),
+    ("safest", Cue::Safe),
+    ("survive", Cue::Safe),
+    ("safely", Cue::Safe),
+    ("keeping", Cue::Safe),
+    ("in case", Cue::Safe),
+    ("just in case", Cue::Safe),
+    ("lose", Cue::Safe),
+    ("losing", Cue::Safe),
+    ("before", Cue::Before),
+    ("prior to", Cue::Before),
+    ("ahead of", Cue::Before),
+    ("after", Cue::After),
+    ("operating system", Cue::Wipe),
+    ("operating systems", Cue::Wipe),
+    ("reformat", Cue::Wipe),
+    ("reformatting", Cue::Wipe),
+    ("reformatted", Cue::Wipe),
+    ("reimage", Cue::Wipe),
+    ("reimaged", Cue::Wipe),
+    ("reimaging", Cue::Wipe),
+    ("wipe", Cue::Wipe),
+    ("wiped", Cue::Wipe),
+    ("wiping", Cue::Wipe),
+    ("factory reset", Cue::Wipe),
+    ("uninstall", Cue::Wipe),
+    ("upgrade", Cue::Wipe),
+    ("upgrading", Cue::Wipe),
+    ("uninstalling", Cue::Wipe),
+    ("dies", Cue::Wipe),
+    ("crashes", Cue::Wipe),
+    ("usb stick", Cue::Storage),
+    ("usb drive", Cue::Storage),
+    ("usb flash drive", Cue::Storage),
+    ("usb", Cue::Storage),
+    ("thumb drive", Cue::Storage),
+    ("thumbdrive", Cue::Storage),
+    ("flash drive", Cue::Storage),
+    ("memory stick", Cue::Storage),
+    ("external drive", Cue::Storage),
+    ("external disk", Cue::Storage),
+    ("external hard drive", Cue::Storage),
+    ("cloud", Cue::Storage),
+    ("offline", Cue::Storage),
+    ("dropbox", Cue::Storage),
+    ("onedrive", Cue::Storage),
+    ("google drive", Cue::Storage),
+    ("network drive", Cue::Storage),
+    ("two", Cue::Many),
+    ("both", Cue::Many),
+    ("multiple", Cue::Many),
+    ("several", Cue::Many),
+    ("between", Cue::Between),
     // trouble
     ("not", Cue::Symptom),
     ("doesnt", Cue::Symptom),
@@ -403,7 +577,9 @@ const MAX_WORDS: usize = 200;
 /// Lower-cases, drops apostrophes, splits on anything not a letter or digit,
 /// and corrects typos against the cue vocabulary.
 pub fn normalise(query: &str) -> Vec<String> {
-    let lowered = query.to_lowercase().replace(['\'', '\u{2019}'], "");
+    // An arrow says "to" ("Chrome -> Edge").
+    let lowered =
+        query.to_lowercase().replace(['\'', '\u{2019}'], "").replace("->", " to ").replace(['\u{2192}'], " to ");
     let raw: Vec<&str> = lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     // A question is a few dozen words; a pasted log is not read beyond this.
     raw.iter().take(MAX_WORDS).map(|w| correct(w)).collect()
@@ -429,18 +605,70 @@ pub(super) fn vocabulary() -> impl Iterator<Item = &'static str> {
         .copied()
 }
 
-/// Words that look like typos of vocabulary words but are English words of
-/// their own: never corrected.
+/// English words a typo away from a vocabulary word that are not forms of
+/// one (forms, such as "exports" or "reinstalling", are kept by the stem
+/// rule in [`correct`]); and "window" and "rooted", forms whose sense is not
+/// their word's (a dialog window is not Windows). Never corrected, and never
+/// read as a cue by their form.
 pub(super) const KEEP: &[&str] = &[
-    "expert", "window", "notes", "note", "taken", "start", "smart", "signs", "mails", "sing", "singing", "rooted",
-    "moves", "copied", "saved", "from", "form", "fore", "into", "onto", "want", "went", "need", "needs", "files",
-    "filed", "adds", "added", "loads", "loaded", "settings", "setting", "using", "used", "uses", "user", "users",
-    "exports", "imports", "later", "cart", "card", "cards", "chains", "certs", "cert",
+    "expert", "taken", "start", "sing", "singing", "copied", "saved", "form", "fore", "went", "filed", "adds", "added",
+    "used", "uses", "user", "users", "later", "cart", "window", "rooted",
 ];
+
+/// Prefixes that make a new word of a known one ("reinstall", "unexport").
+const PREFIXES: &[&str] = &["re", "un", "pre", "de", "dis", "mis"];
+
+/// Endings that make a form of a word ("installs", "installing", "migration",
+/// "exportable").
+const SUFFIXES: &[&str] =
+    &["ations", "ation", "ability", "able", "ions", "ion", "ings", "ing", "ers", "er", "ed", "es", "s", "e"];
+
+/// A word's stem: the word without its longest ending, when a stem of at
+/// least four letters remains.
+fn stem(word: &str) -> &str {
+    SUFFIXES
+        .iter()
+        .filter_map(|s| word.strip_suffix(s))
+        .filter(|rest| rest.len() >= 4)
+        .min_by_key(|rest| rest.len())
+        .unwrap_or(word)
+}
+
+/// The vocabulary word that `word` is a form of ("migrated" -> "migrate"),
+/// by stem, when it is not one itself.
+fn form_of(word: &str) -> Option<&'static str> {
+    // The vocabulary's stems, once per process: a pasted log has hundreds
+    // of words to look up.
+    static STEMS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+    let stems = STEMS.get_or_init(|| vocabulary().filter(|v| v.len() >= 4).map(|v| (v, stem(v))).collect());
+    let s = stem(word);
+    stems.iter().find(|(_, vs)| *vs == s).map(|(v, _)| *v)
+}
+
+/// A real word made from a vocabulary word, with or without a prefix
+/// ("reinstalling" is re- + "installing", "uninstall" is un- + "install"):
+/// never a typo to correct. What is a form of nothing ("exprot",
+/// "installling") is still corrected.
+fn known_form(word: &str) -> bool {
+    form_of(word).is_some()
+        || PREFIXES.iter().filter_map(|p| word.strip_prefix(p)).any(|rest| rest.len() >= 4 && form_of(rest).is_some())
+}
+
+/// The single-word phrase a word stands for by its form: "migrated" for
+/// "migrate", and "reinstalling" for "installing" (re- means again; un-,
+/// de- and dis- reverse a word, so they stand for nothing). The rest after
+/// re- must be five letters or more: "remove" is not re- + "move".
+pub(super) fn cue_form(word: &str) -> Option<&'static str> {
+    let again = word.strip_prefix("re").filter(|rest| rest.len() >= 5);
+    form_of(word).or_else(|| again.and_then(|rest| vocabulary().find(|v| *v == rest).or_else(|| form_of(rest))))
+}
 
 /// The vocabulary word a typo stands for, or the word itself.
 pub(super) fn correct(word: &str) -> String {
     if word.len() < 5 || KEEP.contains(&word) || FILLER.contains(&word) || vocabulary().any(|v| v == word) {
+        return word.to_string();
+    }
+    if known_form(word) {
         return word.to_string();
     }
     let mut best: Option<(&str, usize)> = None;
@@ -513,7 +741,15 @@ pub(super) fn cues(words: &[String]) -> Vec<(usize, usize, Cue)> {
                 best = Some((parts.len(), *cue));
             }
         }
-        match best {
+        // A form of a one-word cue ("migrated", "reinstalling") is that cue.
+        let by_form = || {
+            if KEEP.contains(&words[i].as_str()) {
+                return None;
+            }
+            let v = cue_form(&words[i])?;
+            split_phrases().iter().find(|(parts, _)| parts.len() == 1 && parts[0] == v).map(|(_, c)| (1, *c))
+        };
+        match best.or_else(by_form) {
             Some((n, cue)) => {
                 out.push((i, n, cue));
                 i += n;

@@ -74,6 +74,12 @@ pub struct Intent {
     pub from: Option<End>,
     pub to: Option<End>,
     pub mail_client: Option<App>,
+    /// How sure the reading of the activity is, 0 to 1 (rounded to two
+    /// places); 1 when a flag gave the activity; `null` when no activity
+    /// was read from the question (a troubleshooting or search answer).
+    pub confidence: Option<f64>,
+    /// The next most likely activity when another reading competes.
+    pub runner_up: Option<Activity>,
 }
 
 /// One certificate from the probe that the plan is about.
@@ -233,6 +239,8 @@ struct Resolved {
     /// `mail` that came from an import: the certificate arrives as a file.
     via_import: bool,
     identity_words: bool,
+    confidence: Option<f64>,
+    runner_up: Option<Activity>,
     notes: Vec<String>,
     certs: Vec<CertRef>,
     /// The store the probe chose as the source.
@@ -262,6 +270,12 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         mail_client: p.mail_client,
         via_import: p.via_import,
         identity_words: p.identity_words && o.cert_type.is_none(),
+        confidence: match (o.activity, p.activity) {
+            (Some(_), _) => Some(1.0),
+            (None, Some(_)) => Some((f64::from(p.confidence) * 100.0).round() / 100.0),
+            (None, None) => None,
+        },
+        runner_up: if o.activity.is_some() { None } else { p.runner_up.filter(|r| Some(*r) != activity) },
         notes: Vec::new(),
         certs: Vec::new(),
         source_store: None,
@@ -287,6 +301,15 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         r.mail_client = r.to_app.or(r.from_app).filter(|a| a.is_mail_client());
     }
     resolve_os(&mut r, p, ctx);
+    // "my browser certificate": in the OS's main store app, not in the
+    // mail client already (so a mail client needs it moved, SPEC §2 `mail`).
+    if p.from_browser && r.from_app.is_none() && o.from_app.is_none() {
+        let browser = main_store_app(r.from_os.unwrap_or(ctx.default_os));
+        r.from_app = Some(browser);
+        if r.activity == Some(Activity::Associate) && r.mail_client.is_some_and(|c| c != browser) {
+            r.activity = Some(Activity::Mail);
+        }
+    }
     resolve_apps(&mut r, ctx);
     resolve_product(&mut r);
     r
@@ -645,6 +668,8 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
         }),
         to: needs_to.then_some(End { app: r.to_app, os: r.to_os, new_computer: Some(r.new_computer) }),
         mail_client: r.mail_client,
+        confidence: r.confidence,
+        runner_up: r.runner_up,
     };
     let understood = understood(&intent);
     Plan {
@@ -731,7 +756,16 @@ pub fn single_article(query: &str, kb: &Kb, id: &str, activity: Option<Activity>
     let title = a.map(|a| a.title.clone()).unwrap_or_default();
     Plan {
         query: query.to_string(),
-        intent: Intent { activity, cert_type: None, product: None, from: None, to: None, mail_client: None },
+        intent: Intent {
+            activity,
+            cert_type: None,
+            product: None,
+            from: None,
+            to: None,
+            mail_client: None,
+            confidence: None,
+            runner_up: None,
+        },
         steps: vec![s],
         articles: vec![id.to_string()],
         notes,

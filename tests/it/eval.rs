@@ -1,10 +1,24 @@
 //! The public evaluation: questions as users type them, with the article
 //! sequence SPEC §2-3 gives. tests/eval/questions.tsv was written from the
 //! spec alone; tests/eval/holdout.tsv later, by someone who had seen
-//! neither the planner nor the first set. Prints the accuracy and every
-//! miss.
+//! neither the planner nor the first set; tests/eval/tickets.tsv in the
+//! style of support tickets; tests/eval/reworded.tsv, hard rewordings
+//! (file types as output or input, purposes, destinations, ambiguous
+//! words), written before the evidence-scoring intent.
+//!
+//! Each set asserts its exact result: every row passes except the ones in
+//! [`KNOWN_MISSES`], each with its reason. A new miss fails, and so does a
+//! known miss that starts passing (remove it from the list), so the list
+//! stays honest. The scores are printed.
 
 use crate::util::{plan_json, repo, TempDir};
+
+/// Rows known to miss: (file, question, why).
+const KNOWN_MISSES: &[(&str, &str, &str)] = &[(
+    "reworded.tsv",
+    "my certificate expired in safari, where do I put the renewed one?",
+    "\"expired\" makes it a symptom and search's first hit (TS2017, expired intermediates) outweighs the put verb; a renewal article (issue 9) should answer it",
+)];
 
 struct Row {
     os: String,
@@ -37,50 +51,83 @@ fn same_activity(expected: &str, got: &str) -> bool {
     norm(expected) == norm(got)
 }
 
-/// Runs one evaluation file; returns the accuracy in percent after
-/// printing every miss.
-fn evaluate(file: &str) -> (f64, usize) {
+/// Runs one evaluation file, prints its score and every miss, and fails
+/// unless the misses are exactly the file's known misses.
+fn evaluate(file: &str) -> usize {
     let home = TempDir::new("eval");
     let rows = rows(file);
-    let mut misses = Vec::new();
+    let known: Vec<&str> = KNOWN_MISSES.iter().filter(|k| k.0 == file).map(|k| k.1).collect();
+    for q in &known {
+        assert!(rows.iter().any(|r| r.question == *q), "{file}: known miss {q:?} is not a row");
+    }
+    let mut missed = Vec::new();
+    let mut report = Vec::new();
     for r in &rows {
         let v = plan_json(home.path(), &r.os, &r.question);
         let got: Vec<String> =
             v["articles"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
         let activity = v["intent"]["activity"].as_str().unwrap_or("null").to_string();
         if got != r.articles || !same_activity(&r.activity, &activity) {
-            misses.push(format!(
-                "  [{}] {:?}\n      expected {} {:?}\n      got      {} {:?}",
+            missed.push(r.question.clone());
+            let tag = if known.contains(&r.question.as_str()) { "known" } else { "NEW" };
+            report.push(format!(
+                "  {tag} [{}] {:?}\n      expected {} {:?}\n      got      {} {:?}",
                 r.os, r.question, r.activity, r.articles, activity, got
             ));
         }
     }
-    let ok = rows.len() - misses.len();
-    let pct = 100.0 * ok as f64 / rows.len() as f64;
-    println!("{file}: {ok}/{} correct ({pct:.1}%)", rows.len());
-    for m in &misses {
+    let ok = rows.len() - missed.len();
+    println!("{file}: {ok}/{} correct ({:.1}%)", rows.len(), 100.0 * ok as f64 / rows.len() as f64);
+    for m in &report {
         println!("{m}");
     }
-    (pct, rows.len())
+    let new: Vec<&String> = missed.iter().filter(|q| !known.contains(&q.as_str())).collect();
+    let fixed: Vec<&&str> = known.iter().filter(|q| !missed.contains(&q.to_string())).collect();
+    assert!(new.is_empty(), "{file}: new misses {new:?}");
+    assert!(fixed.is_empty(), "{file}: known misses now pass, remove them from KNOWN_MISSES: {fixed:?}");
+    rows.len()
 }
 
 #[test]
-fn accuracy_is_at_least_95_percent() {
-    let (pct, total) = evaluate("questions.tsv");
-    assert!(total >= 150, "the evaluation needs at least 150 questions");
-    assert!(pct >= 95.0, "accuracy {pct:.1}% is below 95%");
+fn questions() {
+    assert!(evaluate("questions.tsv") >= 150, "the evaluation needs at least 150 questions");
 }
 
 #[test]
-fn holdout_accuracy_is_at_least_90_percent() {
-    let (pct, _) = evaluate("holdout.tsv");
-    assert!(pct >= 90.0, "holdout accuracy {pct:.1}% is below 90%");
+fn holdout() {
+    evaluate("holdout.tsv");
 }
 
 /// A third set in the style of support tickets and chat messages (greetings,
-/// non-native English, version numbers, half-pasted dialogs), written last.
+/// non-native English, version numbers, half-pasted dialogs).
 #[test]
-fn ticket_accuracy_is_at_least_90_percent() {
-    let (pct, _) = evaluate("tickets.tsv");
-    assert!(pct >= 90.0, "ticket accuracy {pct:.1}% is below 90%");
+fn tickets() {
+    evaluate("tickets.tsv");
+}
+
+/// Hard rewordings, written before the evidence-scoring intent.
+#[test]
+fn reworded() {
+    evaluate("reworded.tsv");
+}
+
+/// SPEC §4: an activity that cannot be told with confidence is answered
+/// with the best plan, a note and the other reading, never a silent guess;
+/// a clear one carries its confidence and no runner-up.
+#[test]
+fn an_unsure_reading_lists_the_other_one() {
+    let home = TempDir::new("eval-unsure");
+    let v = plan_json(home.path(), "linux", "firefox certificate backup restore");
+    let confidence = v["intent"]["confidence"].as_f64().unwrap();
+    assert!(confidence < 0.5, "{v}");
+    let runner_up = v["intent"]["runner_up"].as_str().unwrap();
+    assert_ne!(Some(runner_up), v["intent"]["activity"].as_str(), "{v}");
+    let alternatives = v["alternatives"].as_array().unwrap();
+    assert!(alternatives.iter().any(|a| a.as_str().unwrap().contains(&format!("--activity {runner_up}"))), "{v}");
+    assert!(v["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("not sure")), "{v}");
+
+    let v = plan_json(home.path(), "linux", "export my cert from firefox");
+    assert_eq!(v["intent"]["confidence"].as_f64(), Some(1.0), "{v}");
+    assert!(v["intent"]["runner_up"].is_null(), "{v}");
+    assert!(v.get("alternatives").is_none(), "{v}");
 }
