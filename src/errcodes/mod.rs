@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn a_row_naming_an_unknown_article_fails_the_check() {
-        let text = "SEC_ERROR_X\t-1\tnss\tmeaning\tTS9999\nSEC_ERROR_Y\t-2\tnss\tmeaning\tTS2020\nbad line\n";
+        let text = "SEC_ERROR_X\t-1\tnss\tmeaning\tTS9999\nSEC_ERROR_Y\t-2\tnss\tmeaning\tTS2004\nbad line\n";
         let problems = check(text, &|id| id == "TS2004");
         let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
         assert_eq!(problems.len(), 2, "{messages:?}");

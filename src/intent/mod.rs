@@ -495,6 +495,14 @@ mod tests {
     }
 
     #[test]
+    fn a_loss_to_avoid_is_a_precaution_not_a_symptom() {
+        assert!(!parse("make sure I don't lose my outlook certificate when I switch laptops").symptom);
+        assert!(!parse("I never want to lose my key again, how do I back it up").symptom);
+        assert!(parse("firefox doesn't see my certificate").symptom);
+        assert!(parse("I can't open my old encrypted mail").symptom);
+    }
+
+    #[test]
     fn longest_phrase_wins() {
         let p = parse("set up windows live mail to sign");
         assert_eq!(p.mail_client, Some(App::WindowsMail));

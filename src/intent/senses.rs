@@ -91,6 +91,7 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     get_out(words, found);
     events(words, found, &mut s);
     negated(words, found);
+    prevention(words, found);
     mail_from(words, found);
     holders(words, found);
     roles(words, found);
@@ -295,6 +296,27 @@ fn negated(words: &[String], found: &mut Found) {
             }),
         };
         if ruled_out {
+            c.2 = Cue::Nothing;
+        }
+    }
+}
+
+/// "make sure I don't lose it", "never want to lose my key", "I don't want
+/// to move it": a negation that governs a wish or a loss to avoid is a
+/// precaution, not a symptom. Only "don't lose ..." style negations are
+/// read so; "can't open", "doesn't work" still say something failed.
+fn prevention(words: &[String], found: &mut Found) {
+    const WISH: &[&str] = &["want", "wanna", "need", "plan", "intend", "have"];
+    let safe_at: Vec<usize> = found.iter().filter(|c| c.2 == Cue::Safe).map(|c| c.0).collect();
+    for c in found.iter_mut() {
+        let (at, len, cue) = *c;
+        if cue != Cue::Symptom || !matches!(words[at].as_str(), "dont" | "not" | "never") {
+            continue;
+        }
+        let next = at + len;
+        let wish = words.get(next).is_some_and(|w| WISH.contains(&w.as_str()));
+        let loss_avoided = safe_at.iter().any(|&s| s >= next && s <= next + 1);
+        if wish || loss_avoided {
             c.2 = Cue::Nothing;
         }
     }
