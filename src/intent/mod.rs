@@ -495,6 +495,16 @@ mod tests {
     }
 
     #[test]
+    fn a_version_glued_to_an_app_or_os_name_is_split_off() {
+        assert_eq!(
+            normalise("IE8 firefox115 pkcs12 p12 win10"),
+            vec!["ie", "8", "firefox", "115", "pkcs12", "p12", "win10"]
+        );
+        let p = parse("old XP machine with IE8 holding my cert, need it on my new MacBook");
+        assert_eq!(p.from.app, Some(App::Ie));
+    }
+
+    #[test]
     fn a_loss_to_avoid_is_a_precaution_not_a_symptom() {
         assert!(!parse("make sure I don't lose my outlook certificate when I switch laptops").symptom);
         assert!(!parse("I never want to lose my key again, how do I back it up").symptom);

@@ -161,6 +161,8 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("win8", Cue::Os(Os::Windows)),
     ("win10", Cue::Os(Os::Windows)),
     ("win11", Cue::Os(Os::Windows)),
+    ("xp", Cue::Os(Os::Windows)),
+    ("vista", Cue::Os(Os::Windows)),
     ("windows10", Cue::Os(Os::Windows)),
     ("windows11", Cue::Os(Os::Windows)),
     ("mac", Cue::Os(Os::Macos)),
@@ -582,7 +584,20 @@ pub fn normalise(query: &str) -> Vec<String> {
         query.to_lowercase().replace(['\'', '\u{2019}'], "").replace("->", " to ").replace(['\u{2192}'], " to ");
     let raw: Vec<&str> = lowered.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     // A question is a few dozen words; a pasted log is not read beyond this.
-    raw.iter().take(MAX_WORDS).map(|w| correct(w)).collect()
+    raw.iter().take(MAX_WORDS).flat_map(|w| split_version(w)).map(correct).collect()
+}
+
+/// "ie8", "firefox115", "outlook2016": an app or OS name with its version
+/// glued on is that app or OS, then the number. Other words with digits
+/// ("pkcs12", "p12", "sha256") stay whole.
+fn split_version(word: &str) -> Vec<&str> {
+    let name = word.trim_end_matches(|c: char| c.is_ascii_digit());
+    let names_app_or_os = |n: &str| PHRASES.iter().any(|(p, c)| *p == n && matches!(c, Cue::App(_) | Cue::Os(_)));
+    if name.len() >= 2 && name.len() < word.len() && !names_app_or_os(word) && names_app_or_os(name) {
+        vec![name, &word[name.len()..]]
+    } else {
+        vec![word]
+    }
 }
 
 /// The phrases split into words, once per process.
