@@ -83,6 +83,9 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         if ends_unsure(&parsed, overrides, &p) {
             offer_other_direction(&mut p, query, &parsed, overrides, ctx, kb);
         }
+        if !forced && parsed.token && parsed.symptom {
+            offer_token_troubleshooting(&mut p, query, kb)?;
+        }
         return Ok(p);
     }
     // No activity: the closest article, and the next ones as alternatives.
@@ -104,6 +107,20 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
     );
     best.alternatives = hits.iter().skip(1).map(|h| format!("{} {}", h.id, h.title)).collect();
     Ok(best)
+}
+
+/// A token question that says something is wrong ("PIN blocked", "not
+/// seen") stays the token activity (SPEC §2), and the closest
+/// troubleshooting article for tokens comes with it as an alternative.
+fn offer_token_troubleshooting(p: &mut Plan, query: &str, kb: &Kb) -> Result<()> {
+    let index = SearchIndex::open(kb)?;
+    let hits = index.search(kb, query, 3);
+    if let Some(h) = hits.iter().find(|h| {
+        ArticleKind::parse(&h.kind) == Some(ArticleKind::Troubleshoot) && !p.articles.iter().any(|a| a == &h.id)
+    }) {
+        p.alternatives.push(format!("{} {}", h.id, h.title));
+    }
+    Ok(())
 }
 
 /// Offers the activity reading of the question beside a troubleshooting

@@ -143,3 +143,15 @@ fn an_unsure_reading_lists_the_other_one() {
     assert!(v["intent"]["runner_up"].is_null(), "{v}");
     assert!(v.get("alternatives").is_none(), "{v}");
 }
+
+/// SPEC §2: a token question stays the token activity even when something
+/// is wrong; the token troubleshooting article comes as an alternative.
+#[test]
+fn a_token_problem_is_the_token_plan_with_its_troubleshooting_article() {
+    let home = TempDir::new("eval-token");
+    let v = plan_json(home.path(), "windows", "yubikey pin blocked");
+    assert_eq!(v["intent"]["activity"], "token");
+    assert_eq!(v["articles"], serde_json::json!(["SO28695"]));
+    let alternatives = v["alternatives"].as_array().expect("alternatives");
+    assert!(alternatives.iter().any(|a| a.as_str().unwrap().starts_with("TS2022")), "{alternatives:?}");
+}
