@@ -489,6 +489,10 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("problem", Cue::Symptom),
     ("missing", Cue::Symptom),
     ("expired", Cue::Symptom),
+    // A PIN or card that refuses ("PIN blocked", "card locked"); weak,
+    // because a file can be "locked away" on purpose.
+    ("blocked", Cue::Symptom),
+    ("locked", Cue::Symptom),
     ("fails", Cue::Failure),
     ("fail", Cue::Failure),
     ("failed", Cue::Failure),
