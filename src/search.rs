@@ -491,12 +491,22 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
     // "CertUtil: -verify command FAILED: 0x800b0109" is not TS2007's
     // "CertUtil: -repairstore command FAILED", and a how-to article that
     // quotes "SEC_ERROR_BAD_PASSWORD: ..." is not about that error.
-    let code = !crate::errcodes::named(kb, query).is_empty();
+    let named = crate::errcodes::named(kb, query);
+    let code = !named.is_empty();
     let needed = if code { 0.999 } else { 0.6 };
+    // A quoted text that is only part of a code's own line ("certificate
+    // has expired" in "error 10 at 0 depth lookup: certificate has
+    // expired") says less than the code, whose context (the depth, the
+    // program) decides: it does not outrank it.
+    let lines: Vec<String> = named.iter().map(|h| crate::errcodes::padded_words(&h.matched)).collect();
+    let inside_code = |e: &str| {
+        let e = crate::errcodes::padded_words(e);
+        e.trim().contains(' ') && lines.iter().any(|l| l.contains(&e) && l.len() > e.len())
+    };
     let mut scored: Vec<(f32, &Article)> = Vec::new();
     for a in candidates.into_iter().filter(|a| !code || a.kind == "troubleshoot") {
         let mut score = 0.0f32;
-        for e in a.errors.iter().filter(|e| !resolved_by_code_table(kb, e)) {
+        for e in a.errors.iter().filter(|e| !resolved_by_code_table(kb, e) && !inside_code(e)) {
             score = score.max(verbatim_score(&verbatim_words(e), &verbatim));
             let ew = distinctive(e);
             let total: f32 = ew.iter().map(|w| weight(w)).sum();
