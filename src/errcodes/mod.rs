@@ -220,6 +220,12 @@ mod tests {
     }
 
     #[test]
+    fn a_short_message_after_a_programs_prefixes_is_whole() {
+        assert_eq!(first("security: SecKeychainItemImport: Unknown format in import."), "errSecUnknownFormat");
+        assert!(lookup("I think the unknown format in import is odd").is_empty());
+    }
+
+    #[test]
     fn java_messages() {
         assert_eq!(first("java.io.IOException: keystore password was incorrect"), "keystore password was incorrect");
         assert_eq!(

@@ -152,10 +152,13 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
     // The message an app shows ("The security password entered is
     // incorrect."), word for word: the code behind it.
     let padded = super::table::padded_words(text);
+    // A program's prefixes ("security: SecKeychainItemImport: ") are not
+    // the message: what follows the last one is the whole message.
+    let after_prefixes = text.trim().rsplit(": ").next().map(super::table::padded_words);
     for (message, r) in &t.messages {
         // Four words ("the password is locked") only as the whole text:
         // inside a sentence they are too likely to be the user's own words.
-        let whole = padded == *message;
+        let whole = padded == *message || after_prefixes.as_ref() == Some(message);
         if !whole && message.split_whitespace().count() < 5 {
             continue;
         }
