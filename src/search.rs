@@ -459,6 +459,51 @@ fn quoted_weight(error: &[String], query: &[String]) -> f32 {
     dp[error.len()][query.len()]
 }
 
+/// How much of `error` the query says differently at the same place: the
+/// weight of the error's words that the query replaced with words of its
+/// own, gap by gap along their longest common run. "Could not verify this
+/// certificate because it has expired" shares the template of "... because
+/// the issuer is not trusted" but replaces its cause; a name filled into a
+/// placeholder, or the user's own words around a quote, replace nothing.
+fn substituted(error: &[String], query: &[String]) -> f32 {
+    let mut dp = vec![vec![0f32; query.len() + 1]; error.len() + 1];
+    for i in (0..error.len()).rev() {
+        for j in (0..query.len()).rev() {
+            dp[i][j] = if error[i] == query[j] {
+                dp[i + 1][j + 1] + weight(&error[i])
+            } else {
+                dp[i + 1][j].max(dp[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut total) = (0, 0, 0f32);
+    let (mut gap_e, mut gap_q, mut started) = (0f32, 0f32, false);
+    while i < error.len() && j < query.len() {
+        if error[i] == query[j] {
+            total += gap_e.min(gap_q);
+            started = true;
+            gap_e = 0.0;
+            gap_q = 0.0;
+            i += 1;
+            j += 1;
+        } else if dp[i + 1][j] >= dp[i][j + 1] {
+            gap_e += weight(&error[i]);
+            i += 1;
+        } else {
+            // The query's words before the quote begins are its own.
+            if started {
+                gap_q += weight(&query[j]);
+            }
+            j += 1;
+        }
+    }
+    // After the last common word: what the error still says against what
+    // the query says instead.
+    let rest_e: f32 = error[i..].iter().map(|w| weight(w)).sum();
+    let rest_q: f32 = query[j..].iter().map(|w| weight(w)).sum();
+    total + (gap_e + rest_e).min(gap_q + rest_q)
+}
+
 /// Articles whose listed error texts the query quotes, best first. (An
 /// error text that is only a code, "SEC_ERROR_UNKNOWN_ISSUER", is left to
 /// the code table, src/errcodes, which knows every code.) An
@@ -511,7 +556,9 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
             let ew = distinctive(e);
             let total: f32 = ew.iter().map(|w| weight(w)).sum();
             let common = quoted_weight(&ew, &q);
-            if common >= 3.0 && common / total >= needed {
+            // A quote that says something else where the error says its
+            // cause is another message of the same template.
+            if common >= 3.0 && common / total >= needed && substituted(&ew, &q) < 1.0 {
                 score = score.max(common * (common / total));
             }
         }
@@ -632,6 +679,20 @@ fn snippet(a: &Article, words: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_message_of_the_same_template_is_not_a_quote() {
+        let e = distinctive("Could not verify this certificate because the issuer is not trusted.");
+        assert!(substituted(&e, &distinctive("Could not verify this certificate because it has expired.")) >= 1.0);
+        assert!(
+            substituted(
+                &e,
+                &distinctive("Firefox: could not verify this certificate because the issuer is not trusted. Help?")
+            ) < 1.0
+        );
+        let e = distinctive("Could not import %S: the file is damaged.");
+        assert!(substituted(&e, &distinctive("Could not import id-2024.p12: the file is damaged")) < 1.0);
+    }
 
     #[test]
     fn a_quote_matches_word_for_word_with_placeholders() {

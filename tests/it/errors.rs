@@ -291,16 +291,9 @@ fn code_table_articles_all_exist() {
 
 /// Rows of tests/eval/errors-unquoted.tsv that miss, each with why (first
 /// contact 16.8%, 65.3% after the code table, then the rules of
-/// src/errcodes/context.rs): the test asserts exactly these misses.
+/// src/errcodes/context.rs and the template rule of search.rs): the test asserts
+/// exactly these misses.
 const UNQUOTED_KNOWN_MISSES: Option<&[(&str, &str)]> = Some(&[
-    (
-        "Could not verify this certificate because it has expired.",
-        "engine: matches the template SO10186 quotes (\"... because the issuer is not trusted\"); no article quotes this variant",
-    ),
-    (
-        "Could not verify this certificate because it has been revoked.",
-        "engine: matches the template SO10186 quotes (\"... because the issuer is not trusted\"); no article quotes this variant",
-    ),
     (
         "certutil -importPFX on Windows Server 2016: CertUtil: -importPFX command FAILED: 0x80070056 (WIN32: 86 ERROR_INVALID_PASSWORD)",
         "TS2005 quotes this certutil line (the iteration-count limit); TS2001 (AES on older Windows) is as defensible",
@@ -334,10 +327,6 @@ const UNQUOTED_KNOWN_MISSES: Option<&[(&str, &str)]> = Some(&[
     (
         "Caused by: java.security.UnrecoverableKeyException: failed to decrypt safe contents entry: javax.crypto.BadPaddingException: Given final block not properly padded. Such issues can arise if a bad key is used during decryption.",
         "Java's failed decryption is usually a wrong password (TS2001); the set assumes the AES cause (CH1011)",
-    ),
-    (
-        "The certificate used to sign the message was issued by a certificate authority whose own certificate has expired. Make sure your computer's clock is set correctly.",
-        "engine: matches the Thunderbird template TS2023 quotes (\"... appears to have expired. Make sure ...\"); TS2017 does not quote SIExpiredCA",
     ),
     (
         "Error: Failed to load PKCS12 from file.  Unable to import private key",
