@@ -548,6 +548,7 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
         let e = crate::errcodes::padded_words(e);
         e.trim().contains(' ') && lines.iter().any(|l| l.contains(&e) && l.len() > e.len())
     };
+    let program_words = api_words(query);
     let mut scored: Vec<(f32, &Article)> = Vec::new();
     for a in candidates.into_iter().filter(|a| !code || a.kind == "troubleshoot") {
         let mut score = 0.0f32;
@@ -568,11 +569,35 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
             }
             let title = distinctive(&a.title);
             score += 0.1 * title.iter().filter(|w| q.contains(*w)).count() as f32;
+            // Between articles that quote the same text, the one about the
+            // program that printed it: "SecKeychainItemExport" is the
+            // keychain's, not Edge's that also exports through it.
+            score += 0.05 * a.apps.iter().filter(|app| program_words.iter().any(|w| w == *app)).count() as f32;
             scored.push((score, a));
         }
     }
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
     scored.into_iter().map(|(_, a)| a).collect()
+}
+
+/// The words of a text in lower case, with API names split where a capital
+/// starts a word ("SecKeychainItemExport" gives "sec", "keychain", "item",
+/// "export"), so that the subsystem an API belongs to is a word.
+fn api_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for token in text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()) {
+        let mut word = String::new();
+        let mut prev_lower = false;
+        for c in token.chars() {
+            if c.is_uppercase() && prev_lower && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            prev_lower = c.is_lowercase();
+            word.extend(c.to_lowercase());
+        }
+        words.push(word);
+    }
+    words
 }
 
 /// An error text that is only a code whose article is here
@@ -679,6 +704,15 @@ fn snippet(a: &Article, words: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_names_split_into_words() {
+        assert_eq!(
+            api_words("security: SecKeychainItemExport: x"),
+            ["security", "sec", "keychain", "item", "export", "x"]
+        );
+        assert_eq!(api_words("NTE_BAD_KEYSET knowledge"), ["nte", "bad", "keyset", "knowledge"]);
+    }
 
     #[test]
     fn another_message_of_the_same_template_is_not_a_quote() {

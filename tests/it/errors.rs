@@ -317,10 +317,6 @@ const UNQUOTED_KNOWN_MISSES: Option<&[(&str, &str)]> = Some(&[
         "errSecPassphraseRequired comes on import and export alike; the text does not say which (the set assumes export)",
     ),
     (
-        "security: SecKeychainItemExport: The contents of this item cannot be retrieved.",
-        "CH1003 and SO28421 quote the same Keychain export message; both are exports from the keychain",
-    ),
-    (
         "keytool error: java.io.IOException: keystore password was incorrect",
         "TS2001 quotes keytool's message and covers both causes (wrong password, or a Java too old for AES); CH1011 is its fix for the second",
     ),
