@@ -459,6 +459,51 @@ fn quoted_weight(error: &[String], query: &[String]) -> f32 {
     dp[error.len()][query.len()]
 }
 
+/// How much of `error` the query says differently at the same place: the
+/// weight of the error's words that the query replaced with words of its
+/// own, gap by gap along their longest common run. "Could not verify this
+/// certificate because it has expired" shares the template of "... because
+/// the issuer is not trusted" but replaces its cause; a name filled into a
+/// placeholder, or the user's own words around a quote, replace nothing.
+fn substituted(error: &[String], query: &[String]) -> f32 {
+    let mut dp = vec![vec![0f32; query.len() + 1]; error.len() + 1];
+    for i in (0..error.len()).rev() {
+        for j in (0..query.len()).rev() {
+            dp[i][j] = if error[i] == query[j] {
+                dp[i + 1][j + 1] + weight(&error[i])
+            } else {
+                dp[i + 1][j].max(dp[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut total) = (0, 0, 0f32);
+    let (mut gap_e, mut gap_q, mut started) = (0f32, 0f32, false);
+    while i < error.len() && j < query.len() {
+        if error[i] == query[j] {
+            total += gap_e.min(gap_q);
+            started = true;
+            gap_e = 0.0;
+            gap_q = 0.0;
+            i += 1;
+            j += 1;
+        } else if dp[i + 1][j] >= dp[i][j + 1] {
+            gap_e += weight(&error[i]);
+            i += 1;
+        } else {
+            // The query's words before the quote begins are its own.
+            if started {
+                gap_q += weight(&query[j]);
+            }
+            j += 1;
+        }
+    }
+    // After the last common word: what the error still says against what
+    // the query says instead.
+    let rest_e: f32 = error[i..].iter().map(|w| weight(w)).sum();
+    let rest_q: f32 = query[j..].iter().map(|w| weight(w)).sum();
+    total + (gap_e + rest_e).min(gap_q + rest_q)
+}
+
 /// Articles whose listed error texts the query quotes, best first. (An
 /// error text that is only a code, "SEC_ERROR_UNKNOWN_ISSUER", is left to
 /// the code table, src/errcodes, which knows every code.) An
@@ -491,17 +536,30 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
     // "CertUtil: -verify command FAILED: 0x800b0109" is not TS2007's
     // "CertUtil: -repairstore command FAILED", and a how-to article that
     // quotes "SEC_ERROR_BAD_PASSWORD: ..." is not about that error.
-    let code = !crate::errcodes::named(kb, query).is_empty();
+    let named = crate::errcodes::named(kb, query);
+    let code = !named.is_empty();
     let needed = if code { 0.999 } else { 0.6 };
+    // A quoted text that is only part of a code's own line ("certificate
+    // has expired" in "error 10 at 0 depth lookup: certificate has
+    // expired") says less than the code, whose context (the depth, the
+    // program) decides: it does not outrank it.
+    let lines: Vec<String> = named.iter().map(|h| crate::errcodes::padded_words(&h.matched)).collect();
+    let inside_code = |e: &str| {
+        let e = crate::errcodes::padded_words(e);
+        e.trim().contains(' ') && lines.iter().any(|l| l.contains(&e) && l.len() > e.len())
+    };
+    let program_words = api_words(query);
     let mut scored: Vec<(f32, &Article)> = Vec::new();
     for a in candidates.into_iter().filter(|a| !code || a.kind == "troubleshoot") {
         let mut score = 0.0f32;
-        for e in a.errors.iter().filter(|e| !resolved_by_code_table(kb, e)) {
+        for e in a.errors.iter().filter(|e| !resolved_by_code_table(kb, e) && !inside_code(e)) {
             score = score.max(verbatim_score(&verbatim_words(e), &verbatim));
             let ew = distinctive(e);
             let total: f32 = ew.iter().map(|w| weight(w)).sum();
             let common = quoted_weight(&ew, &q);
-            if common >= 3.0 && common / total >= needed {
+            // A quote that says something else where the error says its
+            // cause is another message of the same template.
+            if common >= 3.0 && common / total >= needed && substituted(&ew, &q) < 1.0 {
                 score = score.max(common * (common / total));
             }
         }
@@ -511,11 +569,35 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
             }
             let title = distinctive(&a.title);
             score += 0.1 * title.iter().filter(|w| q.contains(*w)).count() as f32;
+            // Between articles that quote the same text, the one about the
+            // program that printed it: "SecKeychainItemExport" is the
+            // keychain's, not Edge's that also exports through it.
+            score += 0.05 * a.apps.iter().filter(|app| program_words.iter().any(|w| w == *app)).count() as f32;
             scored.push((score, a));
         }
     }
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
     scored.into_iter().map(|(_, a)| a).collect()
+}
+
+/// The words of a text in lower case, with API names split where a capital
+/// starts a word ("SecKeychainItemExport" gives "sec", "keychain", "item",
+/// "export"), so that the subsystem an API belongs to is a word.
+fn api_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for token in text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()) {
+        let mut word = String::new();
+        let mut prev_lower = false;
+        for c in token.chars() {
+            if c.is_uppercase() && prev_lower && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            prev_lower = c.is_lowercase();
+            word.extend(c.to_lowercase());
+        }
+        words.push(word);
+    }
+    words
 }
 
 /// An error text that is only a code whose article is here
@@ -622,6 +704,29 @@ fn snippet(a: &Article, words: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_names_split_into_words() {
+        assert_eq!(
+            api_words("security: SecKeychainItemExport: x"),
+            ["security", "sec", "keychain", "item", "export", "x"]
+        );
+        assert_eq!(api_words("NTE_BAD_KEYSET knowledge"), ["nte", "bad", "keyset", "knowledge"]);
+    }
+
+    #[test]
+    fn another_message_of_the_same_template_is_not_a_quote() {
+        let e = distinctive("Could not verify this certificate because the issuer is not trusted.");
+        assert!(substituted(&e, &distinctive("Could not verify this certificate because it has expired.")) >= 1.0);
+        assert!(
+            substituted(
+                &e,
+                &distinctive("Firefox: could not verify this certificate because the issuer is not trusted. Help?")
+            ) < 1.0
+        );
+        let e = distinctive("Could not import %S: the file is damaged.");
+        assert!(substituted(&e, &distinctive("Could not import id-2024.p12: the file is damaged")) < 1.0);
+    }
 
     #[test]
     fn a_quote_matches_word_for_word_with_placeholders() {

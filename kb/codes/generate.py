@@ -40,6 +40,11 @@ RULES = {
         (r"REVOKED|EXPIRED|OCSP|CRL|NOT_YET_VALID|INVALID_TIME", "TS2023"),
         (r"LOCKED", "TS2022"),
         (r"BAD_PASSWORD|PKCS12_INVALID_MAC|PKCS12_DECODING|PKCS12_CORRUPT|BAD_DER|BAD_DATA", "TS2004"),
+        # The backup (export) of a profile fails: the backup article lists
+        # why (key on a token, no key, read-only profile).
+        (r"^SEC_ERROR_PKCS12_UNABLE_TO_(EXPORT_KEY|LOCATE_OBJECT_BY_NAME|WRITE)$", "SO4291"),
+        # Already imported: nothing to do, the import article says so.
+        (r"^SEC_ERROR_PKCS12_DUPLICATE_DATA$", "SO5437"),
         (r"NO_RECIPIENT_CERTS", "TS2024"),
         (r"DECRYPTION_DISALLOWED", "TS2014"),
         (r"NO_EMAIL_CERT", "TS2012"),
@@ -58,7 +63,9 @@ RULES = {
         (r"^ERR_CERT_DATE_INVALID$", "TS2017"),
         (r"^ERR_CERT_REVOKED$", "TS2023"),
         (r"^ERR_CERT_|^ERR_QUIC_CERT_ROOT_NOT_KNOWN$|^ERR_IMPORT_CA_CERT", CHAIN),
-        (r"PKCS12_IMPORT_(BAD_PASSWORD|INVALID_MAC|INVALID_FILE)", "TS2004"),
+        # Chrome's own import (Linux): a file that is not PKCS#12 is
+        # converted; a wrong password is Chrome's import article's.
+        (r"PKCS12_IMPORT_INVALID_FILE", "CH1010"),
         (r"PKCS12|IMPORT|ADD_USER_CERT", "CH1002"),
         (r"NO_PRIVATE_KEY_FOR_CERT", "TS2019"),
         (r"CLIENT_AUTH_CERT_NO_PRIVATE_KEY", "TS2007"),
@@ -78,7 +85,12 @@ RULES = {
         (r"^SCARD_W_(CHV_BLOCKED|WRONG_CHV|CARD_NOT_AUTHENTICATED)", "TS2022"),
         (r"^SCARD_", "TS2016"),
         (r"^(ERROR_INVALID_PASSWORD|ERROR_WRONG_PASSWORD)$", "TS2005"),
-        (r"^(ERROR_NOT_FOUND|CRYPT_E_NO_KEY_PROPERTY|NTE_NO_KEY)$", "TS2007"),
+        # "Keyset does not exist", "Cannot find object or property": the
+        # certificate is not linked to its key (certutil -repairstore). On
+        # import the same codes are the provider's (scan's context rule).
+        (r"^(ERROR_NOT_FOUND|CRYPT_E_NO_KEY_PROPERTY|NTE_NO_KEY|NTE_BAD_KEYSET|CRYPT_E_NOT_FOUND)$", "TS2007"),
+        # "Key not valid for use in specified state": a non-exportable key.
+        (r"^NTE_BAD_KEY_STATE$", "TS2006"),
         (r"^(CRYPT_E_RECIPIENT_NOT_FOUND|CRYPT_E_NO_DECRYPT_CERT)$", "TS2014"),
         (r"^(CERT_E_WRONG_USAGE|CRYPT_E_NO_SIGNER)$", "TS2013"),
         (r"^NTE_|^CRYPT_E_|^ERROR_", "TS2021"),
@@ -89,7 +101,9 @@ RULES = {
          r"IncompleteCertRevocationCheck|InvalidRoot|UnknownCertAuthority|MissingRequiredExtension)$", CHAIN),
         (r"^errSec(CertificateExpired|CertificateRevoked|CertificateNotValidYet|CertificateSuspended)$", "TS2023"),
         (r"^errSec(Pkcs12VerifyFailure|AuthFailed|Passphrase|InvalidPasswordRef)", "TS2001"),
-        (r"^errSec(Decode|UnknownFormat|UnsupportedFormat|InvalidEncoding|InvalidData)", "CH1011"),
+        # The keychain cannot tell what the file is: not a PKCS#12, convert.
+        (r"^errSec(UnknownFormat|UnsupportedFormat)$", "CH1010"),
+        (r"^errSec(Decode|InvalidEncoding|InvalidData)", "CH1011"),
         (r"^errSec(PVC|Ocsp|Crl|Revoc)", "TS2023"),
         (r".", "SO5181"),
     ],
@@ -103,7 +117,21 @@ RULES = {
         (r"^X509_R_|^X509V3_R_", CHAIN),
         (r".", "CH1010"),
     ],
-    "java": [(r"lengthTag", "CH1010"), (r".", "TS2001")],
+    "java": [
+        (r"lengthTag", "CH1010"),
+        # Java cannot parse the file's (OpenSSL 3, AES/PBES2) algorithms.
+        (r"parseAlgParameters|Error extracting keyentry aliases", "CH1011"),
+        (r".", "TS2001"),
+    ],
+    # `openssl verify` codes (X509_V_ERR_*): depth 0 is the user's own
+    # certificate, depth 1 and more the chain (scan's depth rule).
+    "x509": [
+        (r"UNABLE_TO_GET_ISSUER|SELF_SIGNED|UNABLE_TO_VERIFY_LEAF|CERT_UNTRUSTED|CERT_CHAIN_TOO_LONG|"
+         r"PATH_LENGTH|NO_ISSUER_PUBLIC_KEY|INVALID_CA|SUBJECT_ISSUER_MISMATCH|AKID", CHAIN),
+        (r"EXPIRED|NOT_YET_VALID|REVOKED|NOT_BEFORE|NOT_AFTER|CRL", "TS2023"),
+        (r"INVALID_PURPOSE|EMAIL", "TS2012"),
+        (r".", CHAIN),
+    ],
 }
 
 # Codes whose article is not what their family rule gives.
@@ -118,12 +146,16 @@ OVERRIDES = {
     "SSL_ERROR_HANDSHAKE_FAILURE_ALERT": "TS2020",
     "SSL_ERROR_RX_CERTIFICATE_REQUIRED_ALERT": "TS2020",
     "SSL_ERROR_UNKNOWN_CA_ALERT": CHAIN,
+    # "SSL peer cannot verify your certificate.": the site rejects the
+    # client certificate.
+    "SSL_ERROR_BAD_CERT_ALERT": "TS2020",
     "ERR_BAD_SSL_CLIENT_AUTH_CERT": "TS2020",
+    "ERR_PKCS12_IMPORT_BAD_PASSWORD": "CH1002",
+    "ERR_PKCS12_IMPORT_INVALID_MAC": "CH1002",
     "ERR_SSL_CLIENT_AUTH_CERT_NEEDED": "TS2020",
     "CKR_PIN_LOCKED": "TS2022",
     "CKR_TOKEN_NOT_PRESENT": "TS2016",
     "CERT_E_UNTRUSTEDROOT": CHAIN,
-    "NTE_BAD_KEYSET": "TS2021",
     "errSecNotTrusted": CHAIN,
     "errSecPkcs12VerifyFailure": "TS2001",
     "errSecDuplicateItem": "SO5181",
@@ -150,6 +182,10 @@ JAVA = [
      "The key entry could not be decrypted with this password."),
     ("DerInputStream.getLength(): lengthTag",
      "The file is not DER PKCS#12 (often a PEM text file read as PKCS#12)."),
+    ("parseAlgParameters failed",
+     "This Java cannot parse the file's encryption algorithms (PBES2/AES from OpenSSL 3)."),
+    ("Error extracting keyentry aliases from PFX",
+     "This Java (IBM) cannot read the key entries of the file (PBES2/AES from OpenSSL 3)."),
 ]
 
 FAMILY_OF_PREFIX = [("SEC_ERROR_", "nss"), ("SSL_ERROR_", "nss")]
@@ -294,6 +330,16 @@ def openssl(src):
 COMMON_REASON_LIBS = ["EVP", "OSSL_DECODER", "OSSL_STORE", "PEM", "PKCS12", "PROV", "X509", "ASN1", "SSL", "CRYPTO"]
 
 
+def x509(src):
+    """`openssl verify`'s codes ("error 10 at 0 depth lookup: certificate
+    has expired"): X509_V_ERR_* from the system's x509_vfy.h, numbered
+    "verify N"."""
+    rows = []
+    for m in re.finditer(r"#\s*define (X509_V_ERR_\w+)\s+(\d+)", open("/usr/include/openssl/x509_vfy.h").read()):
+        rows.append((m.group(1), f"verify {m.group(2)}", "x509", words(m.group(1), "X509_V_ERR_")))
+    return rows
+
+
 def java(src):
     return [(text, "", "java", meaning) for text, meaning in JAVA]
 
@@ -304,7 +350,7 @@ SUCCESS = {"CKR_OK", "errSecSuccess", "ERROR_SUCCESS", "S_OK"}
 
 def main():
     src = sys.argv[1] if len(sys.argv) > 1 else "codes-src"
-    rows = nss(src) + nspr(src) + chromium(src) + pkcs11(src) + windows(src) + macos(src) + openssl(src) + java(src)
+    rows = nss(src) + nspr(src) + chromium(src) + pkcs11(src) + windows(src) + macos(src) + openssl(src) + x509(src) + java(src)
     print("# certhelp error codes: generated by kb/codes/generate.py from the sources in kb/codes/sources/README.md.")
     print("# code\tnumbers\tfamily\tmeaning\tarticle ('chain': SO10186 or SO6395 by product)")
     for name, nums, family, meaning in rows:

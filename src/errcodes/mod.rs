@@ -12,11 +12,12 @@
 //! and puts a quoted error text of an article ahead of a code) and does not
 //! print.
 
+mod context;
 mod scan;
 mod table;
 
 pub use scan::lookup;
-pub use table::{Family, Row, TABLE};
+pub use table::{padded_words, Family, Row, TABLE};
 
 use crate::intent::{Activity, Parsed};
 use crate::kb::Kb;
@@ -30,6 +31,10 @@ pub const CHAIN_ARTICLES: [&str; 2] = ["SO10186", "SO6395"];
 #[derive(Debug, Clone)]
 pub struct CodeHit {
     pub row: &'static Row<'static>,
+    /// The article for this paste: the row's, or another one that the
+    /// paste's context gives (context.rs: the program, the operation, the
+    /// depth of `openssl verify`).
+    pub article: &'static str,
     /// The text as it was pasted (`-8179`, `net::ERR_...` gives `ERR_...`).
     pub matched: String,
     /// Found by the app's message for the code, not by the code itself:
@@ -39,7 +44,7 @@ pub struct CodeHit {
 
 impl CodeHit {
     pub fn is_chain(&self) -> bool {
-        self.row.article == "chain"
+        self.article == "chain"
     }
 
     /// The articles this code leads to.
@@ -47,7 +52,7 @@ impl CodeHit {
         if self.is_chain() {
             CHAIN_ARTICLES.to_vec()
         } else {
-            vec![self.row.article]
+            vec![self.article]
         }
     }
 
@@ -61,6 +66,7 @@ impl CodeHit {
         match r.family {
             Family::Java => format!("\"{}\": {meaning} ({who}).", r.code),
             Family::Openssl => format!("{} (error:{}): {meaning} ({who}).", r.code, r.number),
+            Family::X509 => format!("{} ({}): {meaning} ({who}).", r.code, r.number.replace("verify ", "error ")),
             _ if r.number.is_empty() => format!("{}: {meaning} ({who}).", r.code),
             _ => format!("{} ({}): {meaning} ({who}).", r.code, r.number),
         }
@@ -108,11 +114,11 @@ pub fn answer(query: &str, parsed: &Parsed, overrides: &Overrides, ctx: Context,
         p.notes.splice(0..0, notes);
         return Some(p);
     }
-    let mut p = plan::single_article(query, kb, first.row.article, Some(Activity::Troubleshoot), notes);
+    let mut p = plan::single_article(query, kb, first.article, Some(Activity::Troubleshoot), notes);
     for h in hits.iter().skip(1) {
         for id in h.articles() {
             let alt = kb.get(id).map(|a| format!("{} {}", a.id, a.title));
-            if let Some(alt) = alt.filter(|a| !p.alternatives.contains(a) && id != first.row.article) {
+            if let Some(alt) = alt.filter(|a| !p.alternatives.contains(a) && id != first.article) {
                 p.alternatives.push(alt);
             }
         }
@@ -195,6 +201,28 @@ mod tests {
     fn the_message_of_a_code_finds_it() {
         assert_eq!(first("Firefox: The security password entered is incorrect."), "SEC_ERROR_BAD_PASSWORD");
         assert_eq!(first("it says: The user name or passphrase you entered is not correct"), "errSecAuthFailed");
+    }
+
+    #[test]
+    fn openssl_verify_lines_carry_their_depth() {
+        let hit = |text: &str| lookup(text).first().map(|h| (h.row.code, h.article)).unwrap();
+        assert_eq!(
+            hit("error 10 at 0 depth lookup: certificate has expired"),
+            ("X509_V_ERR_CERT_HAS_EXPIRED", "TS2023")
+        );
+        assert_eq!(
+            hit("error 10 at 1 depth lookup: certificate has expired"),
+            ("X509_V_ERR_CERT_HAS_EXPIRED", "TS2017")
+        );
+        assert_eq!(hit("error 2 at 1 depth lookup: unable to get issuer certificate").1, "chain");
+        assert_eq!(hit("depth=0 CN = me\nverify error:num=10:certificate has expired").1, "TS2023");
+        assert_eq!(hit("depth=1 CN = CA\nverify error:num=10:certificate has expired").1, "TS2017");
+    }
+
+    #[test]
+    fn a_short_message_after_a_programs_prefixes_is_whole() {
+        assert_eq!(first("security: SecKeychainItemImport: Unknown format in import."), "errSecUnknownFormat");
+        assert!(lookup("I think the unknown format in import is odd").is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Finds the codes of the table in a text: names (`SEC_ERROR_BAD_DER`,
 //! `net::ERR_CERT_AUTHORITY_INVALID`, `errSecNotTrusted`), numbers in every
 //! form people paste (`-8179`, `0x80090016`, `-2146893802`, `80090016`),
-//! OpenSSL's `error:XXXXXXXX:lib:func:reason` lines, Java's messages, and
+//! OpenSSL's `error:XXXXXXXX:lib:func:reason` lines and `openssl verify`'s
+//! "error N at D depth lookup" lines, Java's messages, and
 //! the messages NSS and macOS show for a code (word for word), anywhere in a
 //! text (a question or a whole log).
 //!
@@ -9,7 +10,7 @@
 //! the order this file ranks them.
 
 use super::table::{table, Family, Num};
-use super::CodeHit;
+use super::{context, CodeHit};
 
 /// How sure a hit is: a name says exactly which code it is; a long number
 /// nearly; a short number ("-107") only with "error" or "code" before it.
@@ -40,10 +41,14 @@ fn cued(family: Family, lower: &str) -> bool {
         Family::Pkcs11 => {
             &["pkcs11", "pkcs#11", "pkcs #11", "token", "smart card", "ckr_", "c_login", "opensc", "softhsm"]
         }
-        Family::Openssl | Family::Java => &[],
+        Family::Openssl | Family::X509 | Family::Java => &[],
     };
     cues.iter().any(|c| lower.contains(c))
 }
+
+/// A hit before ranking: (strength, position, cue rank, row, what
+/// matched, the article when the hit itself decides it).
+type Found = (Strength, usize, u8, usize, String, Option<&'static str>);
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -59,8 +64,7 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
     let text = &text[..end];
     let t = table();
     let lower = text.to_lowercase();
-    // (strength, position, cue rank, row, what matched)
-    let mut found: Vec<(Strength, usize, u8, usize, String)> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     let add_number = |found: &mut Vec<_>, strength, pos, num: Num, only: Option<Family>, matched: &str, prev: &str| {
         for &i in t.numbers.get(&num).map(Vec::as_slice).unwrap_or(&[]) {
             let family = t.rows[i].family;
@@ -73,7 +77,7 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
                 continue;
             }
             let rank = if cued(family, &lower) { 0 } else { 1 };
-            found.push((strength, pos, rank, i, matched.to_string()));
+            found.push((strength, pos, rank, i, matched.to_string(), None));
         }
     };
 
@@ -126,43 +130,52 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
         }
         if !digits && (w.contains('_') || w.len() > 6 && w[..6].eq_ignore_ascii_case("errsec")) {
             if let Some(&r) = t.names.get(&w.to_ascii_uppercase()) {
-                found.push((Strength::Name, start, 0, r, w.to_string()));
+                found.push((Strength::Name, start, 0, r, w.to_string(), None));
             }
         }
         prev = w;
     }
 
     for (pos, r, matched) in openssl(text) {
-        found.push((Strength::Name, pos, 0, r, matched));
+        found.push((Strength::Name, pos, 0, r, matched, None));
+    }
+    for (pos, r, depth, matched) in verify(text) {
+        let article = context::verify_depth(&t.rows[r], depth);
+        found.push((Strength::Name, pos, 0, r, matched, Some(article)));
     }
     for (phrase, r) in &t.java {
         if let Some(pos) = lower.find(phrase.as_str()) {
-            found.push((Strength::Name, pos, 0, *r, t.rows[*r].code.to_string()));
+            found.push((Strength::Name, pos, 0, *r, t.rows[*r].code.to_string(), None));
         }
     }
 
     // The message an app shows ("The security password entered is
     // incorrect."), word for word: the code behind it.
     let padded = super::table::padded_words(text);
+    // A program's prefixes ("security: SecKeychainItemImport: ") are not
+    // the message: what follows the last one is the whole message.
+    let after_prefixes = text.trim().rsplit(": ").next().map(super::table::padded_words);
     for (message, r) in &t.messages {
         // Four words ("the password is locked") only as the whole text:
         // inside a sentence they are too likely to be the user's own words.
-        let whole = padded == *message;
+        let whole = padded == *message || after_prefixes.as_ref() == Some(message);
         if !whole && message.split_whitespace().count() < 5 {
             continue;
         }
         if let Some(pos) = padded.find(message.as_str()) {
-            found.push((Strength::Message, pos, 0, *r, message.trim().to_string()));
+            found.push((Strength::Message, pos, 0, *r, message.trim().to_string(), None));
         }
     }
 
     found.sort_by_key(|f| (f.0, f.1, f.2));
     let mut seen = Vec::new();
     let mut hits = Vec::new();
-    for (strength, _, _, r, matched) in found {
+    for (strength, _, _, r, matched, article) in found {
         if !seen.contains(&r) {
             seen.push(r);
-            hits.push(CodeHit { row: &t.rows[r], matched, by_message: strength == Strength::Message });
+            let row = &t.rows[r];
+            let article = article.unwrap_or_else(|| context::article(row, &lower));
+            hits.push(CodeHit { row, article, matched, by_message: strength == Strength::Message });
         }
     }
     hits
@@ -201,6 +214,49 @@ fn openssl(text: &str) -> Vec<(usize, usize, String)> {
         if let Some(r) = by_text.or_else(|| by_number(v3)).or_else(|| by_number(v11)) {
             out.push((pos, r, matched));
         }
+    }
+    out
+}
+
+/// `openssl verify` lines, "error 10 at 0 depth lookup: certificate has
+/// expired" (and `s_client`'s "verify error:num=10:..." after "depth=0"):
+/// (position, row, depth, what matched). The depth decides the article
+/// (context::verify_depth).
+fn verify(text: &str) -> Vec<(usize, usize, u32, String)> {
+    let t = table();
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let l = line.trim();
+        let number = |s: &str| s.split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse::<u32>().ok());
+        if let Some(d) = l.split("depth=").nth(1).and_then(number) {
+            depth = d;
+        }
+        // "error 10 at 0 depth lookup: ..."
+        let mut found = None;
+        if let Some(i) = l.find("error ") {
+            let rest = &l[i + 6..];
+            let mut parts = rest.splitn(4, ' ');
+            if let (Some(n), Some("at"), Some(d), Some(tail)) = (parts.next(), parts.next(), parts.next(), parts.next())
+            {
+                if tail.starts_with("depth lookup") {
+                    if let (Ok(n), Ok(d)) = (n.parse::<u32>(), d.parse::<u32>()) {
+                        found = Some((n, d));
+                    }
+                }
+            }
+        }
+        // "verify error:num=10:certificate has expired"
+        if let Some(n) = l.split("verify error:num=").nth(1).and_then(number) {
+            found = found.or(Some((n, depth)));
+        }
+        if let Some((n, d)) = found {
+            if let Some(&r) = t.verify.get(&n) {
+                out.push((pos, r, d, l.to_string()));
+            }
+        }
+        pos += line.len();
     }
     out
 }

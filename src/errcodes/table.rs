@@ -19,6 +19,8 @@ pub enum Family {
     Windows,
     Macos,
     Openssl,
+    /// `openssl verify`'s X509_V_ERR_* ("error 10 at 0 depth lookup").
+    X509,
     Java,
 }
 
@@ -31,6 +33,7 @@ impl Family {
             "windows" => Family::Windows,
             "macos" => Family::Macos,
             "openssl" => Family::Openssl,
+            "x509" => Family::X509,
             "java" => Family::Java,
             _ => return None,
         })
@@ -45,6 +48,7 @@ impl Family {
             Family::Windows => "Windows error",
             Family::Macos => "macOS Security framework error",
             Family::Openssl => "OpenSSL error",
+            Family::X509 => "OpenSSL certificate verification error",
             Family::Java => "Java keytool / KeyStore error",
         }
     }
@@ -89,6 +93,8 @@ pub struct Table {
     pub messages: Vec<(String, usize)>,
     /// Java's messages in lower case -> row.
     pub java: Vec<(String, usize)>,
+    /// `openssl verify` error numbers ("verify 10") -> row.
+    pub verify: HashMap<u32, usize>,
 }
 
 /// A text as lower-case words between single spaces, padded with a space
@@ -155,12 +161,16 @@ pub fn table() -> &'static Table {
         let mut names = HashMap::new();
         let mut numbers: HashMap<Num, Vec<usize>> = HashMap::new();
         let mut openssl_text = HashMap::new();
+        let mut verify = HashMap::new();
         for (i, r) in rows.iter().enumerate() {
             if r.family != Family::Java {
                 names.entry(r.code.to_ascii_uppercase()).or_insert(i);
             }
             if r.family == Family::Openssl {
                 openssl_text.entry(r.meaning.to_lowercase()).or_insert(i);
+            }
+            if let Some(n) = r.number.strip_prefix("verify ").and_then(|n| n.parse::<u32>().ok()) {
+                verify.entry(n).or_insert(i);
             }
             for f in forms(r) {
                 numbers.entry(f).or_default().push(i);
@@ -182,6 +192,6 @@ pub fn table() -> &'static Table {
             .filter(|(_, r)| r.family == Family::Java)
             .map(|(i, r)| (r.code.to_lowercase(), i))
             .collect();
-        Table { rows, names, numbers, openssl_text, messages, java }
+        Table { rows, names, numbers, openssl_text, messages, java, verify }
     })
 }
