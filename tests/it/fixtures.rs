@@ -184,6 +184,26 @@ fn ca(cn: &str, o: &str, issuer: Option<&Made>, serial: u32) -> Made {
     })
 }
 
+/// A PKCS#12 of `leaf` with `cas` as its chain, at 1 KDF iteration (fast
+/// fixtures for loops that run certhelp many times).
+pub fn quick_p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
+    let mut chain = openssl::stack::Stack::new().unwrap();
+    for ca in cas {
+        chain.push(ca.cert.clone()).unwrap();
+    }
+    Pkcs12::builder()
+        .name(name)
+        .pkey(&leaf.key)
+        .cert(&leaf.cert)
+        .ca(chain)
+        .key_iter(1)
+        .mac_iter(1)
+        .build2(password)
+        .unwrap()
+        .to_der()
+        .unwrap()
+}
+
 pub fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(

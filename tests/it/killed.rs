@@ -400,19 +400,8 @@ fn a_token_import_killed_anywhere_is_completed_by_the_next_one() {
     });
     let existing_der = work.join("existing.der");
     std::fs::write(&existing_der, existing.cert.to_der().unwrap()).unwrap();
-    let mut cas = openssl::stack::Stack::new().unwrap();
-    cas.push(c.root.cert.clone()).unwrap();
-    let p12 = openssl::pkcs12::Pkcs12::builder()
-        .name("Killed Token")
-        .pkey(&c.leaf.key)
-        .cert(&c.leaf.cert)
-        .ca(cas)
-        .key_iter(1)
-        .mac_iter(1)
-        .build2(PW)
-        .unwrap();
     let file = work.join("in.p12");
-    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&file, crate::fixtures::quick_p12("Killed Token", &c.leaf, &[&c.root], PW)).unwrap();
     let (pw, pin) = (work.join("pw"), work.join("pin"));
     std::fs::write(&pw, PW).unwrap();
     std::fs::write(&pin, USER_PIN).unwrap();

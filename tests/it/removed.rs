@@ -33,19 +33,8 @@ impl Setup {
         let c = chain("Removed Token", false);
         let existing = work.join("existing.der");
         std::fs::write(&existing, c.sub.cert.to_der().unwrap()).unwrap();
-        let mut cas = openssl::stack::Stack::new().unwrap();
-        cas.push(c.root.cert.clone()).unwrap();
-        let p12 = openssl::pkcs12::Pkcs12::builder()
-            .name("Removed Token")
-            .pkey(&c.leaf.key)
-            .cert(&c.leaf.cert)
-            .ca(cas)
-            .key_iter(1)
-            .mac_iter(1)
-            .build2(PW)
-            .unwrap();
         let file = work.join("in.p12");
-        std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+        std::fs::write(&file, crate::fixtures::quick_p12("Removed Token", &c.leaf, &[&c.root], PW)).unwrap();
         std::fs::write(work.join("pw"), PW).unwrap();
         std::fs::write(work.join("pin"), USER_PIN).unwrap();
         let shim = work.join("libpinshim.so");
