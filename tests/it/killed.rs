@@ -363,13 +363,17 @@ pub fn token_objects(listing: &str) -> Vec<String> {
 }
 
 /// SoftHSM's file store does not make an object in one write: a kill
-/// inside its C_UnwrapKey was seen to leave a private key object with no
-/// label, no ID and no value (pkcs11-tool shows an RSA key with no size). No tool can tie it to an import, and certhelp leaves
-/// objects it cannot identify alone; the oracle sets these shells apart
-/// and counts them. A real token's firmware writes an object at once.
+/// inside its C_UnwrapKey or C_CreateObject was seen to leave an object
+/// with no label, no ID and no value (pkcs11-tool shows an RSA key with no
+/// size, or, when even the class was not written yet, a "Data object").
+/// certhelp never makes an object without label and ID, no tool can tie
+/// such a shell to an import, and certhelp leaves objects it cannot
+/// identify alone; the oracle sets these shells apart and counts them. A
+/// real token's firmware writes an object at once.
 pub fn without_shells(objects: Vec<String>) -> (Vec<String>, usize) {
+    let unlabelled = |o: &str| o.ends_with("| label:") || o.ends_with("| label: <empty>");
     let (shells, real): (Vec<String>, Vec<String>) =
-        objects.into_iter().partition(|o| o.ends_with("| label:") && !o.contains("| ID:"));
+        objects.into_iter().partition(|o| unlabelled(o) && !o.contains("| ID:"));
     (real, shells.len())
 }
 
