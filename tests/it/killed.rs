@@ -617,7 +617,7 @@ fn token_enable_killed_anywhere_leaves_old_or_new_module_lists() {
             if mid == *n {
                 assert!(backups_holding(&state, "pkcs11.txt", o) >= 1, "{k:?}: no backup for {}", d.display());
             }
-            modutil(d, &conf);
+            crate::token::modutil_libraries(d, &conf);
             left += leftovers(d).len();
         }
         let o = run(&mut enable());
@@ -625,7 +625,7 @@ fn token_enable_killed_anywhere_leaves_old_or_new_module_lists() {
         assert_eq!(o.status.code(), Some(0), "{k:?}: {}{}", stdout(&o), stderr(&o));
         for (d, n) in dirs.iter().zip(&new) {
             assert_eq!(&std::fs::read(d.join("pkcs11.txt")).unwrap(), n, "{k:?}: {}", d.display());
-            let libs = modutil(d, &conf);
+            let libs = crate::token::modutil_libraries(d, &conf);
             assert_eq!(libs.iter().filter(|l| l.contains("libsofthsm2")).count(), 1, "{k:?}: {libs:?}");
             assert_eq!(leftovers(d), Vec::<String>::new(), "{k:?}: the next run clears what the killed one left");
         }
@@ -638,20 +638,4 @@ fn token_enable_killed_anywhere_leaves_old_or_new_module_lists() {
     );
     assert_eq!(lost, 0, "the oracles list less than before");
     eprintln!("token enable: {runs} runs, {left} hidden leftover file(s) after kills");
-}
-
-/// `modutil -list`: NSS opens the database; the libraries it lists.
-fn modutil(dir: &Path, conf: &Path) -> Vec<String> {
-    let o = Command::new("modutil")
-        .env("SOFTHSM2_CONF", conf)
-        .args(["-list", "-dbdir"])
-        .arg(format!("sql:{}", dir.display()))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "modutil: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("library name:").map(|v| v.trim().to_string()))
-        .collect()
 }

@@ -81,7 +81,7 @@ fn pkcs11_txt(dir: &Path) -> Vec<u8> {
 }
 
 /// NSS's own view: the library paths `modutil -list` reports.
-fn modutil_libraries(dir: &Path, conf: &Path) -> Vec<String> {
+pub(crate) fn modutil_libraries(dir: &Path, conf: &Path) -> Vec<String> {
     let o = Command::new("modutil")
         .env("SOFTHSM2_CONF", conf)
         .args(["-list", "-dbdir"])
