@@ -52,8 +52,10 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
             return Ok(p);
         }
         // A token or smart card is always the token activity (SPEC §2),
-        // even when the question says it does not work.
-        if parsed.symptom && !parsed.token {
+        // even when the question says it does not work. An app that does
+        // not see another app's certificate needs the copy, not a fix.
+        let gap = separate_stores(&parsed, ctx.default_os);
+        if parsed.symptom && !parsed.token && gap.is_none() {
             let index = SearchIndex::open(kb)?;
             let hits = index.search(kb, query, 5);
             if let Some((rank, top)) =
@@ -84,7 +86,11 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
             offer_other_direction(&mut p, query, &parsed, overrides, ctx, kb);
         }
         if !forced && parsed.token && parsed.symptom {
-            offer_token_troubleshooting(&mut p, query, kb)?;
+            offer_troubleshooting(&mut p, query, kb)?;
+        }
+        if let (false, Some(why)) = (forced, separate_stores(&parsed, ctx.default_os)) {
+            p.notes.insert(0, why);
+            offer_troubleshooting(&mut p, query, kb)?;
         }
         return Ok(p);
     }
@@ -109,10 +115,57 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
     Ok(best)
 }
 
-/// A token question that says something is wrong ("PIN blocked", "not
-/// seen") stays the token activity (SPEC §2), and the closest
-/// troubleshooting article for tokens comes with it as an alternative.
-fn offer_token_troubleshooting(p: &mut Plan, query: &str, kb: &Kb) -> Result<()> {
+/// "Thunderbird can't use the certificate that's in Firefox": the two apps
+/// keep separate certificate stores, so what is wrong is the missing copy,
+/// and the plan that makes it (move, mail) answers; the note says why.
+/// Not when both share one store (a real fault), and not for Firefox or
+/// Thunderbird missing a certificate of the Windows store or the keychain:
+/// they can be told to read it (TS2009), which search finds.
+fn separate_stores(parsed: &intent::Parsed, default_os: crate::env::Os) -> Option<String> {
+    use crate::apps::StoreKind;
+    // "Import from Firefox into Thunderbird fails" is a failing operation,
+    // not a missing copy.
+    if !parsed.symptom || (parsed.failure && parsed.explicit_verb) || parsed.token || parsed.ends_guessed {
+        return None;
+    }
+    if !matches!(parsed.activity, Some(Activity::Move | Activity::Mail)) {
+        return None;
+    }
+    let (from, to) = (parsed.from.app?, parsed.to.app?);
+    // Apple Mail is on a Mac whatever the default OS (SPEC §2 "OS").
+    let implied = |app: crate::apps::App| app.implied_os(crate::apps::Implies::Always);
+    let os = parsed
+        .from
+        .os
+        .or(parsed.to.os)
+        .or(parsed.os_anywhere)
+        .or_else(|| implied(to))
+        .or_else(|| implied(from))
+        .unwrap_or(default_os);
+    if parsed.to.os.is_some_and(|o| o != os) {
+        return None;
+    }
+    let (from_store, to_store) = (from.store(os)?, to.store(os)?);
+    let os_store = matches!(from_store, StoreKind::Windows | StoreKind::Keychain);
+    if from == to
+        || (from_store == to_store && from_store != StoreKind::Nss)
+        || (os_store && to_store == StoreKind::Nss)
+    {
+        return None;
+    }
+    Some(format!(
+        "{} and {} keep separate certificate stores: a certificate in {} is not seen by {} until it is copied there. These steps copy it.",
+        from.name(),
+        to.name(),
+        from.name(),
+        to.name()
+    ))
+}
+
+/// A question that says something is wrong but is answered by an activity
+/// (a token that is "not seen", a certificate another app does not see)
+/// gets the closest troubleshooting article as an alternative.
+fn offer_troubleshooting(p: &mut Plan, query: &str, kb: &Kb) -> Result<()> {
     let index = SearchIndex::open(kb)?;
     let hits = index.search(kb, query, 3);
     if let Some(h) = hits.iter().find(|h| {
@@ -263,6 +316,17 @@ pub fn answer_asking(
             }
         }
     }
+    if let Some(step) = p.steps.iter().find(|s| s.choices.is_some() && s.action != plan::Action::Chain) {
+        // A troubleshooting choice (which operation): the article chosen.
+        let choices = step.choices.clone().unwrap_or_default();
+        let mut labels: Vec<&str> = choices.iter().map(|c| c.when.as_str()).collect();
+        labels.push("Not sure: show both");
+        if let Some(c) = ask(&step.title, &labels).and_then(|i| choices.get(i)) {
+            let notes = p.notes.clone();
+            p = troubleshoot(query, kb, &c.article, notes);
+        }
+        return Ok(p);
+    }
     if p.has_choice() {
         let labels = [
             "An ECA certificate (identity and encryption pair, issuer name contains \"ECA\")",
@@ -348,7 +412,15 @@ impl<'a> Machine<'a> {
 /// open when nobody could be `asked`, which machine it was tailored to, and
 /// that this computer holds no personal certificate.
 pub fn finish(p: &mut Plan, machine: Machine, asked: bool) {
-    if !asked && p.has_choice() {
+    let other_choice = p.steps.iter().find(|s| s.choices.is_some() && s.action != plan::Action::Chain);
+    if let (false, Some(step)) = (asked, other_choice) {
+        let options: Vec<String> =
+            step.choices.iter().flatten().map(|c| format!("{}: {}", c.when.to_lowercase(), c.article)).collect();
+        p.notes.push(format!(
+            "Which article fits depends on what you were doing ({}). Say it in the question (\"... when exporting\") to get one.",
+            options.join("; ")
+        ));
+    } else if !asked && p.has_choice() {
         p.notes.push(
             "The chain step depends on your certificate's issuer: SO10186 for ECA certificates, SO6395 for Digital ID for Secure Email (issued to \"Persona Not Validated\"). Add --product eca or --product digital-id to choose.".into(),
         );
@@ -448,6 +520,53 @@ mod tests {
         assert!(offered[0].starts_with("What do you want to do?"), "{offered:?}");
         assert_eq!(p.intent.confidence, Some(1.0), "a chosen activity is sure");
         assert!(p.notes.iter().all(|n| !n.contains("not sure")));
+    }
+
+    #[test]
+    fn an_error_that_depends_on_the_operation_asks_when_it_came() {
+        let kb = Kb::builtin();
+        let text = "Passphrase is required for import/export.";
+        let p = answer(text, &Overrides::default(), ctx(), &kb).unwrap();
+        assert_eq!(p.articles, vec!["SO5181|SO28421".to_string()]);
+        let mut asked = Vec::new();
+        let p = answer_asking(text, &Overrides::default(), ctx(), &kb, &mut |q, o| {
+            asked.push(format!("{q} {}", o.join(" / ")));
+            Some(1)
+        })
+        .unwrap();
+        assert_eq!(asked.len(), 1, "{asked:?}");
+        assert!(asked[0].starts_with("When did you see this error?"), "{asked:?}");
+        assert_eq!(p.articles, vec!["SO28421".to_string()]);
+        // The paste says it: nothing to ask.
+        let p = answer(
+            "security: SecKeychainItemExport: Passphrase is required for import/export.",
+            &Overrides::default(),
+            ctx(),
+            &kb,
+        )
+        .unwrap();
+        assert_eq!(p.articles, vec!["SO28421".to_string()]);
+    }
+
+    #[test]
+    fn an_app_that_does_not_see_another_apps_certificate_gets_the_copy() {
+        let kb = Kb::builtin();
+        let win = Context { default_os: Os::Windows, env: None, os_flag: None, checks: &[] };
+        let p = answer("thunderbird doesn't see my firefox certificate", &Overrides::default(), win, &kb).unwrap();
+        assert_eq!(p.intent.activity, Some(Activity::Mail), "{:?}", p.articles);
+        assert!(p.notes[0].contains("separate certificate stores"), "{:?}", p.notes);
+        assert!(p.alternatives.iter().any(|a| a.starts_with("TS")), "{:?}", p.alternatives);
+        // Firefox can be told to read the Windows store: a symptom.
+        let p =
+            answer("Firefox can't see the certificate I installed in Chrome", &Overrides::default(), win, &kb).unwrap();
+        assert_eq!(p.intent.activity, Some(Activity::Troubleshoot), "{:?}", p.articles);
+        // Chrome and Edge share the Windows store: a real fault.
+        let p =
+            answer("edge doesn't see the certificate I installed in chrome", &Overrides::default(), win, &kb).unwrap();
+        assert_eq!(p.intent.activity, Some(Activity::Troubleshoot), "{:?}", p.articles);
+        // An operation that fails is not a missing copy.
+        let p = answer("import from firefox into thunderbird fails", &Overrides::default(), win, &kb).unwrap();
+        assert_eq!(p.intent.activity, Some(Activity::Troubleshoot), "{:?}", p.articles);
     }
 
     #[test]

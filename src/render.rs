@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::kb::{Article, Kb};
 use crate::markdown::{self, Style};
-use crate::plan::Plan;
+use crate::plan::{Action, Plan};
 
 use crate::embedded;
 
@@ -164,6 +164,8 @@ impl Links {
 struct ChoiceBody {
     article: String,
     when: String,
+    /// "For an ECA certificate", "When importing a certificate file".
+    heading: String,
     body: String,
     /// This is the article's first appearance: it carries the anchor.
     anchor: bool,
@@ -201,9 +203,17 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
                 .flatten()
                 .filter_map(|c| {
                     let a = kb.get(&c.article)?;
+                    let heading = if s.action != Action::Chain {
+                        c.when.clone()
+                    } else if c.when.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                        format!("For an {}", c.when)
+                    } else {
+                        format!("For a {}", c.when)
+                    };
                     Some(ChoiceBody {
                         article: c.article.clone(),
                         when: c.when.clone(),
+                        heading,
                         body: body(a, format, opts, "    ", 2, &links),
                         anchor: first(&c.article),
                     })
@@ -215,6 +225,12 @@ pub fn plan(plan: &Plan, kb: &Kb, format: Format, opts: TextOptions) -> Result<S
                 o.insert("body".into(), article_body.into());
                 o.insert("anchor".into(), anchor.into());
                 o.insert("choice_bodies".into(), serde_json::to_value(choice_bodies).unwrap_or_default());
+                let lead = if s.action == Action::Chain {
+                    "Which chain depends on who issued your certificate:".to_string()
+                } else {
+                    s.summary.clone()
+                };
+                o.insert("choice_lead".into(), lead.into());
             }
             v
         })

@@ -538,15 +538,22 @@ pub fn error_matches<'a>(kb: &'a Kb, query: &str, index: Option<&SearchIndex>) -
     // quotes "SEC_ERROR_BAD_PASSWORD: ..." is not about that error.
     let named = crate::errcodes::named(kb, query);
     let code = !named.is_empty();
+
     let needed = if code { 0.999 } else { 0.6 };
     // A quoted text that is only part of a code's own line ("certificate
     // has expired" in "error 10 at 0 depth lookup: certificate has
     // expired") says less than the code, whose context (the depth, the
     // program) decides: it does not outrank it.
     let lines: Vec<String> = named.iter().map(|h| crate::errcodes::padded_words(&h.matched)).collect();
+    // A quote that holds a code whose cause the paste's context decided
+    // ("... ERROR_INVALID_PASSWORD" on a Windows that cannot read AES)
+    // says only what the code says: the context decides.
+    let refined: Vec<String> =
+        named.iter().filter(|h| h.refined_by_context()).map(|h| crate::errcodes::padded_words(&h.matched)).collect();
     let inside_code = |e: &str| {
         let e = crate::errcodes::padded_words(e);
-        e.trim().contains(' ') && lines.iter().any(|l| l.contains(&e) && l.len() > e.len())
+        (e.trim().contains(' ') && lines.iter().any(|l| l.contains(&e) && l.len() > e.len()))
+            || refined.iter().any(|c| e.contains(c.as_str()))
     };
     let program_words = api_words(query);
     let mut scored: Vec<(f32, &Article)> = Vec::new();

@@ -490,7 +490,12 @@ fn manual_lines(s: &Step) -> Vec<String> {
     match (&s.article, &s.choices) {
         (Some(a), _) => lines.push(format!("The article: certhelp show {a}")),
         (None, Some(c)) => lines.push(format!(
-            "The article for your certificate's issuer: {}",
+            "{}: {}",
+            if s.action == Action::Chain {
+                "The article for your certificate's issuer"
+            } else {
+                "The article that fits"
+            },
             c.iter().map(|c| format!("certhelp show {} ({})", c.article, c.when)).collect::<Vec<_>>().join(", or ")
         )),
         _ => {}

@@ -16,13 +16,92 @@ fn has_word(lower: &str, word: &str) -> bool {
     lower.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == word)
 }
 
+/// The articles of a code whose cause depends on what the user was doing:
+/// importing a file, or exporting (or using) what is in a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operations {
+    pub import: &'static str,
+    pub export: &'static str,
+}
+
+/// Codes that mean one thing on import and another on export, decided by
+/// their meaning: "Key not valid for use in specified state" is the key
+/// provider refusing a new key on import (TS2021) and a non-exportable key
+/// on export (TS2006); macOS asks for a passphrase on both (the keychain's
+/// import, SO5181, and export, SO28421).
+fn by_operation(row: &Row<'static>) -> Option<Operations> {
+    match (row.family, row.code) {
+        (Family::Windows, "NTE_BAD_KEY_STATE") => Some(Operations { import: "TS2021", export: "TS2006" }),
+        (Family::Macos, "errSecPassphraseRequired") => Some(Operations { import: "SO5181", export: "SO28421" }),
+        _ => None,
+    }
+}
+
+/// Whether the paste is about an export or a backup.
+fn exporting(lower: &str) -> bool {
+    lower.contains("exportpfx")
+        || lower.contains("itemexport")
+        || ["export", "exporting", "exported", "backup", "back"].iter().any(|w| has_word(lower, w))
+}
+
+/// "import/export" (macOS's "Passphrase is required for import/export.")
+/// names no one operation.
+fn neither_operation(lower: &str) -> String {
+    lower.replace("import/export", " ")
+}
+
+/// For a code whose cause depends on the operation, the articles to choose
+/// between when the paste names neither an import nor an export.
+pub fn undecided(row: &Row<'static>, lower: &str) -> Option<Operations> {
+    let lower = &neither_operation(lower);
+    // "Passphrase is required for import/export." names both: neither decides.
+    by_operation(row).filter(|_| importing(lower) == exporting(lower))
+}
+
 /// The article for `row` in a paste whose lower-cased text is `lower`.
 pub fn article(row: &Row<'static>, lower: &str) -> &'static str {
+    if let Some(ops) = by_operation(row) {
+        let lower = &neither_operation(lower);
+        if importing(lower) && !exporting(lower) {
+            return ops.import;
+        }
+        if exporting(lower) && !importing(lower) {
+            return ops.export;
+        }
+    }
     match row.family {
         Family::Nss if lower.contains("pk12util") => pk12util(row),
-        Family::Windows if importing(lower) => windows_import(row),
+        Family::Windows if importing(lower) => windows_import(row, lower),
         _ => row.article,
     }
+}
+
+/// Windows releases that cannot read a PKCS#12 protected with AES-256 and
+/// a SHA-256 MAC (OpenSSL 3's default): support came with Windows 10 1709
+/// and Windows Server 2019.
+const PRE_AES_WINDOWS: &[&str] = &[
+    "server 2016",
+    "server 2012",
+    "server 2008",
+    "server 2003",
+    "windows 7",
+    "windows 8",
+    "win7",
+    "win8",
+    "vista",
+    "windows xp",
+    "ltsb 2016",
+    "ltsb 2015",
+    "1507",
+    "1511",
+    "1607",
+    "1703",
+];
+
+/// Whether the paste names a Windows release without AES PKCS#12 support.
+fn pre_aes_windows(lower: &str) -> bool {
+    // A release number is a word of its own, not digits inside a code.
+    PRE_AES_WINDOWS.iter().any(|r| if r.contains(' ') { lower.contains(r) } else { has_word(lower, r) })
 }
 
 /// pk12util prints NSS codes too, but its user is on the command line
@@ -47,16 +126,23 @@ fn pk12util(row: &Row<'static>) -> &'static str {
 /// Whether the paste is about an import (`certutil -importPFX`, the
 /// import wizard, "when importing").
 fn importing(lower: &str) -> bool {
-    lower.contains("importpfx") || ["import", "importing", "imported"].iter().any(|w| has_word(lower, w))
+    lower.contains("importpfx")
+        || lower.contains("itemimport")
+        || ["import", "importing", "imported"].iter().any(|w| has_word(lower, w))
 }
 
 /// "Keyset does not exist" and "Key not valid for use in specified state"
 /// mean a certificate without its key (TS2007) or a non-exportable key
 /// (TS2006) in the store; during an import they come from the key-storage
 /// provider that refuses the new key (TS2021).
-fn windows_import(row: &Row<'static>) -> &'static str {
+///
+/// A password refused on import is Windows' iteration-count limit (TS2005)
+/// on a current Windows; on a release that cannot read AES-256 at all it is
+/// the file's encryption (TS2001), the likelier cause there.
+fn windows_import(row: &Row<'static>, lower: &str) -> &'static str {
     match row.article {
         "TS2007" | "TS2006" if row.code.starts_with("NTE_") || row.code.starts_with("CRYPT_E_") => "TS2021",
+        "TS2005" if pre_aes_windows(lower) => "TS2001",
         a => a,
     }
 }
@@ -102,6 +188,39 @@ mod tests {
         assert_eq!(article(&keyset, "certutil -repairstore my 1a"), "TS2007");
         // "reimport" or "important" are not an import.
         assert_eq!(article(&keyset, "important: 0x80090016"), "TS2007");
+    }
+
+    #[test]
+    fn a_refused_password_on_a_pre_aes_windows_is_the_files_encryption() {
+        let password = row("ERROR_INVALID_PASSWORD", Family::Windows, "TS2005");
+        let line = "certutil: -importpfx command failed: 0x80070056 (win32: 86 error_invalid_password)";
+        assert_eq!(article(&password, line), "TS2005");
+        assert_eq!(article(&password, &format!("windows server 2012 r2: {line}")), "TS2001");
+        assert_eq!(article(&password, &format!("on windows 10 1607 {line}")), "TS2001");
+        // Not on import: the table's article.
+        assert_eq!(article(&password, "windows 7: 0x80070056"), "TS2005");
+        assert_eq!(article(&password, &format!("error 0x80071607 {line}")), "TS2005");
+    }
+
+    #[test]
+    fn the_operation_decides_a_code_that_means_two_things() {
+        let state = row("NTE_BAD_KEY_STATE", Family::Windows, "TS2006");
+        assert_eq!(article(&state, "certutil: -exportpfx command failed: 0x8009000b"), "TS2006");
+        assert_eq!(article(&state, "certutil: -importpfx command failed: 0x8009000b"), "TS2021");
+        assert_eq!(
+            undecided(&state, "certutil: key not valid for use in specified state."),
+            Some(Operations { import: "TS2021", export: "TS2006" })
+        );
+        assert_eq!(undecided(&state, "0x8009000b when exporting"), None);
+        let pass = row("errSecPassphraseRequired", Family::Macos, "TS2001");
+        assert_eq!(article(&pass, "security: seckeychainitemexport: passphrase is required"), "SO28421");
+        assert_eq!(article(&pass, "security: seckeychainitemimport: passphrase is required"), "SO5181");
+        assert!(undecided(&pass, "passphrase is required for import/export.").is_some());
+        assert!(
+            undecided(&pass, "security: seckeychainitemexport: passphrase is required for import/export.").is_none()
+        );
+        // Other codes have one article whatever the operation.
+        assert_eq!(undecided(&row("NTE_BAD_KEYSET", Family::Windows, "TS2007"), "0x80090016"), None);
     }
 
     #[test]

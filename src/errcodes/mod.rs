@@ -16,6 +16,7 @@ mod context;
 mod scan;
 mod table;
 
+pub use context::Operations;
 pub use scan::lookup;
 pub use table::{padded_words, Family, Row, TABLE};
 
@@ -40,9 +41,18 @@ pub struct CodeHit {
     /// Found by the app's message for the code, not by the code itself:
     /// an article that quotes the message knows better.
     pub by_message: bool,
+    /// Set when the code means one thing on import and another on export
+    /// and the paste does not say which: the answer asks.
+    pub operations: Option<Operations>,
 }
 
 impl CodeHit {
+    /// The paste's context (the program, the operation, the OS release)
+    /// chose another article than the code's own.
+    pub fn refined_by_context(&self) -> bool {
+        self.article != self.row.article
+    }
+
     pub fn is_chain(&self) -> bool {
         self.article == "chain"
     }
@@ -51,6 +61,8 @@ impl CodeHit {
     pub fn articles(&self) -> Vec<&'static str> {
         if self.is_chain() {
             CHAIN_ARTICLES.to_vec()
+        } else if let Some(o) = self.operations {
+            vec![o.import, o.export]
         } else {
             vec![self.article]
         }
@@ -114,11 +126,25 @@ pub fn answer(query: &str, parsed: &Parsed, overrides: &Overrides, ctx: Context,
         p.notes.splice(0..0, notes);
         return Some(p);
     }
-    let mut p = plan::single_article(query, kb, first.article, Some(Activity::Troubleshoot), notes);
+    let mut p = match first.operations {
+        Some(o) => plan::article_choice(
+            query,
+            kb,
+            "When did you see this error?",
+            &[
+                (o.import, "When importing a certificate file"),
+                (o.export, "When exporting or backing up a certificate"),
+            ],
+            notes,
+        ),
+        None => plan::single_article(query, kb, first.article, Some(Activity::Troubleshoot), notes),
+    };
     for h in hits.iter().skip(1) {
         for id in h.articles() {
             let alt = kb.get(id).map(|a| format!("{} {}", a.id, a.title));
-            if let Some(alt) = alt.filter(|a| !p.alternatives.contains(a) && id != first.article) {
+            if let Some(alt) =
+                alt.filter(|a| !p.alternatives.contains(a) && !p.articles.iter().any(|x| x.split('|').any(|x| x == id)))
+            {
                 p.alternatives.push(alt);
             }
         }

@@ -174,8 +174,9 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
         if !seen.contains(&r) {
             seen.push(r);
             let row = &t.rows[r];
+            let operations = if article.is_none() { context::undecided(row, &lower) } else { None };
             let article = article.unwrap_or_else(|| context::article(row, &lower));
-            hits.push(CodeHit { row, article, matched, by_message: strength == Strength::Message });
+            hits.push(CodeHit { row, article, matched, by_message: strength == Strength::Message, operations });
         }
     }
     hits

@@ -781,6 +781,38 @@ pub fn single_article(query: &str, kb: &Kb, id: &str, activity: Option<Activity>
     }
 }
 
+/// A troubleshooting answer that depends on something the question does
+/// not say (SPEC §4 "Asking"): one choice step, `question` as its title,
+/// between `options` (article, when it applies).
+pub fn article_choice(query: &str, kb: &Kb, question: &str, options: &[(&str, &str)], notes: Vec<String>) -> Plan {
+    let choices: Vec<Choice> = options
+        .iter()
+        .map(|(id, when)| Choice {
+            article: id.to_string(),
+            when: when.to_string(),
+            title: kb.get(id).map(|a| a.title.clone()).unwrap_or_default(),
+        })
+        .collect();
+    let ids: Vec<&str> = options.iter().map(|o| o.0).collect();
+    let mut p = single_article(query, kb, ids[0], Some(Activity::Troubleshoot), notes);
+    p.steps = vec![Step {
+        article: None,
+        title: question.to_string(),
+        action: Action::Note,
+        app: None,
+        os: None,
+        choices: Some(choices),
+        summary: "This error has a different cause, and a different fix, depending on what you were doing.".into(),
+        legacy: false,
+        computer: None,
+        found: Vec::new(),
+        command: None,
+    }];
+    p.articles = vec![ids.join("|")];
+    p.understood = "Fix a problem: which article depends on what you were doing when the error came".into();
+    p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
