@@ -846,6 +846,17 @@ mod tests {
     }
 
     #[test]
+    fn outlook_on_the_web_is_its_own_mail_client() {
+        let p = plan_for("set up signing in outlook on the web", Os::Windows);
+        assert_eq!(p.articles, vec!["CH1014"]);
+        let p = plan_for("move my eca cert from firefox to OWA", Os::Windows);
+        assert_eq!(p.articles, vec!["SO4291", "SO10186", "SO7085", "CH1014"]);
+        // Plain Outlook stays Outlook.
+        let p = plan_for("set up signing in outlook", Os::Windows);
+        assert_eq!(p.articles, vec!["SO10781"]);
+    }
+
+    #[test]
     fn notes_collapse() {
         let p = plan_for("import my cert into lotus notes", Os::Windows);
         assert_eq!(p.articles, vec!["INFO646"]);
