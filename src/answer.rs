@@ -55,7 +55,7 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         // even when the question says it does not work. An app that does
         // not see another app's certificate needs the copy, not a fix.
         let gap = separate_stores(&parsed, ctx.default_os);
-        if parsed.symptom && !parsed.token && gap.is_none() {
+        if parsed.symptom && (!parsed.token || token_fault(&parsed)) && gap.is_none() {
             let index = SearchIndex::open(kb)?;
             let hits = index.search(kb, query, 5);
             if let Some((rank, top)) =
@@ -113,6 +113,15 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
     );
     best.alternatives = hits.iter().skip(1).map(|h| format!("{} {}", h.id, h.title)).collect();
     Ok(best)
+}
+
+/// A token that is itself at fault ("The smart card is blocked.", "ykman
+/// ... import: Error: No YubiKey detected"): no other computer, and no
+/// activity verb unless it failed, so it is not SPEC §2's token activity
+/// (using a token on another computer) but a symptom, which
+/// troubleshooting articles answer.
+fn token_fault(parsed: &intent::Parsed) -> bool {
+    parsed.token && parsed.symptom && !parsed.new_computer && (!parsed.typed_verb || parsed.failure)
 }
 
 /// "Thunderbird can't use the certificate that's in Firefox": the two apps
@@ -567,6 +576,19 @@ mod tests {
         // An operation that fails is not a missing copy.
         let p = answer("import from firefox into thunderbird fails", &Overrides::default(), win, &kb).unwrap();
         assert_eq!(p.intent.activity, Some(Activity::Troubleshoot), "{:?}", p.articles);
+    }
+
+    #[test]
+    fn a_token_at_fault_is_troubleshooting_but_a_token_elsewhere_is_the_token_plan() {
+        let kb = Kb::builtin();
+        let p = answer("my token PIN is locked", &Overrides::default(), ctx(), &kb).unwrap();
+        assert_eq!(p.intent.activity, Some(Activity::Troubleshoot), "{:?}", p.articles);
+        assert!(p.alternatives.iter().any(|a| a.contains("SO28695")), "{:?}", p.alternatives);
+        // SPEC §2: a token on another computer is the token activity.
+        for q in ["my smart card isn't recognized on my new mac", "backup my smart card certificate"] {
+            let p = answer(q, &Overrides::default(), ctx(), &kb).unwrap();
+            assert_eq!(p.articles, vec!["SO28695".to_string()], "{q}");
+        }
     }
 
     #[test]

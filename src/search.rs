@@ -23,9 +23,11 @@ use crate::kb::{Article, Kb};
 const SYNONYMS: &[&[&str]] = &[
     &["pfx", "p12", "pkcs12", "pkcs"],
     &["ie", "internet", "explorer"],
-    &["pc", "windows"],
+    &["pc", "windows", "win"],
     &["mac", "macbook", "macos", "osx", "keychain"],
-    &["token", "smartcard", "smart", "cac", "piv", "yubikey"],
+    &["token", "smartcard", "smart", "cac", "piv"],
+    // A YubiKey is a token, but a CAC is not a YubiKey.
+    &["yubikey", "token", "piv"],
     &["smime", "secure", "email", "mail"],
     &["backup", "export", "save"],
     &["move", "transfer", "migrate"],
@@ -36,6 +38,10 @@ const SYNONYMS: &[&[&str]] = &[
     &["notes", "lotus", "hcl"],
     &["linux", "ubuntu", "nssdb"],
 ];
+
+/// What goes into the index and how: a cached index built by another
+/// layout is not reused (bump when `add_articles` changes).
+const INDEX_LAYOUT: u32 = 2;
 
 /// One search result.
 #[derive(Debug, Clone, Serialize)]
@@ -96,7 +102,11 @@ fn schema() -> (Schema, Fields) {
 
 /// Where the index for this knowledge base is cached.
 fn cache_dir(kb: &Kb) -> Option<PathBuf> {
-    Some(crate::dirs::cache()?.join(format!("index-{}-{:016x}", env!("CARGO_PKG_VERSION"), kb.fingerprint())))
+    Some(crate::dirs::cache()?.join(format!(
+        "index-{}-{INDEX_LAYOUT}-{:016x}",
+        env!("CARGO_PKG_VERSION"),
+        kb.fingerprint()
+    )))
 }
 
 /// Most words of a query that count; a question is not an essay, and every
@@ -281,7 +291,7 @@ fn add_articles(kb: &Kb, index: &Index, f: &Fields) -> Result<()> {
                 f.summary => a.summary.clone(),
                 f.body => a.body.clone(),
                 f.synonyms => a.synonyms.join(" "),
-                f.errors => a.errors.join(" \n "),
+                f.errors => message_words(&a.errors),
                 f.apps => a.apps.join(" "),
                 f.raw => raw,
             ))
@@ -290,6 +300,26 @@ fn add_articles(kb: &Kb, index: &Index, f: &Fields) -> Result<()> {
     writer.commit().map_err(index_error)?;
     writer.wait_merging_threads().map_err(index_error)?;
     Ok(())
+}
+
+/// The error texts without their codes (`ERR_BAD_SSL_CLIENT_AUTH_CERT`,
+/// `0x80090016`, `-8179`, `errSecAuthFailed`): the code table resolves
+/// codes, and split into words ("cert", "client") they would make an
+/// article that lists many codes match every question about a certificate.
+fn message_words(errors: &[String]) -> String {
+    let is_code = |t: &str| {
+        let t = t.trim_matches(|c: char| !c.is_alphanumeric() && c != '_' && c != '-');
+        let lower = t.to_ascii_lowercase();
+        (t.contains('_') && !t.chars().any(|c| c.is_ascii_lowercase()))
+            || lower.starts_with("0x")
+            || lower.starts_with("errsec")
+            || (t.starts_with('-') && t.len() > 1 && t[1..].bytes().all(|b| b.is_ascii_digit()))
+    };
+    errors
+        .iter()
+        .map(|e| e.split_whitespace().filter(|t| !is_code(t)).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(" \n ")
 }
 
 fn build_in_ram(kb: &Kb, schema: &Schema, f: &Fields) -> Result<Index> {
@@ -711,6 +741,21 @@ fn snippet(a: &Article, words: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_codes_are_not_message_words() {
+        let errors = vec![
+            "ERR_BAD_SSL_CLIENT_AUTH_CERT".to_string(),
+            "CertUtil: -importPFX command FAILED: 0x80090016 (-2146893802 NTE_BAD_KEYSET)".to_string(),
+            "errSecAuthFailed (-25293): The user name or passphrase you entered is not correct.".to_string(),
+        ];
+        let words = message_words(&errors);
+        for code in ["ERR_BAD", "0x80090016", "-2146893802", "NTE_BAD", "errSec", "-25293"] {
+            assert!(!words.contains(code), "{code} in {words:?}");
+        }
+        assert!(words.contains("CertUtil: -importPFX command FAILED:"), "{words:?}");
+        assert!(words.contains("The user name or passphrase you entered is not correct."), "{words:?}");
+    }
 
     #[test]
     fn api_names_split_into_words() {

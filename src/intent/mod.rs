@@ -131,6 +131,9 @@ pub struct Parsed {
     /// The activity comes from a verb the user typed (not only from the
     /// apps named).
     pub explicit_verb: bool,
+    /// An activity verb was typed ("export", "move", "back up"); unlike
+    /// `explicit_verb`, a token or chain named alone does not count.
+    pub typed_verb: bool,
     /// "identity" appears, even beside "encryption": implies ECA (SPEC §1).
     pub identity_words: bool,
     /// `mail` that came from an import verb: the certificate arrives as a
@@ -325,7 +328,8 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
     p.identity_words = identity;
     // Signing words set neither type (SPEC §2); they only hint at mail.
     // Chain and token words name an activity as clearly as a verb does.
-    p.explicit_verb = !verbs.is_empty() || p.chain_words || p.token;
+    p.typed_verb = !verbs.is_empty();
+    p.explicit_verb = p.typed_verb || p.chain_words || p.token;
 
     let scores = evidence::score(&evidence::Reading {
         verbs: &verbs,

@@ -318,10 +318,9 @@ const UNQUOTED_KNOWN_MISSES: Option<&[(&str, &str)]> = Some(&[
         "Java's failed decryption is a wrong store password (TS2001); the judge picked TS2001",
     ),
     (
-        "Error: Failed to load PKCS12 from file.  Unable to import private key",
-        "no code; CH1015 names yubico-piv-tool's message in its text only, and TS2021's import texts share more words",
+        "YubiKey Manager: Invalid password or PKCS12 data",
+        "no code, and the YubiKey tools' sources do not print this wording (they print \"Failed to parse file\", which CH1015 quotes); the password words lead to TS2001, with CH1015 as an alternative",
     ),
-    ("YubiKey Manager: Invalid password or PKCS12 data", "no code; no article quotes ykman's message (CH1015 quotes \"Wrong password.\")"),
 ]);
 
 /// The unquoted error set (texts from sources the articles do not quote),
