@@ -3,8 +3,9 @@
 //!
 //! The table (kb/codes/codes.tsv) holds every code of NSS
 //! (`SEC_ERROR_*`, `SSL_ERROR_*`), Chromium (`ERR_*`), PKCS#11 (`CKR_*`),
-//! Windows (HRESULTs and their names), macOS (`errSec*`), OpenSSL and Java's
-//! keytool, each with the article its family's rule gives (see
+//! Windows (HRESULTs and their names), macOS (`errSec*`), OpenSSL, and the
+//! messages of programs that print no codes (Java's keytool, the openssl
+//! command, Evolution), each with the article its family's rule gives (see
 //! kb/codes/generate.py). `lookup` finds codes in a text; `answer` turns the
 //! first usable one into a plan; `check` is the lint of a table.
 //!
@@ -76,7 +77,8 @@ impl CodeHit {
         let meaning = r.meaning.trim_end_matches('.');
         let who = r.family.describe();
         match r.family {
-            Family::Java => format!("\"{}\": {meaning} ({who}).", r.code),
+            // A placeholder is whatever the program filled in.
+            _ if r.family.is_message() => format!("\"{}\": {meaning} ({who}).", r.code.replace("{0}", "...")),
             Family::Openssl => format!("{} (error:{}): {meaning} ({who}).", r.code, r.number),
             Family::X509 => format!("{} ({}): {meaning} ({who}).", r.code, r.number.replace("verify ", "error ")),
             _ if r.number.is_empty() => format!("{}: {meaning} ({who}).", r.code),
@@ -104,7 +106,7 @@ pub fn usable(kb: &Kb, text: &str) -> Vec<CodeHit> {
 }
 
 /// The codes the text names itself (a name, a number, an OpenSSL line, a
-/// Java message), whose articles are in `kb`: these outrank the quoted texts
+/// program's message), whose articles are in `kb`: these outrank the quoted texts
 /// of articles that are not about troubleshooting.
 pub fn named(kb: &Kb, text: &str) -> Vec<CodeHit> {
     usable(kb, text).into_iter().filter(|h| !h.by_message).collect()
