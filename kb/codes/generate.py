@@ -4,9 +4,12 @@
 Every code of each family is a row: NSS SEC_ERROR_*/SSL_ERROR_* (and
 NSPR's PR_* errors, shown by Firefox the same way), Chromium
 net errors (ERR_*), PKCS#11 CKR_*, Windows HRESULTs (0x8007..., 0x8009...,
-0x800B..., 0x8010...) with their names, macOS errSec*, OpenSSL reason codes
-and Java keytool messages. Each row names the article that helps, by the
-per-family rules below (first match wins) with per-code overrides.
+0x800B..., 0x8010...) with their names, macOS errSec*, OpenSSL reason codes,
+and the messages of programs that print no codes: Java's keytool and
+KeyStore (`java`), the openssl command (`openssl-app`) and Evolution
+(`evolution`), listed below with their sources. Each row names the article
+that helps, by the per-family rules below (first match wins) with per-code
+overrides.
 
 The sources are read from SRC (default: ./codes-src), laid out as
 sources/README.md says; OpenSSL's come from the system's headers and
@@ -117,11 +120,35 @@ RULES = {
         (r"^X509_R_|^X509V3_R_", CHAIN),
         (r".", "CH1010"),
     ],
+    # Message families (java, openssl-app, evolution): the rule's regex is
+    # matched against the message itself.
     "java": [
-        (r"lengthTag", "CH1010"),
+        (r"lengthTag|X\.509 certificate|Failed to parse input|Reply has no certificates|Invalid keystore format",
+         "CH1010"),
         # Java cannot parse the file's (OpenSSL 3, AES/PBES2) algorithms.
-        (r"parseAlgParameters|Error extracting keyentry aliases", "CH1011"),
+        (r"parseAlgParameters|Error extracting keyentry aliases|HmacPBESHA256", "CH1011"),
+        # A certificate reply whose key pair was made elsewhere (another
+        # keystore, browser or computer) than this keystore.
+        (r"reply and keystore don't match|reply does not contain public key", "TS2019"),
+        # The CA's chain behind a certificate reply is missing or untrusted.
+        (r"chain|reply anyway", CHAIN),
         (r".", "TS2001"),
+    ],
+    "openssl-app": [
+        # OpenSSL 3 without its legacy provider cannot read RC2-40.
+        (r"Error outputting keys and certificates|RC2-40", "TS2002"),
+        (r"getting chain", CHAIN),
+        # A key or certificate that does not load or match, a wrong
+        # password: the command-line conversion article (CH1010) says why.
+        (r".", "CH1010"),
+    ],
+    "evolution": [
+        (r"not trusted|cannot verify sender|sender of the message cannot be verified|certificate chain", CHAIN),
+        # A recipient without a usable certificate.
+        (r"No valid or appropriate certificate", "TS2024"),
+        # The account's own signing or encryption certificate is not set
+        # or not in the database: the account's S/MIME settings.
+        (r".", "CH1007"),
     ],
     # `openssl verify` codes (X509_V_ERR_*): depth 0 is the user's own
     # certificate, depth 1 and more the chain (scan's depth rule).
@@ -170,7 +197,15 @@ OVERRIDES = {
     "SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED": "TS2020",
 }
 
-# Java's keytool and KeyStore messages (OpenJDK sources): matched as text.
+# Messages that programs print without a code, matched as text (scan.rs):
+# (message, meaning). "{0}" stands for what the program fills in (an alias,
+# a file name, an address); the fixed text around it is what is matched, so
+# each message keeps a distinctive fixed part. Messages about a program's
+# own usage that no article covers (a mistyped alias, a missing file, an
+# option mistake) are left out on purpose.
+
+# Java's keytool and KeyStore messages (OpenJDK sources, see
+# sources/README.md).
 JAVA = [
     ("keystore password was incorrect",
      "Java could not open the PKCS#12 keystore with this password (PKCS12KeyStore)."),
@@ -186,6 +221,104 @@ JAVA = [
      "This Java cannot parse the file's encryption algorithms (PBES2/AES from OpenSSL 3)."),
     ("Error extracting keyentry aliases from PFX",
      "This Java (IBM) cannot read the key entries of the file (PBES2/AES from OpenSSL 3)."),
+    # KeyProtector (JKS, JCEKS): the key entry's password is wrong.
+    ("Cannot recover key",
+     "The key entry could not be decrypted with this key password (KeyProtector)."),
+    # JavaKeyStore: the file is not a JKS keystore (a PKCS#12 or PEM file
+    # read as JKS, or a damaged file).
+    ("Invalid keystore format",
+     "The file is not a keystore of the type Java expected (JavaKeyStore)."),
+    # PKCS12KeyStore's MAC check on a Java without PBMAC (HmacPBESHA256) support.
+    ("Algorithm HmacPBESHA256 not available",
+     "This Java cannot check the file's SHA-256 integrity MAC (an OpenSSL 3 / AES PKCS#12)."),
+    # keytool (Resources.java): a certificate reply (-importcert of the CA's answer).
+    ("Failed to establish chain from reply",
+     "keytool cannot build the chain from the certificate reply to a trusted root: the CA's chain is missing."),
+    ("Incomplete certificate chain in reply",
+     "The certificate reply does not hold the whole chain up to a root."),
+    ("Certificate chain in reply does not verify",
+     "The chain in the certificate reply does not verify."),
+    ("Install reply anyway",
+     "The top-level certificate of the reply is not trusted by the keystore or cacerts."),
+    ("Public keys in reply and keystore don't match",
+     "The certificate reply is for a key pair made elsewhere, not for the key under this alias."),
+    ("Certificate reply does not contain public key for <{0}>",
+     "The certificate reply is for a key pair made elsewhere, not for the key under this alias."),
+    # keytool: an input file that is not a certificate.
+    ("Input not an X.509 certificate",
+     "The file given to keytool is not an X.509 certificate (a PKCS#12, a key or a damaged file)."),
+    ("Not X.509 certificate",
+     "The file given to keytool is not an X.509 certificate."),
+    ("Failed to parse input",
+     "keytool cannot parse the file as a certificate."),
+    ("Reply has no certificates",
+     "The certificate reply file holds no certificate."),
+]
+
+# The openssl command's own messages (apps/: pkcs12, x509, rsa, pkey,
+# verify), 3.x and 1.1.1 wording; its library errors (error:XXXXXXXX:...)
+# are the `openssl` family.
+OPENSSL_APP = [
+    # pkcs12 -export: the key and the certificates do not belong together.
+    ("No certificate matches private key",
+     "openssl pkcs12 -export (1.1.1): no certificate of the -in file belongs to the private key."),
+    ("No cert in -in file {0} matches private key",
+     "openssl pkcs12 -export (3.x): no certificate of the -in file belongs to the private key."),
+    # A wrong password.
+    ("Mac verify error: invalid password?",
+     "openssl pkcs12: the file's integrity check failed with this password: a wrong password."),
+    ("Mac verify error (wrong password?) in PKCS12 file for {0}",
+     "OpenSSL 1.1.1 could not open the PKCS#12 file with this password."),
+    # A file that does not load.
+    ("Error loading PKCS12 file for {0}",
+     "OpenSSL 1.1.1 could not read the file as PKCS#12 (a PEM or DER file given as PKCS#12)."),
+    ("Could not read private key from {0}",
+     "OpenSSL 3 could not load a private key from the file: no key there, or a wrong pass phrase."),
+    ("Could not read key from {0}",
+     "OpenSSL 3 could not load a key from the file: no key there, or a wrong pass phrase."),
+    ("Could not read certificate from {0}",
+     "OpenSSL 3 could not load a certificate from the file: not the expected form (PEM/DER/PKCS#12)."),
+    ("Could not read certificates from {0}",
+     "OpenSSL 3 could not load the certificates from the file."),
+    ("Could not read any certificates from {0}",
+     "OpenSSL 3 found no certificate in the file."),
+    ("unable to load private key",
+     "OpenSSL 1.1.1 could not load the private key: no key in the file, or a wrong pass phrase."),
+    ("unable to load certificate",
+     "OpenSSL could not load the certificate: the file is not in the form the command expects."),
+    # OpenSSL 3 without the legacy provider (an RC2-40 file from an old export).
+    ("Error outputting keys and certificates",
+     "openssl pkcs12 could not decrypt the file's contents: with OpenSSL 3 usually RC2-40, which needs -legacy."),
+    ("Algorithm (RC2-40-CBC : 0)",
+     "OpenSSL 3 has no RC2-40 without its legacy provider."),
+    # pkcs12 -export -chain: the issuer certificates are not there.
+    ("Error getting chain: {0}",
+     "openssl pkcs12 -export -chain (3.x) cannot build the chain: an issuer certificate is missing or untrusted."),
+    ("Error {0} getting chain.",
+     "openssl pkcs12 -export -chain (1.1.1) cannot build the chain: an issuer certificate is missing or untrusted."),
+]
+
+# Evolution's S/MIME messages (evolution-data-server's camel S/MIME context
+# and Evolution's composer and message view).
+EVOLUTION = [
+    ("Cannot sign outgoing message: No signing certificate set for this account",
+     "No signing certificate is chosen in the account's Security settings."),
+    ("Cannot encrypt outgoing message: No encryption certificate set for this account",
+     "No encryption certificate is chosen in the account's Security settings."),
+    ("Cannot find certificate for \u201c{0}\u201d",
+     "The account's signing certificate is not in Evolution's certificate database (or not valid for signing)."),
+    ("Encryption certificate for \u201c{0}\u201d does not exist",
+     "The account's encryption certificate is not in Evolution's certificate database."),
+    ("No valid or appropriate certificate for \u201c{0}\u201d was found",
+     "No valid certificate of this recipient is known: encrypting to them needs their certificate."),
+    ("Cannot find certificate chain",
+     "The chain of the signing certificate cannot be built: an intermediate or root is missing."),
+    ("Signing certificate not trusted",
+     "The signer's certificate does not chain to a root trusted for e-mail."),
+    ("Valid signature, but cannot verify sender",
+     "The signature is valid but the signer's certificate is not trusted (chain)."),
+    ("This message is signed with a valid signature, but the sender of the message cannot be verified.",
+     "The signature is valid but the signer's certificate is not trusted (chain)."),
 ]
 
 FAMILY_OF_PREFIX = [("SEC_ERROR_", "nss"), ("SSL_ERROR_", "nss")]
@@ -340,8 +473,9 @@ def x509(src):
     return rows
 
 
-def java(src):
-    return [(text, "", "java", meaning) for text, meaning in JAVA]
+def messages(family, entries):
+    """Rows of a message family: the message is the code, with no number."""
+    return [(text, "", family, meaning) for text, meaning in entries]
 
 
 # Success codes are not errors: a log that says "rv = CKR_OK" is fine.
@@ -350,7 +484,8 @@ SUCCESS = {"CKR_OK", "errSecSuccess", "ERROR_SUCCESS", "S_OK"}
 
 def main():
     src = sys.argv[1] if len(sys.argv) > 1 else "codes-src"
-    rows = nss(src) + nspr(src) + chromium(src) + pkcs11(src) + windows(src) + macos(src) + openssl(src) + x509(src) + java(src)
+    rows = nss(src) + nspr(src) + chromium(src) + pkcs11(src) + windows(src) + macos(src) + openssl(src) + x509(src)
+    rows += messages("java", JAVA) + messages("openssl-app", OPENSSL_APP) + messages("evolution", EVOLUTION)
     print("# certhelp error codes: generated by kb/codes/generate.py from the sources in kb/codes/sources/README.md.")
     print("# code\tnumbers\tfamily\tmeaning\tarticle ('chain': SO10186 or SO6395 by product)")
     for name, nums, family, meaning in rows:

@@ -3,8 +3,9 @@
 //!
 //! The table (kb/codes/codes.tsv) holds every code of NSS
 //! (`SEC_ERROR_*`, `SSL_ERROR_*`), Chromium (`ERR_*`), PKCS#11 (`CKR_*`),
-//! Windows (HRESULTs and their names), macOS (`errSec*`), OpenSSL and Java's
-//! keytool, each with the article its family's rule gives (see
+//! Windows (HRESULTs and their names), macOS (`errSec*`), OpenSSL, and the
+//! messages of programs that print no codes (Java's keytool, the openssl
+//! command, Evolution), each with the article its family's rule gives (see
 //! kb/codes/generate.py). `lookup` finds codes in a text; `answer` turns the
 //! first usable one into a plan; `check` is the lint of a table.
 //!
@@ -76,7 +77,8 @@ impl CodeHit {
         let meaning = r.meaning.trim_end_matches('.');
         let who = r.family.describe();
         match r.family {
-            Family::Java => format!("\"{}\": {meaning} ({who}).", r.code),
+            // A placeholder is whatever the program filled in.
+            _ if r.family.is_message() => format!("\"{}\": {meaning} ({who}).", r.code.replace("{0}", "...")),
             Family::Openssl => format!("{} (error:{}): {meaning} ({who}).", r.code, r.number),
             Family::X509 => format!("{} ({}): {meaning} ({who}).", r.code, r.number.replace("verify ", "error ")),
             _ if r.number.is_empty() => format!("{}: {meaning} ({who}).", r.code),
@@ -104,7 +106,7 @@ pub fn usable(kb: &Kb, text: &str) -> Vec<CodeHit> {
 }
 
 /// The codes the text names itself (a name, a number, an OpenSSL line, a
-/// Java message), whose articles are in `kb`: these outrank the quoted texts
+/// program's message), whose articles are in `kb`: these outrank the quoted texts
 /// of articles that are not about troubleshooting.
 pub fn named(kb: &Kb, text: &str) -> Vec<CodeHit> {
     usable(kb, text).into_iter().filter(|h| !h.by_message).collect()
@@ -258,6 +260,105 @@ mod tests {
             first("java.io.IOException: DerInputStream.getLength(): lengthTag=109, too big."),
             "DerInputStream.getLength(): lengthTag"
         );
+    }
+
+    /// The row and article of the hit for a message family's text.
+    fn message_hit(text: &str) -> Option<(&'static str, &'static str)> {
+        lookup(text).into_iter().find(|h| h.row.family.is_message()).map(|h| (h.row.code, h.article))
+    }
+
+    #[test]
+    fn keytool_messages_in_a_paste_with_placeholders_filled_in() {
+        let paste = "$ keytool -importcert -alias server -file reply.cer -keystore ks.p12\n\
+                     Enter keystore password:\n\
+                     keytool error: java.lang.Exception: Failed to establish chain from reply\n";
+        assert_eq!(message_hit(paste), Some(("Failed to establish chain from reply", "chain")));
+        assert_eq!(
+            message_hit(
+                "keytool error: java.lang.Exception: Certificate reply does not contain public key for <server>"
+            ),
+            Some(("Certificate reply does not contain public key for <{0}>", "TS2019"))
+        );
+        // Typographic apostrophes as a forum or a word processor writes them.
+        assert_eq!(
+            message_hit("keytool error: java.lang.Exception: Public keys in reply and keystore don\u{2019}t match")
+                .map(|h| h.1),
+            Some("TS2019")
+        );
+        assert_eq!(
+            message_hit("keytool error: java.lang.Exception: Input not an X.509 certificate").map(|h| h.1),
+            Some("CH1010")
+        );
+        assert_eq!(
+            message_hit("java.security.UnrecoverableKeyException: Cannot recover key").map(|h| h.1),
+            Some("TS2001")
+        );
+        // Not in the user's own words.
+        assert_eq!(message_hit("the reply from my CA has a chain; how do I install it in keytool?"), None);
+    }
+
+    #[test]
+    fn openssl_command_messages_3x_and_111() {
+        // 3.x: the message, then the library's error line.
+        let paste = "$ openssl pkcs12 -export -in cert.pem -inkey other.key -out me.p12\n\
+                     No cert in -in file 'cert.pem' matches private key\n\
+                     40474687BC7F0000:error:05800074:x509 certificate routines:X509_check_private_key:key values mismatch:../crypto/x509/x509_cmp.c:403:\n";
+        assert_eq!(message_hit(paste), Some(("No cert in -in file {0} matches private key", "CH1010")));
+        assert_eq!(message_hit("No certificate matches private key").map(|h| h.1), Some("CH1010"));
+        assert_eq!(
+            message_hit("MAC: sha256, Iteration 2048\nMac verify error: invalid password?").map(|h| h.1),
+            Some("CH1010")
+        );
+        assert_eq!(
+            message_hit("Could not read private key from -inkey file from key.pem").map(|h| h.1),
+            Some("CH1010")
+        );
+        assert_eq!(
+            message_hit("unable to load Private Key\n140:error:0906D06C:PEM routines").map(|h| h.1),
+            Some("CH1010")
+        );
+        assert_eq!(
+            message_hit("Error outputting keys and certificates\n40A7:error:0308010C:digital envelope routines:inner_evp_generic_fetch:unsupported")
+                .map(|h| h.1),
+            Some("TS2002")
+        );
+        assert_eq!(
+            message_hit("Error getting chain: unable to get local issuer certificate").map(|h| h.1),
+            Some("chain")
+        );
+        assert_eq!(
+            message_hit("Error unable to get local issuer certificate getting chain.").map(|h| h.1),
+            Some("chain")
+        );
+        // Pieces on different lines, or far apart, are not one message.
+        assert_eq!(message_hit("No cert in -in file\nthat matches private key"), None);
+        assert_eq!(message_hit("I could not read the private key from the manual"), None);
+    }
+
+    #[test]
+    fn evolution_messages_and_the_nss_code_behind_them() {
+        assert_eq!(
+            message_hit("Cannot find certificate for \u{201c}me@example.org\u{201d}"),
+            Some(("Cannot find certificate for \u{201c}{0}\u{201d}", "CH1007"))
+        );
+        assert_eq!(message_hit("Cannot find certificate for \"me@example.org\"").map(|h| h.1), Some("CH1007"));
+        assert_eq!(
+            message_hit("Could not send message: No valid or appropriate certificate for \u{201c}bob@example.com\u{201d} was found").map(|h| h.1),
+            Some("TS2024")
+        );
+        assert_eq!(
+            message_hit("Cannot sign outgoing message: No signing certificate set for this account").map(|h| h.1),
+            Some("CH1007")
+        );
+        assert_eq!(
+            message_hit("Signer: Bob <bob@example.com>: Signing certificate not trusted").map(|h| h.1),
+            Some("chain")
+        );
+        // Evolution puts NSS's error before its own message: the NSS code
+        // says why, so it comes first.
+        let hits = lookup("Peer's Certificate has expired. (-8181) - Cannot find certificate chain");
+        assert_eq!(hits.first().map(|h| (h.row.code, h.article)), Some(("SEC_ERROR_EXPIRED_CERTIFICATE", "TS2023")));
+        assert!(hits.iter().any(|h| h.row.code == "Cannot find certificate chain" && h.article == "chain"));
     }
 
     #[test]

@@ -2,14 +2,15 @@
 //! `net::ERR_CERT_AUTHORITY_INVALID`, `errSecNotTrusted`), numbers in every
 //! form people paste (`-8179`, `0x80090016`, `-2146893802`, `80090016`),
 //! OpenSSL's `error:XXXXXXXX:lib:func:reason` lines and `openssl verify`'s
-//! "error N at D depth lookup" lines, Java's messages, and
-//! the messages NSS and macOS show for a code (word for word), anywhere in a
-//! text (a question or a whole log).
+//! "error N at D depth lookup" lines, the messages of programs that print
+//! no codes (Java's keytool, the openssl command, Evolution; placeholders
+//! filled in), and the messages NSS and macOS show for a code (word for
+//! word), anywhere in a text (a question or a whole log).
 //!
 //! It does not choose an article: `super::usable` does, from the hits in
 //! the order this file ranks them.
 
-use super::table::{table, Family, Num};
+use super::table::{plain_quotes, table, Family, Num, Phrase};
 use super::{context, CodeHit};
 
 /// How sure a hit is: a name says exactly which code it is; a long number
@@ -18,6 +19,10 @@ use super::{context, CodeHit};
 enum Strength {
     Name,
     Number,
+    /// A message of a program that prints no codes (keytool, the openssl
+    /// command, Evolution): it says what failed, but a code in the same
+    /// paste (Evolution adds NSS's) says why, so it ranks after codes.
+    Phrase,
     /// The message an app shows for a code, without the code.
     Message,
     ShortNumber,
@@ -41,7 +46,8 @@ fn cued(family: Family, lower: &str) -> bool {
         Family::Pkcs11 => {
             &["pkcs11", "pkcs#11", "pkcs #11", "token", "smart card", "ckr_", "c_login", "opensc", "softhsm"]
         }
-        Family::Openssl | Family::X509 | Family::Java => &[],
+        Family::Openssl | Family::X509 => &[],
+        Family::Java | Family::OpensslApp | Family::Evolution => &[],
     };
     cues.iter().any(|c| lower.contains(c))
 }
@@ -143,9 +149,10 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
         let article = context::verify_depth(&t.rows[r], depth);
         found.push((Strength::Name, pos, 0, r, matched, Some(article)));
     }
-    for (phrase, r) in &t.java {
-        if let Some(pos) = lower.find(phrase.as_str()) {
-            found.push((Strength::Name, pos, 0, *r, t.rows[*r].code.to_string(), None));
+    let quoted = plain_quotes(&lower);
+    for (phrase, r) in &t.phrases {
+        if let Some((start, end)) = find_phrase(&quoted, phrase) {
+            found.push((Strength::Phrase, start, 0, *r, quoted[start..end].to_string(), None));
         }
     }
 
@@ -180,6 +187,43 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
         }
     }
     hits
+}
+
+/// The widest text a placeholder stands for (an alias, a file name, an
+/// e-mail address, a verify error): farther apart, two pieces are not one
+/// message.
+const MAX_GAP: usize = 200;
+
+/// Where `phrase` is in `lower` (lower case, plain quotes): its first piece
+/// at the start of a word, then each next piece after it on the same line,
+/// at most `MAX_GAP` bytes on. (start, end) in bytes.
+fn find_phrase(lower: &str, phrase: &Phrase) -> Option<(usize, usize)> {
+    let (first, rest) = phrase.pieces.split_first()?;
+    let mut from = 0;
+    while let Some(off) = lower[from..].find(first.as_str()) {
+        let start = from + off;
+        from = start + first.len();
+        let word_start = lower[..start].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        if !word_start {
+            continue;
+        }
+        let mut end = from;
+        let whole = rest.iter().all(|piece| {
+            let window = &lower[end..];
+            let line = &window[..window.find('\n').unwrap_or(window.len())];
+            match line.find(piece.as_str()).filter(|&i| i <= MAX_GAP) {
+                Some(i) => {
+                    end += i + piece.len();
+                    true
+                }
+                None => false,
+            }
+        });
+        if whole {
+            return Some((start, end));
+        }
+    }
+    None
 }
 
 /// OpenSSL error lines: `error:11800071:PKCS12 routines::mac verify

@@ -22,6 +22,11 @@ pub enum Family {
     /// `openssl verify`'s X509_V_ERR_* ("error 10 at 0 depth lookup").
     X509,
     Java,
+    /// The `openssl` command's own messages ("No certificate matches
+    /// private key"), which carry no code.
+    OpensslApp,
+    /// Evolution's S/MIME messages.
+    Evolution,
 }
 
 impl Family {
@@ -35,6 +40,8 @@ impl Family {
             "openssl" => Family::Openssl,
             "x509" => Family::X509,
             "java" => Family::Java,
+            "openssl-app" => Family::OpensslApp,
+            "evolution" => Family::Evolution,
             _ => return None,
         })
     }
@@ -50,15 +57,68 @@ impl Family {
             Family::Openssl => "OpenSSL error",
             Family::X509 => "OpenSSL certificate verification error",
             Family::Java => "Java keytool / KeyStore error",
+            Family::OpensslApp => "message of the openssl command",
+            Family::Evolution => "Evolution S/MIME message",
         }
+    }
+
+    /// A family whose rows are messages without a code, found as text (a
+    /// `Phrase`): the code column holds the message.
+    pub fn is_message(self) -> bool {
+        matches!(self, Family::Java | Family::OpensslApp | Family::Evolution)
+    }
+}
+
+/// A message of a message family as the fixed pieces of text around its
+/// placeholders, in lower case: "Alias <{0}> does not exist" gives "alias"
+/// and "does not exist". Quotes and brackets next to a placeholder are not
+/// part of a piece, because people paste them in other forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    pub pieces: Vec<String>,
+}
+
+/// Characters that wrap a placeholder ("<{0}>", "“{0}”", "'{0}'") or end
+/// a sentence: not part of a piece.
+const WRAPPERS: &[char] = &['<', '>', '"', '\'', '\u{201c}', '\u{201d}', '\u{2018}', '\u{2019}', ' ', '.', ':'];
+
+/// Apostrophes and quotes as people paste them: typographic ones become
+/// plain ("don’t" is "don't").
+pub fn plain_quotes(text: &str) -> String {
+    text.replace(['\u{2018}', '\u{2019}'], "'").replace(['\u{201c}', '\u{201d}'], "\"")
+}
+
+impl Phrase {
+    pub fn parse(message: &str) -> Phrase {
+        let lower = plain_quotes(&message.to_lowercase());
+        let mut pieces = Vec::new();
+        let mut rest = lower.as_str();
+        loop {
+            let (piece, tail) = match rest.find('{') {
+                Some(i) => match rest[i..].find('}') {
+                    Some(j) => (&rest[..i], Some(&rest[i + j + 1..])),
+                    None => (rest, None),
+                },
+                None => (rest, None),
+            };
+            let piece = piece.trim_matches(WRAPPERS);
+            if !piece.is_empty() {
+                pieces.push(piece.to_string());
+            }
+            match tail {
+                Some(t) => rest = t,
+                None => break,
+            }
+        }
+        Phrase { pieces }
     }
 }
 
 /// One code.
 #[derive(Debug, Clone, Copy)]
 pub struct Row<'a> {
-    /// The name (`SEC_ERROR_UNKNOWN_ISSUER`, `NTE_BAD_KEYSET`), or for Java
-    /// the message text.
+    /// The name (`SEC_ERROR_UNKNOWN_ISSUER`, `NTE_BAD_KEYSET`), or for a
+    /// message family the message, "{0}" where the program fills in.
     pub code: &'a str,
     /// The number as the family writes it (`-8179`, `0x80090016`,
     /// `11800071`), or empty.
@@ -91,8 +151,9 @@ pub struct Table {
     /// (" the security password entered is incorrect "), four words or
     /// more and used by one code only -> row.
     pub messages: Vec<(String, usize)>,
-    /// Java's messages in lower case -> row.
-    pub java: Vec<(String, usize)>,
+    /// The messages of message families (Java, the openssl command,
+    /// Evolution) -> row.
+    pub phrases: Vec<(Phrase, usize)>,
     /// `openssl verify` error numbers ("verify 10") -> row.
     pub verify: HashMap<u32, usize>,
 }
@@ -163,7 +224,7 @@ pub fn table() -> &'static Table {
         let mut openssl_text = HashMap::new();
         let mut verify = HashMap::new();
         for (i, r) in rows.iter().enumerate() {
-            if r.family != Family::Java {
+            if !r.family.is_message() {
                 names.entry(r.code.to_ascii_uppercase()).or_insert(i);
             }
             if r.family == Family::Openssl {
@@ -186,12 +247,31 @@ pub fn table() -> &'static Table {
         let mut messages: Vec<(String, usize)> =
             by_message.into_iter().filter(|(_, v)| v.len() == 1).map(|(m, v)| (m, v[0])).collect();
         messages.sort();
-        let java = rows
+        let phrases = rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.family == Family::Java)
-            .map(|(i, r)| (r.code.to_lowercase(), i))
+            .filter(|(_, r)| r.family.is_message())
+            .map(|(i, r)| (Phrase::parse(r.code), i))
+            .filter(|(p, _)| !p.pieces.is_empty())
             .collect();
-        Table { rows, names, numbers, openssl_text, messages, java, verify }
+        Table { rows, names, numbers, openssl_text, messages, phrases, verify }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phrase_is_the_fixed_text_around_its_placeholders() {
+        let pieces = |m: &str| Phrase::parse(m).pieces;
+        assert_eq!(pieces("Alias <{0}> does not exist"), ["alias", "does not exist"]);
+        assert_eq!(pieces("Cannot find certificate for \u{201c}{0}\u{201d}"), ["cannot find certificate for"]);
+        assert_eq!(pieces("Error {0} getting chain."), ["error", "getting chain"]);
+        assert_eq!(
+            pieces("Public keys in reply and keystore don\u{2019}t match"),
+            ["public keys in reply and keystore don't match"]
+        );
+        assert_eq!(pieces("Mac verify error: invalid password?"), ["mac verify error: invalid password?"]);
+    }
 }

@@ -180,6 +180,17 @@ fn family_cases() -> Vec<(String, &'static str)> {
     // Java
     cases.push(("keytool error: java.io.IOException: keystore password was incorrect".into(), "TS2001"));
     cases.push(("java.io.IOException: DerInputStream.getLength(): lengthTag=109, too big.".into(), "CH1010"));
+    cases.push(("keytool error: java.lang.Exception: Failed to establish chain from reply".into(), "chain"));
+    cases.push((
+        "keytool error: java.lang.Exception: Certificate reply does not contain public key for <mykey>".into(),
+        "TS2019",
+    ));
+    // The openssl command's own messages, 3.x and 1.1.1
+    cases.push(("No cert in -in file 'me.crt' matches private key".into(), "CH1010"));
+    cases.push(("Error unable to get local issuer certificate getting chain.".into(), "chain"));
+    // Evolution
+    cases.push(("No valid or appropriate certificate for \u{201c}bob@example.com\u{201d} was found".into(), "TS2024"));
+    cases.push(("Encryption certificate for \u{201c}me@example.org\u{201d} does not exist".into(), "CH1007"));
     cases
 }
 
