@@ -47,7 +47,7 @@ fn cued(family: Family, lower: &str) -> bool {
             &["pkcs11", "pkcs#11", "pkcs #11", "token", "smart card", "ckr_", "c_login", "opensc", "softhsm"]
         }
         Family::Openssl | Family::X509 => &[],
-        Family::Java | Family::OpensslApp | Family::Evolution => &[],
+        Family::Java | Family::OpensslApp | Family::Evolution | Family::Iis => &[],
     };
     cues.iter().any(|c| lower.contains(c))
 }

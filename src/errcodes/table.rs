@@ -27,6 +27,9 @@ pub enum Family {
     OpensslApp,
     /// Evolution's S/MIME messages.
     Evolution,
+    /// IIS's HTTP 403 substatus codes for client certificates ("403.17")
+    /// and their messages.
+    Iis,
 }
 
 impl Family {
@@ -42,6 +45,7 @@ impl Family {
             "java" => Family::Java,
             "openssl-app" => Family::OpensslApp,
             "evolution" => Family::Evolution,
+            "iis" => Family::Iis,
             _ => return None,
         })
     }
@@ -59,13 +63,14 @@ impl Family {
             Family::Java => "Java keytool / KeyStore error",
             Family::OpensslApp => "message of the openssl command",
             Family::Evolution => "Evolution S/MIME message",
+            Family::Iis => "IIS web server status for client certificates",
         }
     }
 
     /// A family whose rows are messages without a code, found as text (a
     /// `Phrase`): the code column holds the message.
     pub fn is_message(self) -> bool {
-        matches!(self, Family::Java | Family::OpensslApp | Family::Evolution)
+        matches!(self, Family::Java | Family::OpensslApp | Family::Evolution | Family::Iis)
     }
 }
 

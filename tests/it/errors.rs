@@ -191,6 +191,10 @@ fn family_cases() -> Vec<(String, &'static str)> {
     // Evolution
     cases.push(("No valid or appropriate certificate for \u{201c}bob@example.com\u{201d} was found".into(), "TS2024"));
     cases.push(("Encryption certificate for \u{201c}me@example.org\u{201d} does not exist".into(), "CH1007"));
+    // IIS's 403 substatus codes for client certificates
+    cases.push(("Server Error 403.17 - Forbidden".into(), "TS2023"));
+    cases.push(("our intranet shows HTTP Error 403.16 when I pick my certificate".into(), "TS2020"));
+    cases.push(("Client certificate revoked".into(), "TS2023"));
     cases
 }
 
