@@ -15,18 +15,13 @@ use std::process::{Command, Output};
 use openssl::hash::MessageDigest;
 use openssl::x509::X509;
 
-use crate::fixtures::{self, add_ca, add_ca_pw, add_p12, make, new_db, Made, Spec, SOFTHSM};
+use crate::fixtures::{self, add_ca, add_ca_pw, add_p12, make, new_db, now, Made, Spec, DAY, SOFTHSM};
 use crate::nss_core::{chain, Chain};
 use crate::pkcs12::{info, oracle, oracle_key_matches, PW};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
-const DAY: i64 = 86_400;
 const FAST: &str = "2048";
 const DB_PW: &str = "db secret";
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -11,16 +11,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::fixtures::{add_ca, add_p12, dbkey, make, new_db, Made, Spec};
+use crate::fixtures::{add_ca, add_p12, dbkey, make, new_db, now, Made, Spec, DAY};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
-const DAY: i64 = 86_400;
 const JANE: &str = "jane.doe@example.com";
 const PNV: &str = "pat@example.net";
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 /// A home with a Thunderbird profile; the certificates it holds.
 struct Tb {

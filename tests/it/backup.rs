@@ -14,12 +14,8 @@ use certhelp::store::journal::{self, Journal, PlannedObject};
 use certhelp::store::lock::{self, lock_store_in, try_lock_store_in};
 use certhelp::store::StoreError;
 
-use crate::fixtures::{self, Made, Spec};
+use crate::fixtures::{self, now, Made, Spec};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 fn ca(cn: &str, serial: u32) -> Made {
     fixtures::make(Spec {

@@ -98,11 +98,13 @@ pub struct Spec<'a> {
     pub serial: u32,
 }
 
-fn now() -> i64 {
+/// The time now, in Unix seconds (for certificate validity).
+pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
-const DAY: i64 = 86_400;
+/// One day in seconds.
+pub const DAY: i64 = 86_400;
 
 pub fn make(s: Spec) -> Made {
     make_with_key(s, PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap())

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::fixtures::{self, add_ca, add_p12, make, new_db, Made, Spec};
+use crate::fixtures::{self, add_ca, add_p12, make, new_db, now, Made, Spec};
 use crate::ledger;
 use crate::nss_core::{chain, Chain};
 use crate::pkcs12::PW;
@@ -20,10 +20,6 @@ const FAST: &str = "2048";
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// A private home with a password file and a state directory.

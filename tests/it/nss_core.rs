@@ -2,18 +2,12 @@
 //! databases made by certutil/pk12util, checked with certutil and pk12util
 //! as independent oracles.
 
-use crate::fixtures::{self, add_ca, add_p12, make, new_db, temp_dir, Made, Spec};
+use crate::fixtures::{self, add_ca, add_p12, make, new_db, now, temp_dir, Made, Spec, DAY};
 use certhelp::store::nss::NssStore;
 use certhelp::store::session::Access;
 use certhelp::store::{export, import, Bundle, Pin, Trust};
 use std::path::Path;
 use std::process::Command;
-
-const DAY: i64 = 86_400;
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 pub struct Chain {
     pub root: Made,

@@ -9,7 +9,7 @@ use certhelp::secret::Secret;
 use certhelp::store::pkcs12::{self, Compat, WriteOptions};
 use certhelp::store::{ChainCert, Identity, PrivateKey, StoreError, Trust};
 
-use crate::fixtures::{self, Made, Spec};
+use crate::fixtures::{self, now, Made, Spec};
 use crate::util::TempDir;
 
 pub const PW: &str = "correct horse";
@@ -87,10 +87,6 @@ impl Files {
         fixtures::run(&mut c);
         f
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// `openssl pkcs12 ARGS -in F -passin file:PW` -> stdout + stderr.

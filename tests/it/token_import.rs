@@ -14,17 +14,12 @@ use std::process::{Command, Output};
 use openssl::hash::MessageDigest;
 use openssl::pkcs12::Pkcs12;
 
-use crate::fixtures::{self, Made, Spec, SOFTHSM};
+use crate::fixtures::{self, now, Made, Spec, DAY, SOFTHSM};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 const SO_PIN: &str = "12345678";
 const USER_PIN: &str = "123456";
 const P12_PW: &str = "p12 pass";
-const DAY: i64 = 86_400;
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 /// A home with a SoftHSM token "certhelp-tok", a PIN file and a password file.
 struct Tok {
