@@ -15,8 +15,9 @@ use std::process::{Command, Output};
 use openssl::hash::MessageDigest;
 use openssl::x509::X509;
 
-use crate::fixtures::{self, add_ca, add_ca_pw, add_p12, make, new_db, now, Made, Spec, DAY, SOFTHSM};
-use crate::nss_core::{chain, Chain};
+use crate::fixtures::{
+    self, add_ca, add_chain, add_chain_cas, add_p12, chain, make, new_db, now, Chain, Made, Spec, DAY, SOFTHSM,
+};
 use crate::pkcs12::{info, oracle, oracle_key_matches, PW};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
@@ -83,14 +84,6 @@ impl Home {
         new_db(&d, password);
         d
     }
-}
-
-/// A Firefox-like source: root and issuing CA trusted, the personal
-/// certificate with its key under `nick`.
-fn fill(dir: &Path, c: &Chain, nick: &str, work: &Path) {
-    add_ca(dir, "Test Root CA", &c.root, work);
-    add_ca(dir, "Test Issuing CA", &c.sub, work);
-    add_p12(dir, nick, &c.leaf, work, None);
 }
 
 /// A personal certificate issued by `issuer`.
@@ -220,7 +213,7 @@ fn rsa_from_a_firefox_profile_modern_file_then_into_another_profile() {
     let h = Home::new("act-rsa");
     let c = chain("Rsa Person", false);
     let prof = h.firefox_profile();
-    fill(&prof, &c, "Rsa Person", &h.work());
+    add_chain(&prof, &c, "Rsa Person", &h.work(), None);
 
     let out = h.work().join("rsa.p12");
     let text = ok(&export(&h, "firefox", &out, &[]));
@@ -267,7 +260,7 @@ fn ec_from_nss_dir_legacy_file_then_back_into_another_database() {
     let h = Home::new("act-ec");
     let c = chain("Ec Person", true);
     let src = h.db("src", None);
-    fill(&src, &c, "Ec Person", &h.work());
+    add_chain(&src, &c, "Ec Person", &h.work(), None);
 
     let out = h.work().join("ec-legacy.p12");
     let text = ok(&export(&h, &format!("nss:{}", src.display()), &out, &["--compat", "legacy"]));
@@ -315,7 +308,7 @@ fn default_count_is_600000_and_pk12util_reads_the_file() {
     let h = Home::new("act-600k");
     let c = chain("Slow Person", false);
     let src = h.db("src", None);
-    fill(&src, &c, "Slow Person", &h.work());
+    add_chain(&src, &c, "Slow Person", &h.work(), None);
     let out = h.work().join("slow.p12");
     let o = run(h
         .certhelp()
@@ -350,7 +343,7 @@ fn files_from_pk12util_and_openssl_rc2_import() {
     let h = Home::new("act-foreign");
     let c = chain("Foreign Person", false);
     let src = h.db("src", None);
-    fill(&src, &c, "Foreign Person", &h.work());
+    add_chain(&src, &c, "Foreign Person", &h.work(), None);
     let nss_file = h.work().join("from-pk12util.p12");
     pk12util_export(&src, "Foreign Person", &nss_file, &h, false);
 
@@ -394,9 +387,7 @@ fn database_with_a_password_both_ways_and_a_wrong_one_changes_nothing() {
     let h = Home::new("act-dbpw");
     let c = chain("Locked Person", false);
     let src = h.db("src", Some(DB_PW));
-    add_ca_pw(&src, "Test Root CA", &c.root, &h.work(), Some(DB_PW));
-    add_ca_pw(&src, "Test Issuing CA", &c.sub, &h.work(), Some(DB_PW));
-    add_p12(&src, "Locked Person", &c.leaf, &h.work(), Some(DB_PW));
+    add_chain(&src, &c, "Locked Person", &h.work(), Some(DB_PW));
     let out = h.work().join("locked.p12");
     let from = format!("nss:{}", src.display());
     ok(&export(&h, &from, &out, &["--pin-file", s(&h.dbpw())]));
@@ -455,8 +446,7 @@ fn eca() -> Eca {
         person(&c.sub, "Other Person", "other@example.org", &["digitalSignature"], &["clientAuth"], (-1, 300), 0x2001);
     let profile = home.firefox_profile();
     let w = home.work();
-    add_ca(&profile, "Test Root CA", &c.root, &w);
-    add_ca(&profile, "Test Issuing CA", &c.sub, &w);
+    add_chain_cas(&profile, &c, &w, None);
     add_p12(&profile, "Jane ECA ID", &id, &w, None);
     add_p12(&profile, "Jane ECA Enc", &enc, &w, None);
     add_p12(&profile, "Jane old ECA Enc", &old_enc, &w, None);
@@ -555,7 +545,7 @@ fn an_existing_file_is_kept_without_force_and_a_missing_folder_writes_nothing() 
     let h = Home::new("act-force");
     let c = chain("Force Person", false);
     let src = h.db("src", None);
-    fill(&src, &c, "Force Person", &h.work());
+    add_chain(&src, &c, "Force Person", &h.work(), None);
     let from = format!("nss:{}", src.display());
     let out = h.work().join("there.p12");
     std::fs::write(&out, b"the user's own file").unwrap();

@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::fixtures::{add_ca, add_p12, dbkey, make, new_db, now, Made, Spec, DAY};
+use crate::fixtures::{add_chain_cas, add_p12, dbkey, make, new_db, now, Made, Spec, DAY};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 const JANE: &str = "jane.doe@example.com";
@@ -65,7 +65,7 @@ fn setup(tag: &str) -> Tb {
     let home = TempDir::new(tag);
     let work = home.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
-    let c = crate::nss_core::chain("unused", false);
+    let c = crate::fixtures::chain("unused", false);
     // Serials with the high bit set: DER writes a leading 0x00 and NSS's
     // dbKey keeps it.
     let id = person(&c.sub, "Jane Q. Doe", JANE, &["digitalSignature", "nonRepudiation"], (-10, 700), 0x8000_0001);
@@ -84,8 +84,7 @@ fn setup(tag: &str) -> Tb {
     )
     .unwrap();
     new_db(&profile, None);
-    add_ca(&profile, "Test Root CA", &c.root, &work);
-    add_ca(&profile, "Test Issuing CA", &c.sub, &work);
+    add_chain_cas(&profile, &c, &work, None);
     add_p12(&profile, "Jane ECA ID", &id, &work, None);
     add_p12(&profile, "Jane ECA Enc", &enc, &work, None);
     add_p12(&profile, "Jane old ECA Enc", &old_enc, &work, None);

@@ -186,6 +186,54 @@ fn ca(cn: &str, o: &str, issuer: Option<&Made>, serial: u32) -> Made {
     })
 }
 
+/// A personal certificate with the CAs that issued it.
+pub struct Chain {
+    pub root: Made,
+    pub sub: Made,
+    pub leaf: Made,
+}
+
+/// root -> issuing CA -> personal certificate; `ec`: the leaf has a P-256 key.
+pub fn chain(cn: &str, ec: bool) -> Chain {
+    let t = now();
+    let root = make(Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", "Test Root CA")],
+        issuer: None,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: t - DAY,
+        not_after: t + 3000 * DAY,
+        serial: 1,
+    });
+    let sub = make(Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", "Test Issuing CA")],
+        issuer: Some(&root),
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: t - DAY,
+        not_after: t + 2000 * DAY,
+        serial: 2,
+    });
+    let spec = Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
+        issuer: Some(&sub),
+        ca: false,
+        ku: &["digitalSignature", "keyEncipherment"],
+        eku: &["clientAuth", "emailProtection"],
+        san_email: Some("tester@example.com"),
+        not_before: t - DAY,
+        not_after: t + 300 * DAY,
+        // Unique per name (a leading byte >= 0x80 needs NSS's sign byte).
+        serial: 0x80_00_00 | (cn.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) & 0xFFFF),
+    };
+    let leaf = if ec { make_ec(spec) } else { make(spec) };
+    Chain { root, sub, leaf }
+}
+
 /// A PKCS#12 of `leaf` with `cas` as its chain, at 1 KDF iteration (fast
 /// fixtures for loops that run certhelp many times).
 pub fn quick_p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
@@ -297,6 +345,20 @@ pub fn add_p12(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Optio
         }
     }
     run(&mut c);
+}
+
+/// The chain's root and issuing CA, trusted as a chain install does, under
+/// the nicknames "Test Root CA" and "Test Issuing CA".
+pub fn add_chain_cas(dir: &Path, c: &Chain, work: &Path, db_password: Option<&str>) {
+    add_ca_pw(dir, "Test Root CA", &c.root, work, db_password);
+    add_ca_pw(dir, "Test Issuing CA", &c.sub, work, db_password);
+}
+
+/// A filled source store: the chain's CAs trusted (`add_chain_cas`) and
+/// its personal certificate with its key under `nick` (`add_p12`).
+pub fn add_chain(dir: &Path, c: &Chain, nick: &str, work: &Path, db_password: Option<&str>) {
+    add_chain_cas(dir, c, work, db_password);
+    add_p12(dir, nick, &c.leaf, work, db_password);
 }
 
 /// NSS's dbKey for a certificate: module and slot ids (0), serial and

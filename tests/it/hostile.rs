@@ -10,9 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::fixtures::{self, add_ca, add_p12, make, new_db, now, Made, Spec};
+use crate::fixtures::{self, add_ca, add_chain, add_p12, chain, make, new_db, now, Chain, Made, Spec};
 use crate::ledger;
-use crate::nss_core::{chain, Chain};
 use crate::pkcs12::PW;
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
@@ -273,9 +272,7 @@ impl Drop for Tmpfs {
 /// A source database: both CAs and the personal certificate with its key.
 fn filled(h: &Home, c: &Chain, name: &str) -> PathBuf {
     let d = h.db(name);
-    add_ca(&d, "Test Root CA", &c.root, &h.work());
-    add_ca(&d, "Test Issuing CA", &c.sub, &h.work());
-    add_p12(&d, "Jane ID", &c.leaf, &h.work(), None);
+    add_chain(&d, c, "Jane ID", &h.work(), None);
     d
 }
 

@@ -3,9 +3,8 @@
 //! of the same file finishes with exactly one copy (SPEC §5, "interrupted
 //! writes"). certutil is the oracle throughout.
 
-use crate::fixtures::{add_ca, new_db, temp_dir};
+use crate::fixtures::{add_ca, chain, new_db, temp_dir};
 use crate::ledger;
-use crate::nss_core::chain;
 use crate::util::{certhelp, run, stderr, stdout};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;

@@ -26,9 +26,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::fixtures::{self, add_ca, add_p12, make, new_db, Spec, SOFTHSM};
+use crate::fixtures::{self, add_chain, add_p12, chain, make, new_db, Spec, SOFTHSM};
 use crate::ledger;
-use crate::nss_core::chain;
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 /// Kills after delays spread over one run: this many per verb.
@@ -130,9 +129,7 @@ fn an_export_killed_anywhere_leaves_no_partial_file_and_the_store_alone() {
     let c = chain("Killed Export", false);
     let db = h.path().join("db");
     new_db(&db, None);
-    add_ca(&db, "Test Root CA", &c.root, &work);
-    add_ca(&db, "Test Issuing CA", &c.sub, &work);
-    add_p12(&db, "Killed Export", &c.leaf, &work, None);
+    add_chain(&db, &c, "Killed Export", &work, None);
     let before = nss_listing(&db);
     let outdir = h.path().join("out");
     std::fs::create_dir_all(&outdir).unwrap();
@@ -480,7 +477,7 @@ user_pref(\"mail.server.server1.hostname\", \"imap.example.com\");\n";
 
 /// A home with a Thunderbird profile holding the chain's certificate and
 /// key, and the prefs.js above.
-fn thunderbird(h: &Path, c: &crate::nss_core::Chain) -> PathBuf {
+fn thunderbird(h: &Path, c: &crate::fixtures::Chain) -> PathBuf {
     let work = h.join("work");
     std::fs::create_dir_all(&work).unwrap();
     let root = h.join(".thunderbird");
@@ -493,9 +490,7 @@ fn thunderbird(h: &Path, c: &crate::nss_core::Chain) -> PathBuf {
     )
     .unwrap();
     new_db(&profile, None);
-    add_ca(&profile, "Test Root CA", &c.root, &work);
-    add_ca(&profile, "Test Issuing CA", &c.sub, &work);
-    add_p12(&profile, "Kim Killed", &c.leaf, &work, None);
+    add_chain(&profile, c, "Kim Killed", &work, None);
     profile
 }
 

@@ -7,8 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::fixtures::{add_ca, add_p12, new_db};
-use crate::nss_core::chain;
+use crate::fixtures::{add_chain, chain, new_db};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 fn s(p: &Path) -> &str {
@@ -115,9 +114,7 @@ fn verbose_export_and_import_say_what_they_opened_and_no_secret() {
     let src = h.join("src");
     new_db(&src, None);
     let c = chain("Verbose Person", false);
-    add_ca(&src, "Test Root CA", &c.root, &work);
-    add_ca(&src, "Test Issuing CA", &c.sub, &work);
-    add_p12(&src, "Verbose Person", &c.leaf, &work, None);
+    add_chain(&src, &c, "Verbose Person", &work, None);
     let dst = h.join("dst");
     new_db(&dst, None);
     let cmd = |args: &[&str]| {

@@ -29,8 +29,7 @@ use std::process::{Command, Output, Stdio};
 use openssl::pkcs12::Pkcs12;
 use openssl::stack::Stack;
 
-use crate::fixtures::{add_ca_pw, add_p12, new_db, SOFTHSM};
-use crate::nss_core::{chain, Chain};
+use crate::fixtures::{add_chain, chain, new_db, Chain, SOFTHSM};
 use crate::util::{certhelp, stderr, stdout, TempDir};
 
 /// A tiny seeded generator (xorshift64*): unique secrets per run, no crate.
@@ -91,9 +90,7 @@ impl World {
             new_db(&w.path().join(db), Some(&w.dbpw));
         }
         let src = w.path().join("src");
-        add_ca_pw(&src, "Test Root CA", &w.c.root, &w.fix(), Some(&w.dbpw));
-        add_ca_pw(&src, "Test Issuing CA", &w.c.sub, &w.fix(), Some(&w.dbpw));
-        add_p12(&src, "Secret Tester", &w.c.leaf, &w.fix(), Some(&w.dbpw));
+        add_chain(&src, &w.c, "Secret Tester", &w.fix(), Some(&w.dbpw));
 
         let mut cas = Stack::new().unwrap();
         cas.push(w.c.sub.cert.clone()).unwrap();
@@ -117,9 +114,7 @@ impl World {
         )
         .unwrap();
         new_db(&profile, Some(&w.dbpw));
-        add_ca_pw(&profile, "Test Root CA", &w.c.root, &w.fix(), Some(&w.dbpw));
-        add_ca_pw(&profile, "Test Issuing CA", &w.c.sub, &w.fix(), Some(&w.dbpw));
-        add_p12(&profile, "Secret Tester", &w.c.leaf, &w.fix(), Some(&w.dbpw));
+        add_chain(&profile, &w.c, "Secret Tester", &w.fix(), Some(&w.dbpw));
         std::fs::write(
             profile.join("prefs.js"),
             format!(
