@@ -16,7 +16,7 @@ use openssl::hash::MessageDigest;
 use openssl::x509::X509;
 
 use crate::fixtures::{
-    self, add_ca, add_chain, add_chain_cas, add_p12, chain, make, new_db, now, Chain, Made, Spec, DAY, SOFTHSM,
+    self, add_ca, add_chain, add_chain_cas, add_p12, chain, make, new_db, now, Made, Spec, DAY, SOFTHSM,
 };
 use crate::pkcs12::{info, oracle, oracle_key_matches, PW};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
@@ -596,7 +596,7 @@ fn bad_input_to_import_changes_nothing() {
     let w = h.work();
 
     let good = w.join("good.p12");
-    std::fs::write(&good, c.leaf_p12()).unwrap();
+    std::fs::write(&good, c.p12("From A File", PW)).unwrap();
     std::fs::write(w.join("wrongpw"), "not the password\n").unwrap();
     let pem = w.join("cert.pem");
     std::fs::write(&pem, c.leaf.pem()).unwrap();
@@ -635,24 +635,6 @@ fn bad_input_to_import_changes_nothing() {
     assert_eq!(hashes(&dst), before, "the store is untouched");
 }
 
-impl Chain {
-    /// The leaf, its key and both CAs as a PKCS#12 (openssl crate).
-    fn leaf_p12(&self) -> Vec<u8> {
-        let mut ca = openssl::stack::Stack::new().unwrap();
-        ca.push(self.sub.cert.clone()).unwrap();
-        ca.push(self.root.cert.clone()).unwrap();
-        openssl::pkcs12::Pkcs12::builder()
-            .name("From A File")
-            .pkey(&self.leaf.key)
-            .cert(&self.leaf.cert)
-            .ca(ca)
-            .build2(PW)
-            .unwrap()
-            .to_der()
-            .unwrap()
-    }
-}
-
 #[test]
 fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
     // Expected: --cert-name naming another subject's certificate: exit 2,
@@ -669,7 +651,7 @@ fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
     let before = listing(&dst, None);
     let bytes_before = hashes(&dst);
     let file = h.work().join("clash.p12");
-    std::fs::write(&file, c.leaf_p12()).unwrap();
+    std::fs::write(&file, c.p12("From A File", PW)).unwrap();
     let (e, hint) = fails(&import(&h, &file, &dst, &["--cert-name", "Taken"]), "\"Taken\" is already used");
     assert!(e.contains("another certificate"), "{e}");
     assert!(hint.contains("--cert-name"), "{hint}");
@@ -688,10 +670,8 @@ fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
         (-1, 200),
         10,
     );
-    let p12 =
-        openssl::pkcs12::Pkcs12::builder().name("Renewed").pkey(&renewed.key).cert(&renewed.cert).build2(PW).unwrap();
     let file = h.work().join("renewed.p12");
-    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&file, fixtures::p12("Renewed", &renewed, &[], PW)).unwrap();
     let text = ok(&import(&h, &file, &dst, &["--cert-name", "Fresh Name"]));
     assert!(text.contains("Kept the nickname \"Taken\" instead of \"Fresh Name\""), "{text}");
     let (l, k) = listing(&dst, None);
@@ -712,7 +692,7 @@ fn the_backup_an_import_prints_restores_the_store() {
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = listing(&dst, None);
     let file = h.work().join("in.p12");
-    std::fs::write(&file, c.leaf_p12()).unwrap();
+    std::fs::write(&file, c.p12("From A File", PW)).unwrap();
     let text = ok(&import(&h, &file, &dst, &[]));
     let line = text.lines().find(|l| l.starts_with("Backup of the store before the change: ")).unwrap();
     let backup = PathBuf::from(
@@ -751,9 +731,7 @@ fn an_expired_certificate_imports_with_a_warning() {
         0x44,
     );
     let file = h.work().join("expired.p12");
-    let p12 =
-        openssl::pkcs12::Pkcs12::builder().name("Expired Person").pkey(&old.key).cert(&old.cert).build2(PW).unwrap();
-    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&file, fixtures::p12("Expired Person", &old, &[], PW)).unwrap();
     let dst = h.db("dst", None);
     let o = import(&h, &file, &dst, &[]);
     ok(&o);
@@ -1051,9 +1029,7 @@ fn run_imports_the_file_the_question_names() {
     let prof = h.firefox_profile();
     let c = chain("Run Import User", false);
     let file = h.work().join("run-import.p12");
-    let p12 =
-        openssl::pkcs12::Pkcs12::builder().name("Run Import").pkey(&c.leaf.key).cert(&c.leaf.cert).build2(PW).unwrap();
-    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&file, fixtures::p12("Run Import", &c.leaf, &[], PW)).unwrap();
     let q = format!("import {} into firefox", file.display());
     let text = ok(&run(h.certhelp().current_dir(h.work()).args(["run", "--yes", &q, "--password-file"]).arg(h.pw())));
     assert!(text.contains("certhelp import"), "{text}");

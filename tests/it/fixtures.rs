@@ -11,7 +11,7 @@ use openssl::asn1::{Asn1Integer, Asn1Time};
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
-use openssl::pkcs12::Pkcs12;
+use openssl::pkcs12::{Pkcs12, Pkcs12Builder};
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::x509::extension::{
@@ -234,24 +234,40 @@ pub fn chain(cn: &str, ec: bool) -> Chain {
     Chain { root, sub, leaf }
 }
 
-/// A PKCS#12 of `leaf` with `cas` as its chain, at 1 KDF iteration (fast
-/// fixtures for loops that run certhelp many times).
-pub fn quick_p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
-    let mut chain = openssl::stack::Stack::new().unwrap();
-    for ca in cas {
-        chain.push(ca.cert.clone()).unwrap();
+impl Chain {
+    /// The personal certificate and its key under the friendly name `name`,
+    /// with the issuing CA and the root, as a PKCS#12 (`p12`).
+    pub fn p12(&self, name: &str, password: &str) -> Vec<u8> {
+        p12(name, &self.leaf, &[&self.sub, &self.root], password)
     }
-    Pkcs12::builder()
-        .name(name)
-        .pkey(&leaf.key)
-        .cert(&leaf.cert)
-        .ca(chain)
-        .key_iter(1)
-        .mac_iter(1)
-        .build2(password)
-        .unwrap()
-        .to_der()
-        .unwrap()
+}
+
+/// The openssl crate's PKCS#12 builder for `leaf` (key and certificate)
+/// under the friendly name `name`, with `cas` as its chain (none: no chain).
+fn p12_builder(name: &str, leaf: &Made, cas: &[&Made]) -> Pkcs12Builder {
+    let mut b = Pkcs12::builder();
+    b.name(name).pkey(&leaf.key).cert(&leaf.cert);
+    if !cas.is_empty() {
+        let mut chain = openssl::stack::Stack::new().unwrap();
+        for ca in cas {
+            chain.push(ca.cert.clone()).unwrap();
+        }
+        b.ca(chain);
+    }
+    b
+}
+
+/// A PKCS#12 (DER) of `leaf` with `cas` as its chain, with the openssl
+/// crate's defaults (OpenSSL's default algorithms, 2048 KDF and MAC
+/// iterations).
+pub fn p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
+    p12_builder(name, leaf, cas).build2(password).unwrap().to_der().unwrap()
+}
+
+/// The same at 1 KDF and MAC iteration (fast fixtures for loops that run
+/// certhelp many times).
+pub fn quick_p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
+    p12_builder(name, leaf, cas).key_iter(1).mac_iter(1).build2(password).unwrap().to_der().unwrap()
 }
 
 pub fn run(cmd: &mut Command) {
@@ -329,9 +345,8 @@ pub fn add_cert_only(dir: &Path, nick: &str, m: &Made, work: &Path) {
 
 /// Key and certificate through a PKCS#12 file and pk12util.
 pub fn add_p12(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Option<&str>) {
-    let p12 = Pkcs12::builder().name(nick).pkey(&m.key).cert(&m.cert).build2("p12pass").unwrap();
     let f = work.join(format!("{}.p12", nick.replace(' ', "_")));
-    std::fs::write(&f, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&f, p12(nick, m, &[], "p12pass")).unwrap();
     let mut c = Command::new("pk12util");
     c.args(["-i"]).arg(&f).args(["-d", &db(dir), "-W", "p12pass"]);
     match db_password {

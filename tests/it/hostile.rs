@@ -120,27 +120,6 @@ fn copies(dir: &Path, nick: &str) -> usize {
     certutil(dir, &["-L", "-n", nick, "-a"]).1.matches("BEGIN CERTIFICATE").count()
 }
 
-/// The chain's leaf, key and CAs as a PKCS#12 with a chosen friendly name.
-fn p12_of(c: &Chain, name: &str) -> Vec<u8> {
-    p12_with(&c.leaf, c, name)
-}
-
-/// `leaf` and its key with the chain's CAs as a PKCS#12.
-fn p12_with(leaf: &Made, c: &Chain, name: &str) -> Vec<u8> {
-    let mut ca = openssl::stack::Stack::new().unwrap();
-    ca.push(c.sub.cert.clone()).unwrap();
-    ca.push(c.root.cert.clone()).unwrap();
-    openssl::pkcs12::Pkcs12::builder()
-        .name(name)
-        .pkey(&leaf.key)
-        .cert(&leaf.cert)
-        .ca(ca)
-        .build2(PW)
-        .unwrap()
-        .to_der()
-        .unwrap()
-}
-
 fn ca_cert(cn: &str, serial: u32) -> Made {
     make(Spec {
         subject: &[("C", "US"), ("O", "Hostile Test"), ("CN", cn)],
@@ -322,7 +301,7 @@ fn an_import_whose_backup_cannot_be_written_changes_nothing() {
     let before = files_of(&dst);
     let listed = listing(&dst);
     let file = h.work().join("in.p12");
-    std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
     let state = h.path().join("state-full");
     let fs = Tmpfs::mount(&state, 64);
     fs.fill();
@@ -368,7 +347,7 @@ fn an_import_while_certutil_writes_the_same_database_loses_nothing() {
     let c = chain("Busy Store", false);
     let dst = h.db("dst");
     let file = h.work().join("in.p12");
-    std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
@@ -442,8 +421,8 @@ fn two_imports_into_one_store_at_once_are_serialised() {
     let dst = h.db("dst");
     let fa = h.work().join("a.p12");
     let fb = h.work().join("b.p12");
-    std::fs::write(&fa, p12_of(&a, "First")).unwrap();
-    std::fs::write(&fb, p12_with(&b, &a, "Second")).unwrap();
+    std::fs::write(&fa, a.p12("First", PW)).unwrap();
+    std::fs::write(&fb, fixtures::p12("Second", &b, &[&a.sub, &a.root], PW)).unwrap();
     let to = format!("nss:{}", dst.display());
     let spawn = |f: &Path, nick: &str| {
         h.certhelp()
@@ -537,7 +516,7 @@ fn bad_files_given_to_import_change_nothing() {
     record("a PKCS#12 without a private key");
 
     let good = w.join("good.p12");
-    std::fs::write(&good, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&good, c.p12("Jane ID", PW)).unwrap();
     let bytes = std::fs::read(&good).unwrap();
     let trunc = w.join("trunc.p12");
     std::fs::write(&trunc, &bytes[..bytes.len() / 2]).unwrap();
@@ -582,7 +561,7 @@ fn other_bad_files_and_the_two_allowed_exceptions() {
         assert_eq!(lost, 0, "{case}: the oracle lists less than before");
     };
     let good = w.join("good.p12");
-    std::fs::write(&good, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&good, c.p12("Jane ID", PW)).unwrap();
     let wrong = w.join("wrong-pw");
     std::fs::write(&wrong, "not the password\n").unwrap();
     let to = format!("nss:{}", dst.display());
@@ -641,7 +620,7 @@ fn other_bad_files_and_the_two_allowed_exceptions() {
         serial: 0x0e0e,
     });
     let old = w.join("expired.p12");
-    std::fs::write(&old, p12_with(&expired, &c, "Old Expired")).unwrap();
+    std::fs::write(&old, fixtures::p12("Old Expired", &expired, &[&c.sub, &c.root], PW)).unwrap();
     let o = h.import(&old, &dst, &[]);
     ok(&o);
     assert!(stderr(&o).contains("warning:") && stderr(&o).contains("expired"), "{}", stderr(&o));
@@ -657,7 +636,7 @@ fn bad_stores_are_named_and_left_alone() {
     let h = Home::new("hostile-bad-stores");
     let c = chain("Bad Stores", false);
     let file = h.work().join("in.p12");
-    std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
     let import_to = |to: &str| run(h.certhelp().args(["import", s(&file), "--to", to, "--password-file", s(&h.pw())]));
     fails(&import_to("bogus:thing"), "unknown store");
     ledger::record("bad input: requests", "an unknown STORE syntax (bogus:thing)", 1, None);
@@ -810,7 +789,7 @@ fn a_read_only_database_is_refused_and_left_alone() {
     let dst = h.db("dst");
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let file = h.work().join("in.p12");
-    std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
     let public = |p: &Path, mode: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
     for f in [&file, &h.pw()] {
         public(f, 0o644);

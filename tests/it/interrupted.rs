@@ -27,20 +27,8 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
     // The file to import: key, certificate and two chain certificates.
     let pw = work.join("pw");
     std::fs::write(&pw, "kill-test-pw\n").unwrap();
-    let p12 = openssl::pkcs12::Pkcs12::builder()
-        .name("Killed Import")
-        .pkey(&c.leaf.key)
-        .cert(&c.leaf.cert)
-        .ca({
-            let mut s = openssl::stack::Stack::new().unwrap();
-            s.push(c.sub.cert.clone()).unwrap();
-            s.push(c.root.cert.clone()).unwrap();
-            s
-        })
-        .build2("kill-test-pw")
-        .unwrap();
     let file = work.join("killed.p12");
-    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&file, c.p12("Killed Import", "kill-test-pw")).unwrap();
 
     let existing = crate::fixtures::make(crate::fixtures::Spec {
         subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],

@@ -26,9 +26,6 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use openssl::pkcs12::Pkcs12;
-use openssl::stack::Stack;
-
 use crate::fixtures::{add_chain, chain, new_db, Chain, SOFTHSM};
 use crate::util::{certhelp, stderr, stdout, TempDir};
 
@@ -92,17 +89,7 @@ impl World {
         let src = w.path().join("src");
         add_chain(&src, &w.c, "Secret Tester", &w.fix(), Some(&w.dbpw));
 
-        let mut cas = Stack::new().unwrap();
-        cas.push(w.c.sub.cert.clone()).unwrap();
-        cas.push(w.c.root.cert.clone()).unwrap();
-        let p12 = Pkcs12::builder()
-            .name("Secret Tester")
-            .pkey(&w.c.leaf.key)
-            .cert(&w.c.leaf.cert)
-            .ca(cas)
-            .build2(&w.pw)
-            .unwrap();
-        std::fs::write(w.p12(), p12.to_der().unwrap()).unwrap();
+        std::fs::write(w.p12(), w.c.p12("Secret Tester", &w.pw)).unwrap();
 
         let root = w.path().join(".thunderbird");
         let profile = root.join("tb01.default-release");

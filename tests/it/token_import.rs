@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use openssl::hash::MessageDigest;
-use openssl::pkcs12::Pkcs12;
 
 use crate::fixtures::{self, now, Made, Spec, DAY, SOFTHSM};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
@@ -130,11 +129,8 @@ fn p12(t: &Tok, ec: bool) -> (PathBuf, Made, Made) {
     let subject = [("O", "Token Test"), ("CN", "Jane Doe")];
     let leaf_spec = spec(&subject, Some(&root), false, 2);
     let leaf = if ec { fixtures::make_ec(leaf_spec) } else { fixtures::make(leaf_spec) };
-    let mut cas = openssl::stack::Stack::new().unwrap();
-    cas.push(root.cert.clone()).unwrap();
-    let p = Pkcs12::builder().name("Jane Doe").pkey(&leaf.key).cert(&leaf.cert).ca(cas).build2(P12_PW).unwrap();
     let f = t.work("jane.p12");
-    std::fs::write(&f, p.to_der().unwrap()).unwrap();
+    std::fs::write(&f, fixtures::p12("Jane Doe", &leaf, &[&root], P12_PW)).unwrap();
     (f, leaf, root)
 }
 
