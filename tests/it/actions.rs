@@ -66,17 +66,7 @@ impl Home {
     /// A Firefox profile listed in profiles.ini (the `firefox` store),
     /// with an empty database.
     fn firefox_profile(&self) -> PathBuf {
-        let root = self.path().join(".mozilla/firefox");
-        let prof = root.join("abcd1234.default-release");
-        std::fs::create_dir_all(&prof).unwrap();
-        std::fs::write(
-            root.join("profiles.ini"),
-            "[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd1234.default-release\nDefault=1\n\n\
-             [General]\nStartWithLastProfile=1\nVersion=2\n",
-        )
-        .unwrap();
-        new_db(&prof, None);
-        prof
+        fixtures::mozilla_profile(&self.path().join(".mozilla/firefox"), "abcd1234.default-release", None)
     }
     /// A database directory of its own (an `nss:DIR` store).
     fn db(&self, name: &str, password: Option<&str>) -> PathBuf {
@@ -909,16 +899,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// A Thunderbird profile listed in ~/.thunderbird/profiles.ini.
 fn thunderbird_profile(h: &Home) -> PathBuf {
-    let root = h.path().join(".thunderbird");
-    let prof = root.join("tb01.default-release");
-    std::fs::create_dir_all(&prof).unwrap();
-    std::fs::write(
-        root.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb01.default-release\nDefault=1\n",
-    )
-    .unwrap();
-    new_db(&prof, None);
-    prof
+    fixtures::mozilla_profile(&h.path().join(".thunderbird"), "tb01.default-release", None)
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::fixtures::{add_chain_cas, add_p12, dbkey, make, new_db, now, Made, Spec, DAY};
+use crate::fixtures::{add_chain_cas, add_p12, dbkey, make, mozilla_profile, now, Made, Spec, DAY};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 const JANE: &str = "jane.doe@example.com";
@@ -74,16 +74,7 @@ fn setup(tag: &str) -> Tb {
     let pnv = person(&c.sub, "Persona Not Validated", PNV, &["digitalSignature", "keyEncipherment"], (-1, 365), 0x90);
     let elsewhere = person(&c.sub, "Sam Elsewhere", "sam@example.org", &["digitalSignature"], (-1, 365), 0x2001);
 
-    let root = home.path().join(".thunderbird");
-    let profile = root.join("tb01.default-release");
-    std::fs::create_dir_all(&profile).unwrap();
-    std::fs::write(
-        root.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb01.default-release\nDefault=1\n\n\
-         [General]\nStartWithLastProfile=1\nVersion=2\n",
-    )
-    .unwrap();
-    new_db(&profile, None);
+    let profile = mozilla_profile(&home.path().join(".thunderbird"), "tb01.default-release", None);
     add_chain_cas(&profile, &c, &work, None);
     add_p12(&profile, "Jane ECA ID", &id, &work, None);
     add_p12(&profile, "Jane ECA Enc", &enc, &work, None);
@@ -92,15 +83,7 @@ fn setup(tag: &str) -> Tb {
     std::fs::write(profile.join("prefs.js"), PREFS).unwrap();
     std::fs::set_permissions(profile.join("prefs.js"), std::fs::Permissions::from_mode(0o600)).unwrap();
 
-    let ff_root = home.path().join(".mozilla/firefox");
-    let ff = ff_root.join("ff01.default-release");
-    std::fs::create_dir_all(&ff).unwrap();
-    std::fs::write(
-        ff_root.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=ff01.default-release\nDefault=1\n",
-    )
-    .unwrap();
-    new_db(&ff, None);
+    let ff = mozilla_profile(&home.path().join(".mozilla/firefox"), "ff01.default-release", None);
     add_p12(&ff, "Sam", &elsewhere, &work, None);
     Tb { home, profile, id, enc, old_enc, pnv, elsewhere }
 }

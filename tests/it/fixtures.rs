@@ -317,6 +317,26 @@ pub fn new_db(dir: &Path, password: Option<&str>) {
     let _ = std::fs::remove_file(dir.join(".pw"));
 }
 
+/// A Mozilla profile (Firefox or Thunderbird) as the app makes it: the
+/// directory `dir` under `app_root` (e.g. HOME/.mozilla/firefox or
+/// HOME/.thunderbird), a profiles.ini there listing it as the one default
+/// profile, and an empty NSS database in it (`new_db`). Returns the
+/// profile's path.
+pub fn mozilla_profile(app_root: &Path, dir: &str, db_password: Option<&str>) -> PathBuf {
+    let profile = app_root.join(dir);
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::write(
+        app_root.join("profiles.ini"),
+        format!(
+            "[Profile0]\nName=default-release\nIsRelative=1\nPath={dir}\nDefault=1\n\n\
+             [General]\nStartWithLastProfile=1\nVersion=2\n"
+        ),
+    )
+    .unwrap();
+    new_db(&profile, db_password);
+    profile
+}
+
 pub fn add_ca(dir: &Path, nick: &str, m: &Made, work: &Path) {
     add_ca_pw(dir, nick, m, work, None)
 }

@@ -480,16 +480,7 @@ user_pref(\"mail.server.server1.hostname\", \"imap.example.com\");\n";
 fn thunderbird(h: &Path, c: &crate::fixtures::Chain) -> PathBuf {
     let work = h.join("work");
     std::fs::create_dir_all(&work).unwrap();
-    let root = h.join(".thunderbird");
-    let profile = root.join("tb.default-release");
-    std::fs::create_dir_all(&profile).unwrap();
-    std::fs::write(
-        root.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb.default-release\nDefault=1\n\n\
-         [General]\nStartWithLastProfile=1\nVersion=2\n",
-    )
-    .unwrap();
-    new_db(&profile, None);
+    let profile = fixtures::mozilla_profile(&h.join(".thunderbird"), "tb.default-release", None);
     add_chain(&profile, c, "Kim Killed", &work, None);
     profile
 }

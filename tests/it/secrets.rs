@@ -26,7 +26,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::fixtures::{add_chain, chain, new_db, Chain, SOFTHSM};
+use crate::fixtures::{add_chain, chain, mozilla_profile, new_db, Chain, SOFTHSM};
 use crate::util::{certhelp, stderr, stdout, TempDir};
 
 /// A tiny seeded generator (xorshift64*): unique secrets per run, no crate.
@@ -91,16 +91,7 @@ impl World {
 
         std::fs::write(w.p12(), w.c.p12("Secret Tester", &w.pw)).unwrap();
 
-        let root = w.path().join(".thunderbird");
-        let profile = root.join("tb01.default-release");
-        std::fs::create_dir_all(&profile).unwrap();
-        std::fs::write(
-            root.join("profiles.ini"),
-            "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb01.default-release\nDefault=1\n\n\
-             [General]\nStartWithLastProfile=1\nVersion=2\n",
-        )
-        .unwrap();
-        new_db(&profile, Some(&w.dbpw));
+        let profile = mozilla_profile(&w.path().join(".thunderbird"), "tb01.default-release", Some(&w.dbpw));
         add_chain(&profile, &w.c, "Secret Tester", &w.fix(), Some(&w.dbpw));
         std::fs::write(
             profile.join("prefs.js"),
