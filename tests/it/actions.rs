@@ -16,63 +16,20 @@ use openssl::hash::MessageDigest;
 use openssl::x509::X509;
 
 use crate::fixtures::{
-    self, add_ca, add_chain, add_chain_cas, add_p12, chain, make, new_db, now, Made, Spec, DAY, SOFTHSM,
+    self, add_ca, add_chain, add_chain_cas, add_p12, chain, make, now, Home, Made, Spec, DAY, DB_PW, SOFTHSM,
 };
 use crate::pkcs12::{info, oracle, oracle_key_matches, PW};
-use crate::util::{certhelp, run, stderr, stdout, TempDir};
-
-const FAST: &str = "2048";
-const DB_PW: &str = "db secret";
+use crate::util::{run, stderr, stdout};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// A private home: HOME, certhelp's state directory, a work folder with
-/// the PKCS#12 password file (and the database password file).
-struct Home {
-    dir: TempDir,
-}
-
 impl Home {
-    fn new(tag: &str) -> Home {
-        let dir = TempDir::new(tag);
-        std::fs::create_dir_all(dir.path().join("work")).unwrap();
-        std::fs::write(dir.path().join("work/pw"), format!("{PW}\n")).unwrap();
-        std::fs::write(dir.path().join("work/dbpw"), DB_PW).unwrap();
-        Home { dir }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn work(&self) -> PathBuf {
-        self.path().join("work")
-    }
-    fn pw(&self) -> PathBuf {
-        self.work().join("pw")
-    }
-    fn dbpw(&self) -> PathBuf {
-        self.work().join("dbpw")
-    }
-    fn state(&self) -> PathBuf {
-        self.path().join("state")
-    }
-    /// certhelp in this home, with the fast iteration count.
-    fn certhelp(&self) -> Command {
-        let mut c = certhelp(self.path());
-        c.env("CERTHELP_STATE_DIR", self.state()).env("CERTHELP_P12_ITERATIONS", FAST);
-        c
-    }
     /// A Firefox profile listed in profiles.ini (the `firefox` store),
     /// with an empty database.
     fn firefox_profile(&self) -> PathBuf {
         fixtures::mozilla_profile(&self.path().join(".mozilla/firefox"), "abcd1234.default-release", None)
-    }
-    /// A database directory of its own (an `nss:DIR` store).
-    fn db(&self, name: &str, password: Option<&str>) -> PathBuf {
-        let d = self.path().join(name);
-        new_db(&d, password);
-        d
     }
 }
 
@@ -182,11 +139,6 @@ fn export(h: &Home, from: &str, out: &Path, extra: &[&str]) -> Output {
     run(h.certhelp().args(["export", "--from", from, "--out", s(out), "--password-file", s(&h.pw())]).args(extra))
 }
 
-fn import(h: &Home, file: &Path, to: &Path, extra: &[&str]) -> Output {
-    let to = format!("nss:{}", to.display());
-    run(h.certhelp().args(["import", s(file), "--to", &to, "--password-file", s(&h.pw())]).args(extra))
-}
-
 /// The lines of `openssl pkcs12 -info` that name an algorithm or a count.
 fn algorithms(i: &str) -> Vec<&str> {
     i.lines().filter(|l| l.contains("Iteration")).collect()
@@ -224,7 +176,7 @@ fn rsa_from_a_firefox_profile_modern_file_then_into_another_profile() {
     assert_eq!(oracle_key_matches(&bare, &h.pw()), 1, "--no-chain: the leaf only");
 
     let dst = h.db("dst", None);
-    let text = ok(&import(&h, &out, &dst, &[]));
+    let text = ok(&h.import(&out, &dst, &[]));
     assert!(text.contains("Imported \"Rsa Person\""), "{text}");
     let (l, k) = listing(&dst, None);
     assert_eq!(trust_of(&l, "Rsa Person"), "u,u,u", "{l}");
@@ -235,7 +187,7 @@ fn rsa_from_a_firefox_profile_modern_file_then_into_another_profile() {
     pk12util_export(&dst, "Rsa Person", &back, &h, false);
     assert_eq!(oracle_key_matches(&back, &h.pw()), 3);
 
-    let o = import(&h, &out, &dst, &[]);
+    let o = h.import(&out, &dst, &[]);
     assert!(ok(&o).contains("Already there"), "{}", stdout(&o));
     assert_eq!(copies(&dst, "Rsa Person"), 1);
     assert_eq!(listing(&dst, None), (l, k), "nothing changed");
@@ -279,7 +231,7 @@ fn ec_from_nss_dir_legacy_file_then_back_into_another_database() {
     assert!(certutil(&nss, &["-K"]).contains("Ec Person"));
 
     let dst = h.db("dst", None);
-    ok(&import(&h, &out, &dst, &[]));
+    ok(&h.import(&out, &dst, &[]));
     let (l, k) = listing(&dst, None);
     assert_eq!(trust_of(&l, "Ec Person"), "u,u,u", "{l}");
     assert_eq!(trust_of(&l, "Test Root CA"), ",,", "{l}");
@@ -360,7 +312,7 @@ fn files_from_pk12util_and_openssl_rc2_import() {
 
     for (file, nick) in [(&nss_file, "Foreign Person"), (&rc2, "Old Export")] {
         let dst = h.db(&format!("dst-{nick}").replace(' ', "_"), None);
-        let text = ok(&import(&h, file, &dst, &[]));
+        let text = ok(&h.import(file, &dst, &[]));
         assert!(text.contains(&format!("Imported \"{nick}\"")), "{text}");
         let (l, k) = listing(&dst, None);
         assert_eq!(trust_of(&l, nick), "u,u,u", "{l}");
@@ -386,17 +338,17 @@ fn database_with_a_password_both_ways_and_a_wrong_one_changes_nothing() {
     let dst = h.db("dst", Some(DB_PW));
     let before = listing(&dst, Some(&h.dbpw()));
     let bytes_before = hashes(&dst);
-    let (e, hint) = fails(&import(&h, &out, &dst, &[]), "the password of the certificate database");
+    let (e, hint) = fails(&h.import(&out, &dst, &[]), "the password of the certificate database");
     assert!(e.starts_with("error: the password of the certificate database") && e.contains("no terminal"), "{e}");
     assert!(hint.contains("--pin-file"), "{hint}");
     let wrong = h.work().join("wrong");
     std::fs::write(&wrong, "not it").unwrap();
-    let (e, _) = fails(&import(&h, &out, &dst, &["--pin-file", s(&wrong)]), "wrong password or PIN");
+    let (e, _) = fails(&h.import(&out, &dst, &["--pin-file", s(&wrong)]), "wrong password or PIN");
     assert!(e.contains(s(&dst)), "{e}");
     assert_eq!(hashes(&dst), bytes_before, "caught before the first write");
     assert_eq!(listing(&dst, Some(&h.dbpw())), before);
 
-    ok(&import(&h, &out, &dst, &["--pin-file", s(&h.dbpw())]));
+    ok(&h.import(&out, &dst, &["--pin-file", s(&h.dbpw())]));
     let (l, k) = listing(&dst, Some(&h.dbpw()));
     // certutil -L does not log in, so it cannot show `u` here: -K can.
     assert_eq!(trust_of(&l, "Locked Person"), ",,", "{l}");
@@ -484,14 +436,14 @@ fn all_writes_one_file_per_certificate_and_without_it_the_choice_is_explained() 
     let suggested = PathBuf::from(line.split("certhelp import ").nth(1).unwrap().split(" --to ").next().unwrap());
     assert!(files.contains(&suggested), "{line}");
     let dst = h.db("dst", None);
-    ok(&import(h, &suggested, &dst, &[]));
-    let (_, hint) = fails(&import(h, &dir, &dst, &[]), "is a folder");
+    ok(&h.import(&suggested, &dst, &[]));
+    let (_, hint) = fails(&h.import(&dir, &dst, &[]), "is a folder");
     assert!(hint.contains("one at a time"), "{hint}");
     // Every file into one database: the pair and the old key arrive whole,
     // Jane's three certificates under one nickname (NSS keeps one per
     // subject), each with its key.
     for f in &files {
-        ok(&import(h, f, &dst, &[]));
+        ok(&h.import(f, &dst, &[]));
     }
     let (_, k) = listing(&dst, None);
     assert_eq!(k.lines().filter(|l| l.contains("rsa")).count(), 4, "{k}");
@@ -614,13 +566,13 @@ fn bad_input_to_import_changes_nothing() {
     assert!(!e.contains("PIN"), "a PKCS#12 password is not a PIN: {e}");
     assert!(hint.contains("password"), "{hint}");
 
-    let (e, hint) = fails(&import(&h, &pem, &dst, &[]), "without its private key");
+    let (e, hint) = fails(&h.import(&pem, &dst, &[]), "without its private key");
     assert!(e.contains("cert.pem"), "{e}");
     assert!(hint.contains("certhelp convert"), "{hint}");
-    fails(&import(&h, &random, &dst, &[]), "not a PKCS#12 file");
-    fails(&import(&h, &empty, &dst, &[]), "empty");
-    fails(&import(&h, &w.join("missing.p12"), &dst, &[]), "missing.p12");
-    let (_, hint) = fails(&import(&h, &nomac, &dst, &[]), "no integrity check (MAC)");
+    fails(&h.import(&random, &dst, &[]), "not a PKCS#12 file");
+    fails(&h.import(&empty, &dst, &[]), "empty");
+    fails(&h.import(&w.join("missing.p12"), &dst, &[]), "missing.p12");
+    let (_, hint) = fails(&h.import(&nomac, &dst, &[]), "no integrity check (MAC)");
     assert!(hint.contains("export the file again"), "{hint}");
     assert_eq!(hashes(&dst), before, "the store is untouched");
 }
@@ -642,7 +594,7 @@ fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
     let bytes_before = hashes(&dst);
     let file = h.work().join("clash.p12");
     std::fs::write(&file, c.p12("From A File", PW)).unwrap();
-    let (e, hint) = fails(&import(&h, &file, &dst, &["--cert-name", "Taken"]), "\"Taken\" is already used");
+    let (e, hint) = fails(&h.import(&file, &dst, &["--cert-name", "Taken"]), "\"Taken\" is already used");
     assert!(e.contains("another certificate"), "{e}");
     assert!(hint.contains("--cert-name"), "{hint}");
     assert_eq!(listing(&dst, None), before, "no orphan key, no certificate");
@@ -662,7 +614,7 @@ fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
     );
     let file = h.work().join("renewed.p12");
     std::fs::write(&file, fixtures::p12("Renewed", &renewed, &[], PW)).unwrap();
-    let text = ok(&import(&h, &file, &dst, &["--cert-name", "Fresh Name"]));
+    let text = ok(&h.import(&file, &dst, &["--cert-name", "Fresh Name"]));
     assert!(text.contains("Kept the nickname \"Taken\" instead of \"Fresh Name\""), "{text}");
     let (l, k) = listing(&dst, None);
     assert!(!l.contains("Fresh Name") && !k.contains("Fresh Name"), "{l}{k}");
@@ -683,7 +635,7 @@ fn the_backup_an_import_prints_restores_the_store() {
     let before = listing(&dst, None);
     let file = h.work().join("in.p12");
     std::fs::write(&file, c.p12("From A File", PW)).unwrap();
-    let text = ok(&import(&h, &file, &dst, &[]));
+    let text = ok(&h.import(&file, &dst, &[]));
     let line = text.lines().find(|l| l.starts_with("Backup of the store before the change: ")).unwrap();
     let backup = PathBuf::from(
         line.trim_start_matches("Backup of the store before the change: ").split(" (undo with").next().unwrap(),
@@ -723,7 +675,7 @@ fn an_expired_certificate_imports_with_a_warning() {
     let file = h.work().join("expired.p12");
     std::fs::write(&file, fixtures::p12("Expired Person", &old, &[], PW)).unwrap();
     let dst = h.db("dst", None);
-    let o = import(&h, &file, &dst, &[]);
+    let o = h.import(&file, &dst, &[]);
     ok(&o);
     let e = stderr(&o);
     assert!(e.lines().any(|l| l.starts_with("warning: ") && l.contains("expired")), "{e}");

@@ -19,7 +19,10 @@ use openssl::x509::extension::{
 };
 use openssl::x509::{X509Name, X509};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+
+use crate::pkcs12::PW;
+use crate::util::{certhelp, TempDir};
 use std::sync::OnceLock;
 
 pub const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -268,6 +271,68 @@ pub fn p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
 /// certhelp many times).
 pub fn quick_p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
     p12_builder(name, leaf, cas).key_iter(1).mac_iter(1).build2(password).unwrap().to_der().unwrap()
+}
+
+/// The database password `Home` writes to work/dbpw.
+pub const DB_PW: &str = "db secret";
+
+/// A private home for one test, removed when dropped: HOME for certhelp,
+/// a work folder holding the PKCS#12 password file (`pkcs12::PW`) and the
+/// database password file (`DB_PW`), and certhelp's state directory.
+/// Tests that need more (a token, a profile) add to it in their module.
+pub struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    pub fn new(tag: &str) -> Home {
+        let dir = TempDir::new(tag);
+        std::fs::create_dir_all(dir.path().join("work")).unwrap();
+        std::fs::write(dir.path().join("work/pw"), format!("{PW}\n")).unwrap();
+        std::fs::write(dir.path().join("work/dbpw"), DB_PW).unwrap();
+        Home { dir }
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn work(&self) -> PathBuf {
+        self.path().join("work")
+    }
+    /// The PKCS#12 password file.
+    pub fn pw(&self) -> PathBuf {
+        self.work().join("pw")
+    }
+    /// The database password file.
+    pub fn dbpw(&self) -> PathBuf {
+        self.work().join("dbpw")
+    }
+    pub fn state(&self) -> PathBuf {
+        self.path().join("state")
+    }
+    /// certhelp in this home with `state` as its state directory and the
+    /// fast PKCS#12 iteration count (2048; the default is 600,000).
+    pub fn certhelp_in(&self, state: &Path) -> Command {
+        let mut c = certhelp(self.path());
+        c.env("CERTHELP_STATE_DIR", state).env("CERTHELP_P12_ITERATIONS", "2048");
+        c
+    }
+    /// `certhelp_in` the home's own state directory.
+    pub fn certhelp(&self) -> Command {
+        self.certhelp_in(&self.state())
+    }
+    /// A database directory of its own (an `nss:DIR` store), empty.
+    pub fn db(&self, name: &str, password: Option<&str>) -> PathBuf {
+        let d = self.path().join(name);
+        new_db(&d, password);
+        d
+    }
+    /// `certhelp import FILE --to nss:TO` with the PKCS#12 password file.
+    pub fn import(&self, file: &Path, to: &Path, extra: &[&str]) -> Output {
+        let to = format!("nss:{}", to.display());
+        let file = file.to_str().unwrap();
+        let pw = self.pw();
+        crate::util::run(self.certhelp().args(["import", file, "--to", &to, "--password-file"]).arg(pw).args(extra))
+    }
 }
 
 pub fn run(cmd: &mut Command) {

@@ -10,55 +10,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::fixtures::{self, add_ca, add_chain, add_p12, chain, make, new_db, now, Chain, Made, Spec};
+use crate::fixtures::{self, add_ca, add_chain, add_p12, chain, make, now, Chain, Home, Made, Spec};
 use crate::ledger;
 use crate::pkcs12::PW;
-use crate::util::{certhelp, run, stderr, stdout, TempDir};
-
-const FAST: &str = "2048";
+use crate::util::{certhelp, run, stderr, stdout};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// A private home with a password file and a state directory.
-struct Home {
-    dir: TempDir,
-}
-
-impl Home {
-    fn new(tag: &str) -> Home {
-        let dir = TempDir::new(tag);
-        std::fs::create_dir_all(dir.path().join("work")).unwrap();
-        std::fs::write(dir.path().join("work/pw"), format!("{PW}\n")).unwrap();
-        Home { dir }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn work(&self) -> PathBuf {
-        self.path().join("work")
-    }
-    fn pw(&self) -> PathBuf {
-        self.work().join("pw")
-    }
-    fn certhelp_in(&self, state: &Path) -> Command {
-        let mut c = certhelp(self.path());
-        c.env("CERTHELP_STATE_DIR", state).env("CERTHELP_P12_ITERATIONS", FAST);
-        c
-    }
-    fn certhelp(&self) -> Command {
-        self.certhelp_in(&self.path().join("state"))
-    }
-    fn db(&self, name: &str) -> PathBuf {
-        let d = self.path().join(name);
-        new_db(&d, None);
-        d
-    }
-    fn import(&self, file: &Path, to: &Path, extra: &[&str]) -> Output {
-        let to = format!("nss:{}", to.display());
-        run(self.certhelp().args(["import", s(file), "--to", &to, "--password-file", s(&self.pw())]).args(extra))
-    }
 }
 
 /// Exit 2, one `error:` line containing `want` (case-insensitive) and one
@@ -250,7 +208,7 @@ impl Drop for Tmpfs {
 
 /// A source database: both CAs and the personal certificate with its key.
 fn filled(h: &Home, c: &Chain, name: &str) -> PathBuf {
-    let d = h.db(name);
+    let d = h.db(name, None);
     add_chain(&d, c, "Jane ID", &h.work(), None);
     d
 }
@@ -296,7 +254,7 @@ fn an_import_whose_backup_cannot_be_written_changes_nothing() {
     // target database byte for byte unchanged.
     let h = Home::new("hostile-full-backup");
     let c = chain("Full Backup", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = files_of(&dst);
     let listed = listing(&dst);
@@ -345,7 +303,7 @@ fn an_import_while_certutil_writes_the_same_database_loses_nothing() {
     // speeds.
     let h = Home::new("hostile-concurrent");
     let c = chain("Busy Store", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     let file = h.work().join("in.p12");
     std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
     let (started_tx, started_rx) = std::sync::mpsc::channel();
@@ -418,7 +376,7 @@ fn two_imports_into_one_store_at_once_are_serialised() {
         not_after: now() + 300 * 86_400,
         serial: 0x4242,
     });
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     let fa = h.work().join("a.p12");
     let fb = h.work().join("b.p12");
     std::fs::write(&fa, a.p12("First", PW)).unwrap();
@@ -492,7 +450,7 @@ fn bad_files_given_to_import_change_nothing() {
     let h = Home::new("hostile-bad-files");
     let c = chain("Bad Files", false);
     let other = chain("Someone Else", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = files_of(&dst);
     let listed = listing(&dst);
@@ -550,7 +508,7 @@ fn other_bad_files_and_the_two_allowed_exceptions() {
     // database held before is lost (certutil).
     let h = Home::new("hostile-more-files");
     let c = chain("More Files", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = files_of(&dst);
     let listed = listing(&dst);
@@ -648,7 +606,7 @@ fn bad_stores_are_named_and_left_alone() {
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "no database was created");
     ledger::record("bad input: stores", "a directory without a database (none is created)", 1, None);
 
-    let bad = h.db("corrupt");
+    let bad = h.db("corrupt", None);
     let mut junk: Vec<u8> = b"SQLite format 3\0".to_vec();
     junk.extend((0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8));
     std::fs::write(bad.join("cert9.db"), &junk).unwrap();
@@ -786,7 +744,7 @@ fn a_read_only_database_is_refused_and_left_alone() {
     use std::os::unix::fs::{chown, PermissionsExt};
     let h = Home::new("hostile-readonly");
     let c = chain("Read Only", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let file = h.work().join("in.p12");
     std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
