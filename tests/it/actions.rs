@@ -696,27 +696,8 @@ const SO_PIN: &str = "12345678";
 const USER_PIN: &str = "123456";
 
 fn token(h: &Home, label: &'static str, m: &Made, extractable: bool) -> Token {
-    let dir = h.path().join("softhsm");
-    std::fs::create_dir_all(dir.join("tokens")).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            dir.join("tokens").display()
-        ),
-    )
-    .unwrap();
-    fixtures::run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
-        "--init-token",
-        "--free",
-        "--label",
-        label,
-        "--so-pin",
-        SO_PIN,
-        "--pin",
-        USER_PIN,
-    ]));
+    let conf = fixtures::softhsm_conf(&h.path().join("softhsm"));
+    fixtures::init_token(&conf, label, SO_PIN, USER_PIN);
     let key = h.work().join("tok.key.der");
     let cert = h.work().join("tok.crt.der");
     std::fs::write(&key, m.key.private_key_to_pkcs8().unwrap()).unwrap();

@@ -273,6 +273,36 @@ pub fn quick_p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<
     p12_builder(name, leaf, cas).key_iter(1).mac_iter(1).build2(password).unwrap().to_der().unwrap()
 }
 
+/// A SoftHSM configuration of a test's own: DIR/tokens (made, empty) as
+/// the token directory, file object store, errors only in the log. Returns
+/// DIR/softhsm2.conf, for SOFTHSM2_CONF.
+pub fn softhsm_conf(dir: &Path) -> PathBuf {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
+    )
+    .unwrap();
+    conf
+}
+
+/// A new SoftHSM token labelled `label` in the first free slot of the
+/// SoftHSM that `conf` configures (`softhsm2-util --init-token --free`).
+pub fn init_token(conf: &Path, label: &str, so_pin: &str, user_pin: &str) {
+    run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", conf).args([
+        "--init-token",
+        "--free",
+        "--label",
+        label,
+        "--so-pin",
+        so_pin,
+        "--pin",
+        user_pin,
+    ]));
+}
+
 /// The database password `Home` writes to work/dbpw.
 pub const DB_PW: &str = "db secret";
 
@@ -640,17 +670,8 @@ fn build() -> Fixture {
     write(&home.join(".config/chromium/Last Version"), "146.0.7000.1\n");
 
     // SoftHSM token with a key and its certificate.
-    let tokdir = home.join("softhsm/tokens");
-    std::fs::create_dir_all(&tokdir).unwrap();
-    let softhsm_conf = home.join("softhsm/softhsm2.conf");
-    write(
-        &softhsm_conf,
-        &format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokdir.display()),
-    );
-    run(Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &softhsm_conf)
-        .args(["--init-token", "--free", "--label", TOKEN_LABEL])
-        .args(["--so-pin", "12345678", "--pin", "123456"]));
+    let softhsm_conf = softhsm_conf(&home.join("softhsm"));
+    init_token(&softhsm_conf, TOKEN_LABEL, "12345678", "123456");
     let tok_user = make(Spec {
         subject: &[("C", "US"), ("O", "ORC PKI"), ("CN", "Jane Q. Doe (token)")],
         issuer: Some(&orc),

@@ -300,25 +300,14 @@ const SO_PIN: &str = "12345678";
 
 impl Token {
     pub fn new(dir: &Path) -> Token {
-        let conf = dir.join("softhsm2.conf");
-        std::fs::write(&conf, format!("directories.tokendir = {}\nlog.level = ERROR\n", dir.join("tokens").display()))
-            .unwrap();
+        let conf = fixtures::softhsm_conf(dir);
         Token { dir: dir.to_path_buf(), conf }
     }
     /// A fresh token holding one certificate the user had before.
     pub fn reset(&self, existing_der: &Path) {
         let _ = std::fs::remove_dir_all(self.dir.join("tokens"));
         std::fs::create_dir_all(self.dir.join("tokens")).unwrap();
-        fixtures::run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &self.conf).args([
-            "--init-token",
-            "--free",
-            "--label",
-            LABEL,
-            "--so-pin",
-            SO_PIN,
-            "--pin",
-            USER_PIN,
-        ]));
+        fixtures::init_token(&self.conf, LABEL, SO_PIN, USER_PIN);
         let o = self.tool(&["--write-object", existing_der.to_str().unwrap(), "--type", "cert", "--label", "Existing"]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
@@ -563,9 +552,7 @@ fn token_enable_killed_anywhere_leaves_old_or_new_module_lists() {
     // backup holding the old. The same command again: one SoftHSM entry in
     // each, and modutil lists the module once.
     let h = TempDir::new("killed-token-enable");
-    let conf = h.path().join("softhsm2.conf");
-    std::fs::create_dir_all(h.path().join("tokens")).unwrap();
-    std::fs::write(&conf, format!("directories.tokendir = {}\n", h.path().join("tokens").display())).unwrap();
+    let conf = fixtures::softhsm_conf(h.path());
     let ff_root = h.path().join(".mozilla/firefox");
     let ff = ff_root.join("ff.p");
     new_db(&ff, None);

@@ -305,9 +305,7 @@ fn probe_text_and_empty_home() {
 
     // An empty home with an empty token directory: nothing personal, exit 1.
     let home = fixtures::temp_dir("empty");
-    let conf = home.join("softhsm2.conf");
-    std::fs::create_dir_all(home.join("tokens")).unwrap();
-    std::fs::write(&conf, format!("directories.tokendir = {}\n", home.join("tokens").display())).unwrap();
+    let conf = fixtures::softhsm_conf(&home);
     let out = Command::new(env!("CARGO_BIN_EXE_certhelp"))
         .args(["probe", "--json"])
         .env("HOME", &home)

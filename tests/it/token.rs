@@ -23,15 +23,7 @@ impl Home {
         let dir = TempDir::new(tag);
         // SoftHSM reads its configuration when NSS loads it: an empty
         // token directory of this test's own.
-        std::fs::create_dir_all(dir.path().join("softhsm/tokens")).unwrap();
-        std::fs::write(
-            dir.path().join("softhsm/softhsm2.conf"),
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\n",
-                dir.path().join("softhsm/tokens").display()
-            ),
-        )
-        .unwrap();
+        crate::fixtures::softhsm_conf(&dir.path().join("softhsm"));
         Home { dir }
     }
     fn path(&self) -> &Path {

@@ -31,25 +31,9 @@ const LABEL: &str = "certhelp-tok";
 impl Tok {
     fn new(tag: &str) -> Tok {
         let dir = TempDir::new(tag);
-        let tokens = dir.path().join("softhsm/tokens");
-        std::fs::create_dir_all(&tokens).unwrap();
+        let conf = fixtures::softhsm_conf(&dir.path().join("softhsm"));
         std::fs::create_dir_all(dir.path().join("work")).unwrap();
-        let conf = dir.path().join("softhsm/softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
-        )
-        .unwrap();
-        fixtures::run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
-            "--init-token",
-            "--free",
-            "--label",
-            LABEL,
-            "--so-pin",
-            SO_PIN,
-            "--pin",
-            USER_PIN,
-        ]));
+        fixtures::init_token(&conf, LABEL, SO_PIN, USER_PIN);
         std::fs::write(dir.path().join("work/pin"), USER_PIN).unwrap();
         std::fs::write(dir.path().join("work/badpin"), "654321").unwrap();
         std::fs::write(dir.path().join("work/pw"), P12_PW).unwrap();
