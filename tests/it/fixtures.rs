@@ -23,7 +23,7 @@ use std::process::{Command, Output};
 
 use crate::pkcs12::PW;
 use crate::util::{certhelp, TempDir};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 pub const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
 pub const TOKEN_LABEL: &str = "certhelp-test";
@@ -48,6 +48,27 @@ pub struct Fixture {
 }
 
 static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+
+/// The fixture's SoftHSM token is shared: one certhelp run at a time
+/// touches it.
+static SOFTHSM_LOCK: Mutex<()> = Mutex::new(());
+
+impl Fixture {
+    /// certhelp with `args` in the fixture home: its NSS databases and its
+    /// SoftHSM token (the module named in CERTHELP_PKCS11_MODULES), one run
+    /// at a time.
+    pub fn certhelp(&self, args: &[&str]) -> Output {
+        let _g = SOFTHSM_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        Command::new(env!("CARGO_BIN_EXE_certhelp"))
+            .args(args)
+            .env("HOME", &self.home)
+            .env_remove("XDG_CONFIG_HOME")
+            .env("SOFTHSM2_CONF", &self.softhsm_conf)
+            .env("CERTHELP_PKCS11_MODULES", SOFTHSM)
+            .output()
+            .unwrap()
+    }
+}
 
 pub fn get() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
