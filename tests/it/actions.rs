@@ -15,9 +15,7 @@ use std::process::{Command, Output};
 use openssl::hash::MessageDigest;
 use openssl::x509::X509;
 
-use crate::fixtures::{
-    self, add_ca, add_chain, add_chain_cas, add_p12, chain, make, now, Home, Made, Spec, DAY, DB_PW, SOFTHSM,
-};
+use crate::fixtures::{self, add_ca, add_chain, add_chain_cas, add_p12, chain, person, Home, Made, DB_PW, SOFTHSM};
 use crate::pkcs12::{info, oracle, oracle_key_matches, PW};
 use crate::util::{run, stderr, stdout};
 
@@ -31,22 +29,6 @@ impl Home {
     fn firefox_profile(&self) -> PathBuf {
         fixtures::mozilla_profile(&self.path().join(".mozilla/firefox"), "abcd1234.default-release", None)
     }
-}
-
-/// A personal certificate issued by `issuer`.
-fn person(issuer: &Made, cn: &str, email: &str, ku: &[&str], eku: &[&str], days: (i64, i64), serial: u32) -> Made {
-    let t = now();
-    make(Spec {
-        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
-        issuer: Some(issuer),
-        ca: false,
-        ku,
-        eku,
-        san_email: Some(email),
-        not_before: t + days.0 * DAY,
-        not_after: t + days.1 * DAY,
-        serial,
-    })
 }
 
 fn ok(o: &Output) -> String {

@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::fixtures::{add_chain_cas, add_p12, dbkey, make, mozilla_profile, now, Made, Spec, DAY};
+use crate::fixtures::{self, add_chain_cas, add_p12, dbkey, mozilla_profile, Made};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 const JANE: &str = "jane.doe@example.com";
@@ -46,19 +46,9 @@ user_pref(\"mail.identity.id2.useremail\", \"pat@example.net\");\n\
 user_pref(\"mail.server.server1.hostname\", \"imap.example.com\");\n\
 user_pref(\"toolkit.telemetry.cachedClientID\", \"c0ffee00-0000-4000-8000-000000000000\");\n";
 
+/// A mail certificate (e-mail protection and client auth) from `issuer`.
 fn person(issuer: &Made, cn: &str, email: &str, ku: &[&str], days: (i64, i64), serial: u32) -> Made {
-    let t = now();
-    make(Spec {
-        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
-        issuer: Some(issuer),
-        ca: false,
-        ku,
-        eku: &["emailProtection", "clientAuth"],
-        san_email: Some(email),
-        not_before: t + days.0 * DAY,
-        not_after: t + days.1 * DAY,
-        serial,
-    })
+    fixtures::person(issuer, cn, email, ku, &["emailProtection", "clientAuth"], days, serial)
 }
 
 fn setup(tag: &str) -> Tb {

@@ -512,6 +512,74 @@ pub fn add_chain(dir: &Path, c: &Chain, nick: &str, work: &Path, db_password: Op
     add_p12(dir, nick, &c.leaf, work, db_password);
 }
 
+/// A PKCS#12 file's MAC iteration count rewritten to 2^31-1 in place. The
+/// file must come from OpenSSL with its default MAC count (not
+/// -nomaciter): 2048, INTEGER 02 02 08 00, at the very end of its DER. The
+/// new INTEGER is two bytes longer, so the MacData and outer lengths are
+/// fixed too.
+pub fn forge_mac_iterations(b: &mut Vec<u8>) {
+    let n = b.len();
+    assert_eq!(&b[n - 4..], &[2, 2, 8, 0]);
+    b.truncate(n - 4);
+    b.extend([2, 4, 0x7f, 0xff, 0xff, 0xff]);
+    let mac_start = (0..n).rev().find(|&i| b[i] == 0x30 && usize::from(b[i + 1]) + 2 == n - i).unwrap();
+    b[mac_start + 1] += 2;
+    assert_eq!(&b[..2], &[0x30, 0x82]);
+    let outer = usize::from(b[2]) << 8 | usize::from(b[3]);
+    b[2..4].copy_from_slice(&((outer + 2) as u16).to_be_bytes());
+}
+
+/// A personal certificate "C=US, O=Test PKI, CN=`cn`" issued by `issuer`,
+/// with `email` as its subjectAltName, valid from `days.0` to `days.1` days
+/// from now (negative: in the past).
+pub fn person(issuer: &Made, cn: &str, email: &str, ku: &[&str], eku: &[&str], days: (i64, i64), serial: u32) -> Made {
+    let t = now();
+    make(Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
+        issuer: Some(issuer),
+        ca: false,
+        ku,
+        eku,
+        san_email: Some(email),
+        not_before: t + days.0 * DAY,
+        not_after: t + days.1 * DAY,
+        serial,
+    })
+}
+
+/// A self-signed CA "C=US, O=`o`, CN=`cn`" valid from yesterday for a
+/// year.
+pub fn root_ca(o: &str, cn: &str, serial: u32) -> Made {
+    make(Spec {
+        subject: &[("C", "US"), ("O", o), ("CN", cn)],
+        issuer: None,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: now() - DAY,
+        not_after: now() + 365 * DAY,
+        serial,
+    })
+}
+
+/// A self-signed root "O=Elsewhere, CN=Existing Root" with fixed dates: a
+/// certificate a store already held before the test, unrelated to the
+/// chain the test moves.
+pub fn existing_root() -> Made {
+    make(Spec {
+        subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],
+        issuer: None,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: 1_700_000_000,
+        not_after: 2_100_000_000,
+        serial: 77,
+    })
+}
+
 /// NSS's dbKey for a certificate: module and slot ids (0), serial and
 /// issuer lengths, serial contents, issuer DER; base64.
 ///

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::fixtures::{self, add_ca, add_chain, add_p12, chain, make, now, Chain, Home, Made, Spec};
+use crate::fixtures::{self, add_ca, add_chain, add_p12, chain, make, now, Chain, Home, Spec};
 use crate::ledger;
 use crate::pkcs12::PW;
 use crate::util::{certhelp, run, stderr, stdout};
@@ -76,20 +76,6 @@ fn listing(dir: &Path) -> String {
 
 fn copies(dir: &Path, nick: &str) -> usize {
     certutil(dir, &["-L", "-n", nick, "-a"]).1.matches("BEGIN CERTIFICATE").count()
-}
-
-fn ca_cert(cn: &str, serial: u32) -> Made {
-    make(Spec {
-        subject: &[("C", "US"), ("O", "Hostile Test"), ("CN", cn)],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: now() - 86_400,
-        not_after: now() + 365 * 86_400,
-        serial,
-    })
 }
 
 // ---------------------------------------------------------------- --env
@@ -316,7 +302,8 @@ fn an_import_while_certutil_writes_the_same_database_loses_nothing() {
             // At most 200 rounds: a hang guard should the import never end.
             while added < 200 && !(done.load(std::sync::atomic::Ordering::SeqCst) && added >= 3) {
                 let pem = work.join(format!("ca{added}.pem"));
-                std::fs::write(&pem, ca_cert(&format!("Busy CA {added}"), 100 + added).pem()).unwrap();
+                std::fs::write(&pem, fixtures::root_ca("Hostile Test", &format!("Busy CA {added}"), 100 + added).pem())
+                    .unwrap();
                 let nick = format!("Busy CA {added}");
                 let o = Command::new("certutil")
                     .args(["-A", "-n", &nick, "-t", "C,,", "-i"])
@@ -424,20 +411,6 @@ fn openssl_p12(h: &Home, c: &Chain, out: &Path, extra: &[&str]) {
     );
 }
 
-/// The PKCS#12's MAC iteration count (2048, last INTEGER of OpenSSL's DER)
-/// rewritten to 2^31-1, with the MacData and outer lengths fixed.
-fn forge_iterations(b: &mut Vec<u8>) {
-    let n = b.len();
-    assert_eq!(&b[n - 4..], &[2, 2, 8, 0]);
-    b.truncate(n - 4);
-    b.extend([2, 4, 0x7f, 0xff, 0xff, 0xff]);
-    let mac_start = (0..n).rev().find(|&i| b[i] == 0x30 && usize::from(b[i + 1]) + 2 == n - i).unwrap();
-    b[mac_start + 1] += 2;
-    assert_eq!(&b[..2], &[0x30, 0x82]);
-    let outer = usize::from(b[2]) << 8 | usize::from(b[3]);
-    b[2..4].copy_from_slice(&((outer + 2) as u16).to_be_bytes());
-}
-
 #[test]
 fn bad_files_given_to_import_change_nothing() {
     // Expected, for each: exit 2, one error naming the cause + one hint,
@@ -489,7 +462,7 @@ fn bad_files_given_to_import_change_nothing() {
     let iter = w.join("iter.p12");
     openssl_p12(&h, &c, &iter, &["-iter", "2048", "-legacy"]);
     let mut b = std::fs::read(&iter).unwrap();
-    forge_iterations(&mut b);
+    fixtures::forge_mac_iterations(&mut b);
     std::fs::write(&iter, &b).unwrap();
     fails(&h.import(&iter, &dst, &[]), "2147483647");
     record("a MAC iteration count of 2^31-1");

@@ -30,17 +30,7 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
     let file = work.join("killed.p12");
     std::fs::write(&file, c.p12("Killed Import", "kill-test-pw")).unwrap();
 
-    let existing = crate::fixtures::make(crate::fixtures::Spec {
-        subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: 1_700_000_000,
-        not_after: 2_100_000_000,
-        serial: 77,
-    });
+    let existing = crate::fixtures::existing_root();
     let (mut runs, mut lost) = (0, 0);
     for point in [
         "import:after-backup",

@@ -377,17 +377,7 @@ fn a_token_import_killed_anywhere_is_completed_by_the_next_one() {
     std::fs::create_dir_all(&work).unwrap();
     let t = Token::new(h.path());
     let c = chain("Killed Token", false);
-    let existing = make(Spec {
-        subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: 1_700_000_000,
-        not_after: 2_100_000_000,
-        serial: 77,
-    });
+    let existing = fixtures::existing_root();
     let existing_der = work.join("existing.der");
     std::fs::write(&existing_der, existing.cert.to_der().unwrap()).unwrap();
     let file = work.join("in.p12");
