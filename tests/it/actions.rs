@@ -272,23 +272,8 @@ fn files_from_pk12util_and_openssl_rc2_import() {
     pk12util_export(&src, "Foreign Person", &nss_file, &h, false);
 
     let w = h.work();
-    std::fs::write(w.join("leaf.pem"), c.leaf.pem()).unwrap();
-    std::fs::write(w.join("leaf.key"), c.leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    std::fs::write(w.join("chain.pem"), [c.sub.pem(), c.root.pem()].concat()).unwrap();
     let rc2 = w.join("rc2.p12");
-    fixtures::run(
-        Command::new("openssl")
-            .args(["pkcs12", "-export", "-legacy", "-name", "Old Export", "-inkey"])
-            .arg(w.join("leaf.key"))
-            .arg("-in")
-            .arg(w.join("leaf.pem"))
-            .arg("-certfile")
-            .arg(w.join("chain.pem"))
-            .arg("-passout")
-            .arg(format!("file:{}", h.pw().display()))
-            .arg("-out")
-            .arg(&rc2),
-    );
+    fixtures::openssl_p12(&w, &c.leaf, &[&c.sub, &c.root], &h.pw(), &rc2, &["-legacy", "-name", "Old Export"]);
     let legacy_info = oracle(&rc2, &h.pw(), &["-info", "-noout", "-legacy"]);
     assert!(legacy_info.contains("pbeWithSHA1And40BitRC2-CBC"), "{legacy_info}");
 
@@ -530,18 +515,7 @@ fn bad_input_to_import_changes_nothing() {
     let empty = w.join("empty.p12");
     std::fs::write(&empty, b"").unwrap();
     let nomac = w.join("nomac.p12");
-    std::fs::write(w.join("leaf.key"), c.leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    fixtures::run(
-        Command::new("openssl")
-            .args(["pkcs12", "-export", "-nomac", "-inkey"])
-            .arg(w.join("leaf.key"))
-            .arg("-in")
-            .arg(&pem)
-            .arg("-passout")
-            .arg(format!("file:{}", h.pw().display()))
-            .arg("-out")
-            .arg(&nomac),
-    );
+    fixtures::openssl_p12(&w, &c.leaf, &[], &h.pw(), &nomac, &["-nomac"]);
     let to = format!("nss:{}", dst.display());
     let wrong_pw = run(h.certhelp().args(["import", s(&good), "--to", &to, "--password-file"]).arg(w.join("wrongpw")));
     let (e, hint) = fails(&wrong_pw, "wrong password");

@@ -512,6 +512,25 @@ pub fn add_chain(dir: &Path, c: &Chain, nick: &str, work: &Path, db_password: Op
     add_p12(dir, nick, &c.leaf, work, db_password);
 }
 
+/// `openssl pkcs12 -export` (the openssl command, not certhelp's code) of
+/// `leaf`'s key and certificate, with `cas` as -certfile when there are
+/// any, its password from the file `pwfile`, into `out`; `args` adds
+/// options (-name, -legacy, -nomac...). The PEM inputs go to `work`
+/// (leaf.key, leaf.pem, chain.pem).
+pub fn openssl_p12(work: &Path, leaf: &Made, cas: &[&Made], pwfile: &Path, out: &Path, args: &[&str]) {
+    std::fs::write(work.join("leaf.pem"), leaf.pem()).unwrap();
+    std::fs::write(work.join("leaf.key"), leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    let mut c = Command::new("openssl");
+    c.args(["pkcs12", "-export", "-inkey"]).arg(work.join("leaf.key")).arg("-in").arg(work.join("leaf.pem"));
+    if !cas.is_empty() {
+        let chain: Vec<u8> = cas.iter().flat_map(|ca| ca.pem()).collect();
+        std::fs::write(work.join("chain.pem"), chain).unwrap();
+        c.arg("-certfile").arg(work.join("chain.pem"));
+    }
+    c.arg("-passout").arg(format!("file:{}", pwfile.display())).arg("-out").arg(out).args(args);
+    run(&mut c);
+}
+
 /// A PKCS#12 file's MAC iteration count rewritten to 2^31-1 in place. The
 /// file must come from OpenSSL with its default MAC count (not
 /// -nomaciter): 2048, INTEGER 02 02 08 00, at the very end of its DER. The
@@ -618,50 +637,25 @@ fn build() -> Fixture {
     let eca_root = ca("ECA Root CA 4", "U.S. Government", None, 1);
     let orc = ca("ORC ECA 6", "ORC PKI", Some(&eca_root), 2);
     let jane = [("C", "US"), ("O", "U.S. Government"), ("OU", "ECA"), ("OU", "ORC"), ("CN", "Jane Q. Doe")];
-    let id = make(Spec {
-        subject: &jane,
-        issuer: Some(&orc),
-        ca: false,
-        ku: &["digitalSignature", "nonRepudiation"],
-        eku: &["clientAuth", "emailProtection"],
-        san_email: Some(EMAIL),
-        not_before: t - 10 * DAY,
-        not_after: t + 700 * DAY,
-        serial: 0x1001,
-    });
-    let enc = make(Spec {
-        subject: &jane,
-        issuer: Some(&orc),
-        ca: false,
-        ku: &["keyEncipherment"],
-        eku: &["emailProtection"],
-        san_email: Some(EMAIL),
-        not_before: t - 10 * DAY,
-        not_after: t + 700 * DAY,
-        serial: 0x1002,
-    });
-    let old_enc = make(Spec {
-        subject: &jane,
-        issuer: Some(&orc),
-        ca: false,
-        ku: &["keyEncipherment"],
-        eku: &["emailProtection"],
-        san_email: Some(EMAIL),
-        not_before: t - 600 * DAY,
-        not_after: t + 100 * DAY,
-        serial: 0x1003,
-    });
-    let expired = make(Spec {
-        subject: &jane,
-        issuer: Some(&orc),
-        ca: false,
-        ku: &["digitalSignature"],
-        eku: &["emailProtection"],
-        san_email: Some(EMAIL),
-        not_before: t - 900 * DAY,
-        not_after: t - 5 * DAY,
-        serial: 0x1004,
-    });
+    // Jane's certificates differ in key usage, validity (days from now) and
+    // serial only.
+    let jane_cert = |ku: &[&str], eku: &[&str], days: (i64, i64), serial: u32| {
+        make(Spec {
+            subject: &jane,
+            issuer: Some(&orc),
+            ca: false,
+            ku,
+            eku,
+            san_email: Some(EMAIL),
+            not_before: t + days.0 * DAY,
+            not_after: t + days.1 * DAY,
+            serial,
+        })
+    };
+    let id = jane_cert(&["digitalSignature", "nonRepudiation"], &["clientAuth", "emailProtection"], (-10, 700), 0x1001);
+    let enc = jane_cert(&["keyEncipherment"], &["emailProtection"], (-10, 700), 0x1002);
+    let old_enc = jane_cert(&["keyEncipherment"], &["emailProtection"], (-600, 100), 0x1003);
+    let expired = jane_cert(&["digitalSignature"], &["emailProtection"], (-900, -5), 0x1004);
 
     // Digital ID: Class 1 root -> Individual Subscriber CA -> PNV.
     let c1_root = ca("Class 1 Public Primary Certification Authority", "VeriSign, Inc.", None, 3);

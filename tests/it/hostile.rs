@@ -392,23 +392,10 @@ fn two_imports_into_one_store_at_once_are_serialised() {
 
 // ------------------------------------------------------------ bad input
 
-/// `openssl pkcs12 -export` of the leaf (and with `extra` options) into `out`.
+/// `openssl pkcs12 -export` of the leaf as "Jane ID" (and with `extra`
+/// options) into `out`.
 fn openssl_p12(h: &Home, c: &Chain, out: &Path, extra: &[&str]) {
-    let w = h.work();
-    std::fs::write(w.join("leaf.pem"), c.leaf.pem()).unwrap();
-    std::fs::write(w.join("leaf.key"), c.leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    fixtures::run(
-        Command::new("openssl")
-            .args(["pkcs12", "-export", "-name", "Jane ID", "-inkey"])
-            .arg(w.join("leaf.key"))
-            .arg("-in")
-            .arg(w.join("leaf.pem"))
-            .arg("-passout")
-            .arg(format!("file:{}", h.pw().display()))
-            .arg("-out")
-            .arg(out)
-            .args(extra),
-    );
+    fixtures::openssl_p12(&h.work(), &c.leaf, &[], &h.pw(), out, &[&["-name", "Jane ID"], extra].concat());
 }
 
 #[test]
