@@ -17,7 +17,7 @@ use openssl::x509::X509;
 
 use crate::fixtures::{self, add_ca, add_chain, add_chain_cas, add_p12, chain, person, Home, Made, DB_PW, SOFTHSM};
 use crate::pkcs12::{info, oracle, oracle_key_matches, PW};
-use crate::util::{run, stderr, stdout};
+use crate::util::{fails, ok, run, stderr, stdout};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -29,23 +29,6 @@ impl Home {
     fn firefox_profile(&self) -> PathBuf {
         fixtures::mozilla_profile(&self.path().join(".mozilla/firefox"), "abcd1234.default-release", None)
     }
-}
-
-fn ok(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
-    stdout(o)
-}
-
-/// Exit 2, exactly one `error:` line (containing `want`) and one `hint:`
-/// line on stderr; returns (error line, hint line).
-fn fails(o: &Output, want: &str) -> (String, String) {
-    let e = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stdout: {}\nstderr: {e}", stdout(o));
-    let lines: Vec<&str> = e.lines().collect();
-    assert_eq!(lines.len(), 2, "{e}");
-    assert!(lines[0].starts_with("error: ") && lines[0].contains(want), "want {want:?}: {e}");
-    assert!(lines[1].starts_with("hint: "), "{e}");
-    (lines[0].to_string(), lines[1].to_string())
 }
 
 /// `certutil ARGS -d sql:DIR`, stdout (must succeed).

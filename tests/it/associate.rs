@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::fixtures::{self, add_chain_cas, add_p12, dbkey, mozilla_profile, Made};
-use crate::util::{certhelp, run, stderr, stdout, TempDir};
+use crate::util::{certhelp, ok, run, stderr, stdout, TempDir};
 
 const JANE: &str = "jane.doe@example.com";
 const PNV: &str = "pat@example.net";
@@ -119,11 +119,6 @@ fn names(id: &str, roles: &[&str]) -> Vec<String> {
         .iter()
         .flat_map(|r| [format!("mail.identity.{id}.{r}_cert_name"), format!("mail.identity.{id}.{r}_cert_dbkey")])
         .collect()
-}
-
-fn ok(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
-    stdout(o)
 }
 
 /// Exit 2 with one `error:` line and one `hint:` line; returns both.

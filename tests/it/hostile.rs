@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 use crate::fixtures::{self, add_ca, add_chain, add_p12, chain, make, now, Chain, Home, Spec};
 use crate::ledger;
 use crate::pkcs12::PW;
-use crate::util::{certhelp, run, stderr, stdout};
+use crate::util::{certhelp, ok, run, stderr, stdout};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -32,11 +32,6 @@ fn fails(o: &Output, want: &str) -> (String, String) {
     );
     assert!(lines[1].starts_with("hint: "), "{e}");
     (lines[0].to_string(), lines[1].to_string())
-}
-
-fn ok(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
-    stdout(o)
 }
 
 /// Every file of a directory (not recursive) with its bytes' SHA-256.
