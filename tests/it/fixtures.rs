@@ -95,6 +95,15 @@ impl Made {
     pub fn pem(&self) -> Vec<u8> {
         self.cert.to_pem().unwrap()
     }
+    /// The certificate and its key as certhelp's in-memory identity (for
+    /// tests that call the library's store code directly).
+    pub fn identity(&self, label: Option<&str>) -> certhelp::store::Identity {
+        certhelp::store::Identity {
+            label: label.map(String::from),
+            cert_der: self.cert.to_der().unwrap(),
+            key: Some(certhelp::store::PrivateKey::from_pkcs8_der(self.key.private_key_to_pkcs8().unwrap())),
+        }
+    }
 }
 
 fn name(entries: &[(&str, &str)]) -> X509Name {

@@ -98,14 +98,7 @@ fn nickname_of_another_subject_is_refused_before_any_key_is_made() {
     add_p12(&dst, "Taken", &other.leaf, &work, None);
     let keys_before = certutil(&["-K"], &dst);
 
-    let bundle = Bundle {
-        identities: vec![certhelp::store::Identity {
-            label: None,
-            cert_der: c.leaf.cert.to_der().unwrap(),
-            key: Some(certhelp::store::PrivateKey::from_pkcs8_der(c.leaf.key.private_key_to_pkcs8().unwrap())),
-        }],
-        chain: vec![],
-    };
+    let bundle = Bundle { identities: vec![c.leaf.identity(None)], chain: vec![] };
     let store = NssStore::new("dst", &dst);
     let mut s = store.open(Access::ReadWrite).unwrap();
     s.login(None).unwrap();
@@ -133,14 +126,7 @@ fn a_database_with_a_password_needs_it_and_refuses_a_wrong_one() {
     drop(s2);
     let mut s = store.open(Access::ReadWrite).unwrap();
     s.login(Some(&Pin::new("right-pw"))).unwrap();
-    let bundle = Bundle {
-        identities: vec![certhelp::store::Identity {
-            label: Some("Pw User".into()),
-            cert_der: c.leaf.cert.to_der().unwrap(),
-            key: Some(certhelp::store::PrivateKey::from_pkcs8_der(c.leaf.key.private_key_to_pkcs8().unwrap())),
-        }],
-        chain: vec![],
-    };
+    let bundle = Bundle { identities: vec![c.leaf.identity(Some("Pw User"))], chain: vec![] };
     let plan = import::plan(&s, &bundle, None).unwrap();
     import::apply(&s, &bundle, &plan).1.unwrap();
     import::verify(&s, &bundle, &plan).unwrap();
@@ -168,11 +154,7 @@ fn a_different_certificate_with_the_same_issuer_and_serial_is_refused_before_any
     add_ca(&dst, "Old Test Root", &remade.root, &work);
     let keys_before = certutil(&["-K"], &dst);
     let bundle = Bundle {
-        identities: vec![certhelp::store::Identity {
-            label: None,
-            cert_der: c.leaf.cert.to_der().unwrap(),
-            key: Some(certhelp::store::PrivateKey::from_pkcs8_der(c.leaf.key.private_key_to_pkcs8().unwrap())),
-        }],
+        identities: vec![c.leaf.identity(None)],
         chain: vec![certhelp::store::ChainCert { label: None, der: c.root.cert.to_der().unwrap(), trust: Trust::ROOT }],
     };
     let store = NssStore::new("dst", &dst);

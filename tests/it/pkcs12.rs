@@ -7,7 +7,7 @@ use std::process::Command;
 
 use certhelp::secret::Secret;
 use certhelp::store::pkcs12::{self, Compat, WriteOptions};
-use certhelp::store::{ChainCert, Identity, PrivateKey, StoreError, Trust};
+use certhelp::store::{ChainCert, Identity, StoreError, Trust};
 
 use crate::fixtures::{self, now, Made, Spec};
 use crate::util::TempDir;
@@ -58,11 +58,7 @@ impl Files {
     }
 
     pub fn identity(&self, label: &str) -> Identity {
-        Identity {
-            label: Some(label.into()),
-            cert_der: self.leaf.cert.to_der().unwrap(),
-            key: Some(PrivateKey::from_pkcs8_der(self.leaf.key.private_key_to_pkcs8().unwrap())),
-        }
+        self.leaf.identity(Some(label))
     }
 
     pub fn chain(&self) -> Vec<ChainCert> {
