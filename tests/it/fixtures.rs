@@ -608,6 +608,14 @@ pub fn existing_root() -> Made {
     })
 }
 
+/// `certutil ARGS -d sql:DIR`'s stdout: the oracle's listing. It must
+/// succeed, except `-K`, which fails on a database that holds no key.
+pub fn certutil_stdout(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("certutil").args(args).arg("-d").arg(db(dir)).output().unwrap();
+    assert!(o.status.success() || args == ["-K"], "certutil {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 /// NSS's dbKey for a certificate: module and slot ids (0), serial and
 /// issuer lengths, serial contents, issuer DER; base64.
 ///

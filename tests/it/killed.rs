@@ -83,16 +83,10 @@ fn timed(cmd: &mut Command) -> (Output, Duration) {
     (o, t.elapsed())
 }
 
-fn certutil(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("certutil").args(args).arg("-d").arg(format!("sql:{}", dir.display())).output().unwrap();
-    assert!(o.status.success() || args == ["-K"], "certutil {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 /// certutil's listing of certificates and keys: the store opens, and this
 /// is what it holds.
 fn nss_listing(dir: &Path) -> String {
-    certutil(dir, &["-L"]) + &certutil(dir, &["-K"])
+    fixtures::certutil_stdout(dir, &["-L"]) + &fixtures::certutil_stdout(dir, &["-K"])
 }
 
 /// Names in `dir` that certhelp left behind (hidden temporary names).
