@@ -1,11 +1,19 @@
-//! A whole fake home directory made from real parts, once per test binary:
-//! openssl-made CA chains with realistic names, NSS databases made and
-//! filled by certutil/pk12util (Firefox profiles with profiles.ini, a
-//! Thunderbird profile with mail identities, Chromium's ~/.pki/nssdb with a
-//! password) and a SoftHSM token holding a key and certificate.
+//! Test parts made with real tools, and one shared fake home.
 //!
-//! Tests only read the fixture; anything that must change a store makes its
-//! own copy.
+//! The shared home (`get`), made once per test binary: openssl-made CA
+//! chains with realistic names, NSS databases made and filled by
+//! certutil/pk12util (Firefox profiles with profiles.ini, a Thunderbird
+//! profile with mail identities, Chromium's ~/.pki/nssdb with a password)
+//! and a SoftHSM token holding a key and certificate. Tests only read it;
+//! anything that must change a store makes its own copy.
+//!
+//! The helpers make a test's own parts, by section: certificates (`make`,
+//! `person`, `root_ca`, `chain`), PKCS#12 files (`p12`, `quick_p12`,
+//! `openssl_p12`), NSS databases and Mozilla profiles (`new_db`,
+//! `add_chain`, `mozilla_profile`), SoftHSM tokens (`softhsm_conf`,
+//! `init_token`) and a private home to run certhelp in (`Home`). They make
+//! parts and check only that their own tools succeeded; what a test
+//! asserts stays in the test.
 
 use openssl::asn1::{Asn1Integer, Asn1Time};
 use openssl::bn::BigNum;
@@ -20,15 +28,16 @@ use openssl::x509::extension::{
 use openssl::x509::{X509Name, X509};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
 
 use crate::pkcs12::PW;
 use crate::util::{certhelp, TempDir};
-use std::sync::{Mutex, OnceLock};
 
 pub const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
 pub const TOKEN_LABEL: &str = "certhelp-test";
 pub const EMAIL: &str = "jane.doe@example.com";
 pub const CHROMIUM_DB_PASSWORD: &str = "fixture-db-pw";
+
 /// A module file registered twice in the default Firefox profile.
 pub const DUP_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
 
@@ -85,6 +94,8 @@ extern "C" fn remove_fixture_home() {
         let _ = std::fs::remove_dir_all(&f.home);
     }
 }
+
+// ------------------------------------------------------------ Certificates
 
 pub struct Made {
     pub cert: X509,
@@ -219,6 +230,57 @@ fn ca(cn: &str, o: &str, issuer: Option<&Made>, serial: u32) -> Made {
     })
 }
 
+/// A personal certificate "C=US, O=Test PKI, CN=`cn`" issued by `issuer`,
+/// with `email` as its subjectAltName, valid from `days.0` to `days.1` days
+/// from now (negative: in the past).
+pub fn person(issuer: &Made, cn: &str, email: &str, ku: &[&str], eku: &[&str], days: (i64, i64), serial: u32) -> Made {
+    let t = now();
+    make(Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
+        issuer: Some(issuer),
+        ca: false,
+        ku,
+        eku,
+        san_email: Some(email),
+        not_before: t + days.0 * DAY,
+        not_after: t + days.1 * DAY,
+        serial,
+    })
+}
+
+/// A self-signed CA "C=US, O=`o`, CN=`cn`" valid from yesterday for a
+/// year.
+pub fn root_ca(o: &str, cn: &str, serial: u32) -> Made {
+    make(Spec {
+        subject: &[("C", "US"), ("O", o), ("CN", cn)],
+        issuer: None,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: now() - DAY,
+        not_after: now() + 365 * DAY,
+        serial,
+    })
+}
+
+/// A self-signed root "O=Elsewhere, CN=Existing Root" with fixed dates: a
+/// certificate a store already held before the test, unrelated to the
+/// chain the test moves.
+pub fn existing_root() -> Made {
+    make(Spec {
+        subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],
+        issuer: None,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: 1_700_000_000,
+        not_after: 2_100_000_000,
+        serial: 77,
+    })
+}
+
 /// A personal certificate with the CAs that issued it.
 pub struct Chain {
     pub root: Made,
@@ -267,6 +329,30 @@ pub fn chain(cn: &str, ec: bool) -> Chain {
     Chain { root, sub, leaf }
 }
 
+/// NSS's dbKey for a certificate: module and slot ids (0), serial and
+/// issuer lengths, serial contents, issuer DER; base64.
+///
+/// The serial is the DER INTEGER's content octets (Gecko takes them from
+/// mozilla::pkix as encoded). OpenSSL's BigNum gives the magnitude alone, so
+/// a positive serial whose first byte has the high bit set (0x80...) gets
+/// back the 0x00 that DER puts before it, and zero is the one byte 0x00;
+/// without this the key of such a certificate would not match NSS's.
+pub fn dbkey(c: &X509) -> String {
+    let mut serial = c.serial_number().to_bn().unwrap().to_vec();
+    if serial.first().is_none_or(|b| b & 0x80 != 0) {
+        serial.insert(0, 0);
+    }
+    let issuer = c.issuer_name().to_der().unwrap();
+    let mut raw = vec![0u8; 8];
+    raw.extend((serial.len() as u32).to_be_bytes());
+    raw.extend((issuer.len() as u32).to_be_bytes());
+    raw.extend(&serial);
+    raw.extend(&issuer);
+    openssl::base64::encode_block(&raw)
+}
+
+// ----------------------------------------------------------- PKCS#12 files
+
 impl Chain {
     /// The personal certificate and its key under the friendly name `name`,
     /// with the issuing CA and the root, as a PKCS#12 (`p12`).
@@ -303,121 +389,43 @@ pub fn quick_p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<
     p12_builder(name, leaf, cas).key_iter(1).mac_iter(1).build2(password).unwrap().to_der().unwrap()
 }
 
-/// A SoftHSM configuration of a test's own: DIR/tokens (made, empty) as
-/// the token directory, file object store, errors only in the log. Returns
-/// DIR/softhsm2.conf, for SOFTHSM2_CONF.
-pub fn softhsm_conf(dir: &Path) -> PathBuf {
-    let tokens = dir.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
-    )
-    .unwrap();
-    conf
+/// `openssl pkcs12 -export` (the openssl command, not certhelp's code) of
+/// `leaf`'s key and certificate, with `cas` as -certfile when there are
+/// any, its password from the file `pwfile`, into `out`; `args` adds
+/// options (-name, -legacy, -nomac...). The PEM inputs go to `work`
+/// (leaf.key, leaf.pem, chain.pem).
+pub fn openssl_p12(work: &Path, leaf: &Made, cas: &[&Made], pwfile: &Path, out: &Path, args: &[&str]) {
+    std::fs::write(work.join("leaf.pem"), leaf.pem()).unwrap();
+    std::fs::write(work.join("leaf.key"), leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    let mut c = Command::new("openssl");
+    c.args(["pkcs12", "-export", "-inkey"]).arg(work.join("leaf.key")).arg("-in").arg(work.join("leaf.pem"));
+    if !cas.is_empty() {
+        let chain: Vec<u8> = cas.iter().flat_map(|ca| ca.pem()).collect();
+        std::fs::write(work.join("chain.pem"), chain).unwrap();
+        c.arg("-certfile").arg(work.join("chain.pem"));
+    }
+    c.arg("-passout").arg(format!("file:{}", pwfile.display())).arg("-out").arg(out).args(args);
+    run(&mut c);
 }
 
-/// A new SoftHSM token labelled `label` in the first free slot of the
-/// SoftHSM that `conf` configures (`softhsm2-util --init-token --free`).
-pub fn init_token(conf: &Path, label: &str, so_pin: &str, user_pin: &str) {
-    run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", conf).args([
-        "--init-token",
-        "--free",
-        "--label",
-        label,
-        "--so-pin",
-        so_pin,
-        "--pin",
-        user_pin,
-    ]));
+/// A PKCS#12 file's MAC iteration count rewritten to 2^31-1 in place. The
+/// file must come from OpenSSL with its default MAC count (not
+/// -nomaciter): 2048, INTEGER 02 02 08 00, at the very end of its DER. The
+/// new INTEGER is two bytes longer, so the MacData and outer lengths are
+/// fixed too.
+pub fn forge_mac_iterations(b: &mut Vec<u8>) {
+    let n = b.len();
+    assert_eq!(&b[n - 4..], &[2, 2, 8, 0]);
+    b.truncate(n - 4);
+    b.extend([2, 4, 0x7f, 0xff, 0xff, 0xff]);
+    let mac_start = (0..n).rev().find(|&i| b[i] == 0x30 && usize::from(b[i + 1]) + 2 == n - i).unwrap();
+    b[mac_start + 1] += 2;
+    assert_eq!(&b[..2], &[0x30, 0x82]);
+    let outer = usize::from(b[2]) << 8 | usize::from(b[3]);
+    b[2..4].copy_from_slice(&((outer + 2) as u16).to_be_bytes());
 }
 
-/// The database password `Home` writes to work/dbpw.
-pub const DB_PW: &str = "db secret";
-
-/// A private home for one test, removed when dropped: HOME for certhelp,
-/// a work folder holding the PKCS#12 password file (`pkcs12::PW`) and the
-/// database password file (`DB_PW`), and certhelp's state directory.
-/// Tests that need more (a token, a profile) add to it in their module.
-pub struct Home {
-    dir: TempDir,
-}
-
-impl Home {
-    pub fn new(tag: &str) -> Home {
-        let dir = TempDir::new(tag);
-        std::fs::create_dir_all(dir.path().join("work")).unwrap();
-        std::fs::write(dir.path().join("work/pw"), format!("{PW}\n")).unwrap();
-        std::fs::write(dir.path().join("work/dbpw"), DB_PW).unwrap();
-        Home { dir }
-    }
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    pub fn work(&self) -> PathBuf {
-        self.path().join("work")
-    }
-    /// The PKCS#12 password file.
-    pub fn pw(&self) -> PathBuf {
-        self.work().join("pw")
-    }
-    /// The database password file.
-    pub fn dbpw(&self) -> PathBuf {
-        self.work().join("dbpw")
-    }
-    pub fn state(&self) -> PathBuf {
-        self.path().join("state")
-    }
-    /// certhelp in this home with `state` as its state directory and the
-    /// fast PKCS#12 iteration count (2048; the default is 600,000).
-    pub fn certhelp_in(&self, state: &Path) -> Command {
-        let mut c = certhelp(self.path());
-        c.env("CERTHELP_STATE_DIR", state).env("CERTHELP_P12_ITERATIONS", "2048");
-        c
-    }
-    /// `certhelp_in` the home's own state directory.
-    pub fn certhelp(&self) -> Command {
-        self.certhelp_in(&self.state())
-    }
-    /// A database directory of its own (an `nss:DIR` store), empty.
-    pub fn db(&self, name: &str, password: Option<&str>) -> PathBuf {
-        let d = self.path().join(name);
-        new_db(&d, password);
-        d
-    }
-    /// `certhelp import FILE --to nss:TO` with the PKCS#12 password file.
-    pub fn import(&self, file: &Path, to: &Path, extra: &[&str]) -> Output {
-        let to = format!("nss:{}", to.display());
-        let file = file.to_str().unwrap();
-        let pw = self.pw();
-        crate::util::run(self.certhelp().args(["import", file, "--to", &to, "--password-file"]).arg(pw).args(extra))
-    }
-}
-
-pub fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A unique empty directory under the system temp dir.
-pub fn temp_dir(tag: &str) -> PathBuf {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "certhelp-{tag}-{}-{}-{}",
-        std::process::id(),
-        now(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+// -------------------------------------- NSS databases and Mozilla profiles
 
 fn db(dir: &Path) -> String {
     format!("sql:{}", dir.display())
@@ -521,93 +529,6 @@ pub fn add_chain(dir: &Path, c: &Chain, nick: &str, work: &Path, db_password: Op
     add_p12(dir, nick, &c.leaf, work, db_password);
 }
 
-/// `openssl pkcs12 -export` (the openssl command, not certhelp's code) of
-/// `leaf`'s key and certificate, with `cas` as -certfile when there are
-/// any, its password from the file `pwfile`, into `out`; `args` adds
-/// options (-name, -legacy, -nomac...). The PEM inputs go to `work`
-/// (leaf.key, leaf.pem, chain.pem).
-pub fn openssl_p12(work: &Path, leaf: &Made, cas: &[&Made], pwfile: &Path, out: &Path, args: &[&str]) {
-    std::fs::write(work.join("leaf.pem"), leaf.pem()).unwrap();
-    std::fs::write(work.join("leaf.key"), leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    let mut c = Command::new("openssl");
-    c.args(["pkcs12", "-export", "-inkey"]).arg(work.join("leaf.key")).arg("-in").arg(work.join("leaf.pem"));
-    if !cas.is_empty() {
-        let chain: Vec<u8> = cas.iter().flat_map(|ca| ca.pem()).collect();
-        std::fs::write(work.join("chain.pem"), chain).unwrap();
-        c.arg("-certfile").arg(work.join("chain.pem"));
-    }
-    c.arg("-passout").arg(format!("file:{}", pwfile.display())).arg("-out").arg(out).args(args);
-    run(&mut c);
-}
-
-/// A PKCS#12 file's MAC iteration count rewritten to 2^31-1 in place. The
-/// file must come from OpenSSL with its default MAC count (not
-/// -nomaciter): 2048, INTEGER 02 02 08 00, at the very end of its DER. The
-/// new INTEGER is two bytes longer, so the MacData and outer lengths are
-/// fixed too.
-pub fn forge_mac_iterations(b: &mut Vec<u8>) {
-    let n = b.len();
-    assert_eq!(&b[n - 4..], &[2, 2, 8, 0]);
-    b.truncate(n - 4);
-    b.extend([2, 4, 0x7f, 0xff, 0xff, 0xff]);
-    let mac_start = (0..n).rev().find(|&i| b[i] == 0x30 && usize::from(b[i + 1]) + 2 == n - i).unwrap();
-    b[mac_start + 1] += 2;
-    assert_eq!(&b[..2], &[0x30, 0x82]);
-    let outer = usize::from(b[2]) << 8 | usize::from(b[3]);
-    b[2..4].copy_from_slice(&((outer + 2) as u16).to_be_bytes());
-}
-
-/// A personal certificate "C=US, O=Test PKI, CN=`cn`" issued by `issuer`,
-/// with `email` as its subjectAltName, valid from `days.0` to `days.1` days
-/// from now (negative: in the past).
-pub fn person(issuer: &Made, cn: &str, email: &str, ku: &[&str], eku: &[&str], days: (i64, i64), serial: u32) -> Made {
-    let t = now();
-    make(Spec {
-        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
-        issuer: Some(issuer),
-        ca: false,
-        ku,
-        eku,
-        san_email: Some(email),
-        not_before: t + days.0 * DAY,
-        not_after: t + days.1 * DAY,
-        serial,
-    })
-}
-
-/// A self-signed CA "C=US, O=`o`, CN=`cn`" valid from yesterday for a
-/// year.
-pub fn root_ca(o: &str, cn: &str, serial: u32) -> Made {
-    make(Spec {
-        subject: &[("C", "US"), ("O", o), ("CN", cn)],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: now() - DAY,
-        not_after: now() + 365 * DAY,
-        serial,
-    })
-}
-
-/// A self-signed root "O=Elsewhere, CN=Existing Root" with fixed dates: a
-/// certificate a store already held before the test, unrelated to the
-/// chain the test moves.
-pub fn existing_root() -> Made {
-    make(Spec {
-        subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: 1_700_000_000,
-        not_after: 2_100_000_000,
-        serial: 77,
-    })
-}
-
 /// `certutil ARGS -d sql:DIR`'s stdout: the oracle's listing. It must
 /// succeed, except `-K`, which fails on a database that holds no key.
 pub fn certutil_stdout(dir: &Path, args: &[&str]) -> String {
@@ -616,27 +537,127 @@ pub fn certutil_stdout(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// NSS's dbKey for a certificate: module and slot ids (0), serial and
-/// issuer lengths, serial contents, issuer DER; base64.
-///
-/// The serial is the DER INTEGER's content octets (Gecko takes them from
-/// mozilla::pkix as encoded). OpenSSL's BigNum gives the magnitude alone, so
-/// a positive serial whose first byte has the high bit set (0x80...) gets
-/// back the 0x00 that DER puts before it, and zero is the one byte 0x00;
-/// without this the key of such a certificate would not match NSS's.
-pub fn dbkey(c: &X509) -> String {
-    let mut serial = c.serial_number().to_bn().unwrap().to_vec();
-    if serial.first().is_none_or(|b| b & 0x80 != 0) {
-        serial.insert(0, 0);
-    }
-    let issuer = c.issuer_name().to_der().unwrap();
-    let mut raw = vec![0u8; 8];
-    raw.extend((serial.len() as u32).to_be_bytes());
-    raw.extend((issuer.len() as u32).to_be_bytes());
-    raw.extend(&serial);
-    raw.extend(&issuer);
-    openssl::base64::encode_block(&raw)
+// ---------------------------------------------------------- SoftHSM tokens
+
+/// A SoftHSM configuration of a test's own: DIR/tokens (made, empty) as
+/// the token directory, file object store, errors only in the log. Returns
+/// DIR/softhsm2.conf, for SOFTHSM2_CONF.
+pub fn softhsm_conf(dir: &Path) -> PathBuf {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
+    )
+    .unwrap();
+    conf
 }
+
+/// A new SoftHSM token labelled `label` in the first free slot of the
+/// SoftHSM that `conf` configures (`softhsm2-util --init-token --free`).
+pub fn init_token(conf: &Path, label: &str, so_pin: &str, user_pin: &str) {
+    run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", conf).args([
+        "--init-token",
+        "--free",
+        "--label",
+        label,
+        "--so-pin",
+        so_pin,
+        "--pin",
+        user_pin,
+    ]));
+}
+
+// ----------------------------- A test's own home, commands and directories
+
+/// The database password `Home` writes to work/dbpw.
+pub const DB_PW: &str = "db secret";
+
+/// A private home for one test, removed when dropped: HOME for certhelp,
+/// a work folder holding the PKCS#12 password file (`pkcs12::PW`) and the
+/// database password file (`DB_PW`), and certhelp's state directory.
+/// Tests that need more (a token, a profile) add to it in their module.
+pub struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    pub fn new(tag: &str) -> Home {
+        let dir = TempDir::new(tag);
+        std::fs::create_dir_all(dir.path().join("work")).unwrap();
+        std::fs::write(dir.path().join("work/pw"), format!("{PW}\n")).unwrap();
+        std::fs::write(dir.path().join("work/dbpw"), DB_PW).unwrap();
+        Home { dir }
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn work(&self) -> PathBuf {
+        self.path().join("work")
+    }
+    /// The PKCS#12 password file.
+    pub fn pw(&self) -> PathBuf {
+        self.work().join("pw")
+    }
+    /// The database password file.
+    pub fn dbpw(&self) -> PathBuf {
+        self.work().join("dbpw")
+    }
+    pub fn state(&self) -> PathBuf {
+        self.path().join("state")
+    }
+    /// certhelp in this home with `state` as its state directory and the
+    /// fast PKCS#12 iteration count (2048; the default is 600,000).
+    pub fn certhelp_in(&self, state: &Path) -> Command {
+        let mut c = certhelp(self.path());
+        c.env("CERTHELP_STATE_DIR", state).env("CERTHELP_P12_ITERATIONS", "2048");
+        c
+    }
+    /// `certhelp_in` the home's own state directory.
+    pub fn certhelp(&self) -> Command {
+        self.certhelp_in(&self.state())
+    }
+    /// A database directory of its own (an `nss:DIR` store), empty.
+    pub fn db(&self, name: &str, password: Option<&str>) -> PathBuf {
+        let d = self.path().join(name);
+        new_db(&d, password);
+        d
+    }
+    /// `certhelp import FILE --to nss:TO` with the PKCS#12 password file.
+    pub fn import(&self, file: &Path, to: &Path, extra: &[&str]) -> Output {
+        let to = format!("nss:{}", to.display());
+        let file = file.to_str().unwrap();
+        let pw = self.pw();
+        crate::util::run(self.certhelp().args(["import", file, "--to", &to, "--password-file"]).arg(pw).args(extra))
+    }
+}
+
+pub fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A unique empty directory under the system temp dir.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "certhelp-{tag}-{}-{}-{}",
+        std::process::id(),
+        now(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+// ------------------------------------------------- The shared fixture home
 
 fn write(p: &Path, s: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
