@@ -15,120 +15,20 @@ use std::process::{Command, Output};
 use openssl::hash::MessageDigest;
 use openssl::x509::X509;
 
-use crate::fixtures::{self, add_ca, add_ca_pw, add_p12, make, new_db, Made, Spec, SOFTHSM};
-use crate::nss_core::{chain, Chain};
+use crate::fixtures::{self, add_ca, add_chain, add_chain_cas, add_p12, chain, person, Home, Made, DB_PW, SOFTHSM};
 use crate::pkcs12::{info, oracle, oracle_key_matches, PW};
-use crate::util::{certhelp, run, stderr, stdout, TempDir};
-
-const DAY: i64 = 86_400;
-const FAST: &str = "2048";
-const DB_PW: &str = "db secret";
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
+use crate::util::{fails, ok, run, stderr, stdout};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// A private home: HOME, certhelp's state directory, a work folder with
-/// the PKCS#12 password file (and the database password file).
-struct Home {
-    dir: TempDir,
-}
-
 impl Home {
-    fn new(tag: &str) -> Home {
-        let dir = TempDir::new(tag);
-        std::fs::create_dir_all(dir.path().join("work")).unwrap();
-        std::fs::write(dir.path().join("work/pw"), format!("{PW}\n")).unwrap();
-        std::fs::write(dir.path().join("work/dbpw"), DB_PW).unwrap();
-        Home { dir }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn work(&self) -> PathBuf {
-        self.path().join("work")
-    }
-    fn pw(&self) -> PathBuf {
-        self.work().join("pw")
-    }
-    fn dbpw(&self) -> PathBuf {
-        self.work().join("dbpw")
-    }
-    fn state(&self) -> PathBuf {
-        self.path().join("state")
-    }
-    /// certhelp in this home, with the fast iteration count.
-    fn certhelp(&self) -> Command {
-        let mut c = certhelp(self.path());
-        c.env("CERTHELP_STATE_DIR", self.state()).env("CERTHELP_P12_ITERATIONS", FAST);
-        c
-    }
     /// A Firefox profile listed in profiles.ini (the `firefox` store),
     /// with an empty database.
     fn firefox_profile(&self) -> PathBuf {
-        let root = self.path().join(".mozilla/firefox");
-        let prof = root.join("abcd1234.default-release");
-        std::fs::create_dir_all(&prof).unwrap();
-        std::fs::write(
-            root.join("profiles.ini"),
-            "[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd1234.default-release\nDefault=1\n\n\
-             [General]\nStartWithLastProfile=1\nVersion=2\n",
-        )
-        .unwrap();
-        new_db(&prof, None);
-        prof
+        fixtures::mozilla_profile(&self.path().join(".mozilla/firefox"), "abcd1234.default-release", None)
     }
-    /// A database directory of its own (an `nss:DIR` store).
-    fn db(&self, name: &str, password: Option<&str>) -> PathBuf {
-        let d = self.path().join(name);
-        new_db(&d, password);
-        d
-    }
-}
-
-/// A Firefox-like source: root and issuing CA trusted, the personal
-/// certificate with its key under `nick`.
-fn fill(dir: &Path, c: &Chain, nick: &str, work: &Path) {
-    add_ca(dir, "Test Root CA", &c.root, work);
-    add_ca(dir, "Test Issuing CA", &c.sub, work);
-    add_p12(dir, nick, &c.leaf, work, None);
-}
-
-/// A personal certificate issued by `issuer`.
-fn person(issuer: &Made, cn: &str, email: &str, ku: &[&str], eku: &[&str], days: (i64, i64), serial: u32) -> Made {
-    let t = now();
-    make(Spec {
-        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
-        issuer: Some(issuer),
-        ca: false,
-        ku,
-        eku,
-        san_email: Some(email),
-        not_before: t + days.0 * DAY,
-        not_after: t + days.1 * DAY,
-        serial,
-    })
-}
-
-fn ok(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
-    stdout(o)
-}
-
-/// Exit 2, exactly one `error:` line (containing `want`) and one `hint:`
-/// line on stderr; returns (error line, hint line).
-fn fails(o: &Output, want: &str) -> (String, String) {
-    let e = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stdout: {}\nstderr: {e}", stdout(o));
-    let lines: Vec<&str> = e.lines().collect();
-    assert_eq!(lines.len(), 2, "{e}");
-    assert!(lines[0].starts_with("error: ") && lines[0].contains(want), "want {want:?}: {e}");
-    assert!(lines[1].starts_with("hint: "), "{e}");
-    (lines[0].to_string(), lines[1].to_string())
 }
 
 /// `certutil ARGS -d sql:DIR`, stdout (must succeed).
@@ -204,11 +104,6 @@ fn export(h: &Home, from: &str, out: &Path, extra: &[&str]) -> Output {
     run(h.certhelp().args(["export", "--from", from, "--out", s(out), "--password-file", s(&h.pw())]).args(extra))
 }
 
-fn import(h: &Home, file: &Path, to: &Path, extra: &[&str]) -> Output {
-    let to = format!("nss:{}", to.display());
-    run(h.certhelp().args(["import", s(file), "--to", &to, "--password-file", s(&h.pw())]).args(extra))
-}
-
 /// The lines of `openssl pkcs12 -info` that name an algorithm or a count.
 fn algorithms(i: &str) -> Vec<&str> {
     i.lines().filter(|l| l.contains("Iteration")).collect()
@@ -225,7 +120,7 @@ fn rsa_from_a_firefox_profile_modern_file_then_into_another_profile() {
     let h = Home::new("act-rsa");
     let c = chain("Rsa Person", false);
     let prof = h.firefox_profile();
-    fill(&prof, &c, "Rsa Person", &h.work());
+    add_chain(&prof, &c, "Rsa Person", &h.work(), None);
 
     let out = h.work().join("rsa.p12");
     let text = ok(&export(&h, "firefox", &out, &[]));
@@ -246,7 +141,7 @@ fn rsa_from_a_firefox_profile_modern_file_then_into_another_profile() {
     assert_eq!(oracle_key_matches(&bare, &h.pw()), 1, "--no-chain: the leaf only");
 
     let dst = h.db("dst", None);
-    let text = ok(&import(&h, &out, &dst, &[]));
+    let text = ok(&h.import(&out, &dst, &[]));
     assert!(text.contains("Imported \"Rsa Person\""), "{text}");
     let (l, k) = listing(&dst, None);
     assert_eq!(trust_of(&l, "Rsa Person"), "u,u,u", "{l}");
@@ -257,7 +152,7 @@ fn rsa_from_a_firefox_profile_modern_file_then_into_another_profile() {
     pk12util_export(&dst, "Rsa Person", &back, &h, false);
     assert_eq!(oracle_key_matches(&back, &h.pw()), 3);
 
-    let o = import(&h, &out, &dst, &[]);
+    let o = h.import(&out, &dst, &[]);
     assert!(ok(&o).contains("Already there"), "{}", stdout(&o));
     assert_eq!(copies(&dst, "Rsa Person"), 1);
     assert_eq!(listing(&dst, None), (l, k), "nothing changed");
@@ -272,7 +167,7 @@ fn ec_from_nss_dir_legacy_file_then_back_into_another_database() {
     let h = Home::new("act-ec");
     let c = chain("Ec Person", true);
     let src = h.db("src", None);
-    fill(&src, &c, "Ec Person", &h.work());
+    add_chain(&src, &c, "Ec Person", &h.work(), None);
 
     let out = h.work().join("ec-legacy.p12");
     let text = ok(&export(&h, &format!("nss:{}", src.display()), &out, &["--compat", "legacy"]));
@@ -301,7 +196,7 @@ fn ec_from_nss_dir_legacy_file_then_back_into_another_database() {
     assert!(certutil(&nss, &["-K"]).contains("Ec Person"));
 
     let dst = h.db("dst", None);
-    ok(&import(&h, &out, &dst, &[]));
+    ok(&h.import(&out, &dst, &[]));
     let (l, k) = listing(&dst, None);
     assert_eq!(trust_of(&l, "Ec Person"), "u,u,u", "{l}");
     assert_eq!(trust_of(&l, "Test Root CA"), ",,", "{l}");
@@ -320,7 +215,7 @@ fn default_count_is_600000_and_pk12util_reads_the_file() {
     let h = Home::new("act-600k");
     let c = chain("Slow Person", false);
     let src = h.db("src", None);
-    fill(&src, &c, "Slow Person", &h.work());
+    add_chain(&src, &c, "Slow Person", &h.work(), None);
     let out = h.work().join("slow.p12");
     let o = run(h
         .certhelp()
@@ -355,34 +250,19 @@ fn files_from_pk12util_and_openssl_rc2_import() {
     let h = Home::new("act-foreign");
     let c = chain("Foreign Person", false);
     let src = h.db("src", None);
-    fill(&src, &c, "Foreign Person", &h.work());
+    add_chain(&src, &c, "Foreign Person", &h.work(), None);
     let nss_file = h.work().join("from-pk12util.p12");
     pk12util_export(&src, "Foreign Person", &nss_file, &h, false);
 
     let w = h.work();
-    std::fs::write(w.join("leaf.pem"), c.leaf.pem()).unwrap();
-    std::fs::write(w.join("leaf.key"), c.leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    std::fs::write(w.join("chain.pem"), [c.sub.pem(), c.root.pem()].concat()).unwrap();
     let rc2 = w.join("rc2.p12");
-    fixtures::run(
-        Command::new("openssl")
-            .args(["pkcs12", "-export", "-legacy", "-name", "Old Export", "-inkey"])
-            .arg(w.join("leaf.key"))
-            .arg("-in")
-            .arg(w.join("leaf.pem"))
-            .arg("-certfile")
-            .arg(w.join("chain.pem"))
-            .arg("-passout")
-            .arg(format!("file:{}", h.pw().display()))
-            .arg("-out")
-            .arg(&rc2),
-    );
+    fixtures::openssl_p12(&w, &c.leaf, &[&c.sub, &c.root], &h.pw(), &rc2, &["-legacy", "-name", "Old Export"]);
     let legacy_info = oracle(&rc2, &h.pw(), &["-info", "-noout", "-legacy"]);
     assert!(legacy_info.contains("pbeWithSHA1And40BitRC2-CBC"), "{legacy_info}");
 
     for (file, nick) in [(&nss_file, "Foreign Person"), (&rc2, "Old Export")] {
         let dst = h.db(&format!("dst-{nick}").replace(' ', "_"), None);
-        let text = ok(&import(&h, file, &dst, &[]));
+        let text = ok(&h.import(file, &dst, &[]));
         assert!(text.contains(&format!("Imported \"{nick}\"")), "{text}");
         let (l, k) = listing(&dst, None);
         assert_eq!(trust_of(&l, nick), "u,u,u", "{l}");
@@ -399,9 +279,7 @@ fn database_with_a_password_both_ways_and_a_wrong_one_changes_nothing() {
     let h = Home::new("act-dbpw");
     let c = chain("Locked Person", false);
     let src = h.db("src", Some(DB_PW));
-    add_ca_pw(&src, "Test Root CA", &c.root, &h.work(), Some(DB_PW));
-    add_ca_pw(&src, "Test Issuing CA", &c.sub, &h.work(), Some(DB_PW));
-    add_p12(&src, "Locked Person", &c.leaf, &h.work(), Some(DB_PW));
+    add_chain(&src, &c, "Locked Person", &h.work(), Some(DB_PW));
     let out = h.work().join("locked.p12");
     let from = format!("nss:{}", src.display());
     ok(&export(&h, &from, &out, &["--pin-file", s(&h.dbpw())]));
@@ -410,17 +288,17 @@ fn database_with_a_password_both_ways_and_a_wrong_one_changes_nothing() {
     let dst = h.db("dst", Some(DB_PW));
     let before = listing(&dst, Some(&h.dbpw()));
     let bytes_before = hashes(&dst);
-    let (e, hint) = fails(&import(&h, &out, &dst, &[]), "the password of the certificate database");
+    let (e, hint) = fails(&h.import(&out, &dst, &[]), "the password of the certificate database");
     assert!(e.starts_with("error: the password of the certificate database") && e.contains("no terminal"), "{e}");
     assert!(hint.contains("--pin-file"), "{hint}");
     let wrong = h.work().join("wrong");
     std::fs::write(&wrong, "not it").unwrap();
-    let (e, _) = fails(&import(&h, &out, &dst, &["--pin-file", s(&wrong)]), "wrong password or PIN");
+    let (e, _) = fails(&h.import(&out, &dst, &["--pin-file", s(&wrong)]), "wrong password or PIN");
     assert!(e.contains(s(&dst)), "{e}");
     assert_eq!(hashes(&dst), bytes_before, "caught before the first write");
     assert_eq!(listing(&dst, Some(&h.dbpw())), before);
 
-    ok(&import(&h, &out, &dst, &["--pin-file", s(&h.dbpw())]));
+    ok(&h.import(&out, &dst, &["--pin-file", s(&h.dbpw())]));
     let (l, k) = listing(&dst, Some(&h.dbpw()));
     // certutil -L does not log in, so it cannot show `u` here: -K can.
     assert_eq!(trust_of(&l, "Locked Person"), ",,", "{l}");
@@ -460,8 +338,7 @@ fn eca() -> Eca {
         person(&c.sub, "Other Person", "other@example.org", &["digitalSignature"], &["clientAuth"], (-1, 300), 0x2001);
     let profile = home.firefox_profile();
     let w = home.work();
-    add_ca(&profile, "Test Root CA", &c.root, &w);
-    add_ca(&profile, "Test Issuing CA", &c.sub, &w);
+    add_chain_cas(&profile, &c, &w, None);
     add_p12(&profile, "Jane ECA ID", &id, &w, None);
     add_p12(&profile, "Jane ECA Enc", &enc, &w, None);
     add_p12(&profile, "Jane old ECA Enc", &old_enc, &w, None);
@@ -509,14 +386,14 @@ fn all_writes_one_file_per_certificate_and_without_it_the_choice_is_explained() 
     let suggested = PathBuf::from(line.split("certhelp import ").nth(1).unwrap().split(" --to ").next().unwrap());
     assert!(files.contains(&suggested), "{line}");
     let dst = h.db("dst", None);
-    ok(&import(h, &suggested, &dst, &[]));
-    let (_, hint) = fails(&import(h, &dir, &dst, &[]), "is a folder");
+    ok(&h.import(&suggested, &dst, &[]));
+    let (_, hint) = fails(&h.import(&dir, &dst, &[]), "is a folder");
     assert!(hint.contains("one at a time"), "{hint}");
     // Every file into one database: the pair and the old key arrive whole,
     // Jane's three certificates under one nickname (NSS keeps one per
     // subject), each with its key.
     for f in &files {
-        ok(&import(h, f, &dst, &[]));
+        ok(&h.import(f, &dst, &[]));
     }
     let (_, k) = listing(&dst, None);
     assert_eq!(k.lines().filter(|l| l.contains("rsa")).count(), 4, "{k}");
@@ -560,7 +437,7 @@ fn an_existing_file_is_kept_without_force_and_a_missing_folder_writes_nothing() 
     let h = Home::new("act-force");
     let c = chain("Force Person", false);
     let src = h.db("src", None);
-    fill(&src, &c, "Force Person", &h.work());
+    add_chain(&src, &c, "Force Person", &h.work(), None);
     let from = format!("nss:{}", src.display());
     let out = h.work().join("there.p12");
     std::fs::write(&out, b"the user's own file").unwrap();
@@ -611,7 +488,7 @@ fn bad_input_to_import_changes_nothing() {
     let w = h.work();
 
     let good = w.join("good.p12");
-    std::fs::write(&good, c.leaf_p12()).unwrap();
+    std::fs::write(&good, c.p12("From A File", PW)).unwrap();
     std::fs::write(w.join("wrongpw"), "not the password\n").unwrap();
     let pem = w.join("cert.pem");
     std::fs::write(&pem, c.leaf.pem()).unwrap();
@@ -621,51 +498,22 @@ fn bad_input_to_import_changes_nothing() {
     let empty = w.join("empty.p12");
     std::fs::write(&empty, b"").unwrap();
     let nomac = w.join("nomac.p12");
-    std::fs::write(w.join("leaf.key"), c.leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    fixtures::run(
-        Command::new("openssl")
-            .args(["pkcs12", "-export", "-nomac", "-inkey"])
-            .arg(w.join("leaf.key"))
-            .arg("-in")
-            .arg(&pem)
-            .arg("-passout")
-            .arg(format!("file:{}", h.pw().display()))
-            .arg("-out")
-            .arg(&nomac),
-    );
+    fixtures::openssl_p12(&w, &c.leaf, &[], &h.pw(), &nomac, &["-nomac"]);
     let to = format!("nss:{}", dst.display());
     let wrong_pw = run(h.certhelp().args(["import", s(&good), "--to", &to, "--password-file"]).arg(w.join("wrongpw")));
     let (e, hint) = fails(&wrong_pw, "wrong password");
     assert!(!e.contains("PIN"), "a PKCS#12 password is not a PIN: {e}");
     assert!(hint.contains("password"), "{hint}");
 
-    let (e, hint) = fails(&import(&h, &pem, &dst, &[]), "without its private key");
+    let (e, hint) = fails(&h.import(&pem, &dst, &[]), "without its private key");
     assert!(e.contains("cert.pem"), "{e}");
     assert!(hint.contains("certhelp convert"), "{hint}");
-    fails(&import(&h, &random, &dst, &[]), "not a PKCS#12 file");
-    fails(&import(&h, &empty, &dst, &[]), "empty");
-    fails(&import(&h, &w.join("missing.p12"), &dst, &[]), "missing.p12");
-    let (_, hint) = fails(&import(&h, &nomac, &dst, &[]), "no integrity check (MAC)");
+    fails(&h.import(&random, &dst, &[]), "not a PKCS#12 file");
+    fails(&h.import(&empty, &dst, &[]), "empty");
+    fails(&h.import(&w.join("missing.p12"), &dst, &[]), "missing.p12");
+    let (_, hint) = fails(&h.import(&nomac, &dst, &[]), "no integrity check (MAC)");
     assert!(hint.contains("export the file again"), "{hint}");
     assert_eq!(hashes(&dst), before, "the store is untouched");
-}
-
-impl Chain {
-    /// The leaf, its key and both CAs as a PKCS#12 (openssl crate).
-    fn leaf_p12(&self) -> Vec<u8> {
-        let mut ca = openssl::stack::Stack::new().unwrap();
-        ca.push(self.sub.cert.clone()).unwrap();
-        ca.push(self.root.cert.clone()).unwrap();
-        openssl::pkcs12::Pkcs12::builder()
-            .name("From A File")
-            .pkey(&self.leaf.key)
-            .cert(&self.leaf.cert)
-            .ca(ca)
-            .build2(PW)
-            .unwrap()
-            .to_der()
-            .unwrap()
-    }
 }
 
 #[test]
@@ -684,8 +532,8 @@ fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
     let before = listing(&dst, None);
     let bytes_before = hashes(&dst);
     let file = h.work().join("clash.p12");
-    std::fs::write(&file, c.leaf_p12()).unwrap();
-    let (e, hint) = fails(&import(&h, &file, &dst, &["--cert-name", "Taken"]), "\"Taken\" is already used");
+    std::fs::write(&file, c.p12("From A File", PW)).unwrap();
+    let (e, hint) = fails(&h.import(&file, &dst, &["--cert-name", "Taken"]), "\"Taken\" is already used");
     assert!(e.contains("another certificate"), "{e}");
     assert!(hint.contains("--cert-name"), "{hint}");
     assert_eq!(listing(&dst, None), before, "no orphan key, no certificate");
@@ -703,11 +551,9 @@ fn a_nickname_of_another_subject_is_refused_without_an_orphan_key() {
         (-1, 200),
         10,
     );
-    let p12 =
-        openssl::pkcs12::Pkcs12::builder().name("Renewed").pkey(&renewed.key).cert(&renewed.cert).build2(PW).unwrap();
     let file = h.work().join("renewed.p12");
-    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
-    let text = ok(&import(&h, &file, &dst, &["--cert-name", "Fresh Name"]));
+    std::fs::write(&file, fixtures::p12("Renewed", &renewed, &[], PW)).unwrap();
+    let text = ok(&h.import(&file, &dst, &["--cert-name", "Fresh Name"]));
     assert!(text.contains("Kept the nickname \"Taken\" instead of \"Fresh Name\""), "{text}");
     let (l, k) = listing(&dst, None);
     assert!(!l.contains("Fresh Name") && !k.contains("Fresh Name"), "{l}{k}");
@@ -727,8 +573,8 @@ fn the_backup_an_import_prints_restores_the_store() {
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = listing(&dst, None);
     let file = h.work().join("in.p12");
-    std::fs::write(&file, c.leaf_p12()).unwrap();
-    let text = ok(&import(&h, &file, &dst, &[]));
+    std::fs::write(&file, c.p12("From A File", PW)).unwrap();
+    let text = ok(&h.import(&file, &dst, &[]));
     let line = text.lines().find(|l| l.starts_with("Backup of the store before the change: ")).unwrap();
     let backup = PathBuf::from(
         line.trim_start_matches("Backup of the store before the change: ").split(" (undo with").next().unwrap(),
@@ -766,11 +612,9 @@ fn an_expired_certificate_imports_with_a_warning() {
         0x44,
     );
     let file = h.work().join("expired.p12");
-    let p12 =
-        openssl::pkcs12::Pkcs12::builder().name("Expired Person").pkey(&old.key).cert(&old.cert).build2(PW).unwrap();
-    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&file, fixtures::p12("Expired Person", &old, &[], PW)).unwrap();
     let dst = h.db("dst", None);
-    let o = import(&h, &file, &dst, &[]);
+    let o = h.import(&file, &dst, &[]);
     ok(&o);
     let e = stderr(&o);
     assert!(e.lines().any(|l| l.starts_with("warning: ") && l.contains("expired")), "{e}");
@@ -791,27 +635,8 @@ const SO_PIN: &str = "12345678";
 const USER_PIN: &str = "123456";
 
 fn token(h: &Home, label: &'static str, m: &Made, extractable: bool) -> Token {
-    let dir = h.path().join("softhsm");
-    std::fs::create_dir_all(dir.join("tokens")).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            dir.join("tokens").display()
-        ),
-    )
-    .unwrap();
-    fixtures::run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
-        "--init-token",
-        "--free",
-        "--label",
-        label,
-        "--so-pin",
-        SO_PIN,
-        "--pin",
-        USER_PIN,
-    ]));
+    let conf = fixtures::softhsm_conf(&h.path().join("softhsm"));
+    fixtures::init_token(&conf, label, SO_PIN, USER_PIN);
     let key = h.work().join("tok.key.der");
     let cert = h.work().join("tok.crt.der");
     std::fs::write(&key, m.key.private_key_to_pkcs8().unwrap()).unwrap();
@@ -946,16 +771,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// A Thunderbird profile listed in ~/.thunderbird/profiles.ini.
 fn thunderbird_profile(h: &Home) -> PathBuf {
-    let root = h.path().join(".thunderbird");
-    let prof = root.join("tb01.default-release");
-    std::fs::create_dir_all(&prof).unwrap();
-    std::fs::write(
-        root.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb01.default-release\nDefault=1\n",
-    )
-    .unwrap();
-    new_db(&prof, None);
-    prof
+    fixtures::mozilla_profile(&h.path().join(".thunderbird"), "tb01.default-release", None)
 }
 
 #[test]
@@ -1066,9 +882,7 @@ fn run_imports_the_file_the_question_names() {
     let prof = h.firefox_profile();
     let c = chain("Run Import User", false);
     let file = h.work().join("run-import.p12");
-    let p12 =
-        openssl::pkcs12::Pkcs12::builder().name("Run Import").pkey(&c.leaf.key).cert(&c.leaf.cert).build2(PW).unwrap();
-    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&file, fixtures::p12("Run Import", &c.leaf, &[], PW)).unwrap();
     let q = format!("import {} into firefox", file.display());
     let text = ok(&run(h.certhelp().current_dir(h.work()).args(["run", "--yes", &q, "--password-file"]).arg(h.pw())));
     assert!(text.contains("certhelp import"), "{text}");

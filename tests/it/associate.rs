@@ -11,16 +11,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::fixtures::{add_ca, add_p12, dbkey, make, new_db, Made, Spec};
-use crate::util::{certhelp, run, stderr, stdout, TempDir};
+use crate::fixtures::{self, add_chain_cas, add_p12, dbkey, mozilla_profile, Made};
+use crate::util::{certhelp, ok, run, stderr, stdout, TempDir};
 
-const DAY: i64 = 86_400;
 const JANE: &str = "jane.doe@example.com";
 const PNV: &str = "pat@example.net";
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 /// A home with a Thunderbird profile; the certificates it holds.
 struct Tb {
@@ -51,26 +46,16 @@ user_pref(\"mail.identity.id2.useremail\", \"pat@example.net\");\n\
 user_pref(\"mail.server.server1.hostname\", \"imap.example.com\");\n\
 user_pref(\"toolkit.telemetry.cachedClientID\", \"c0ffee00-0000-4000-8000-000000000000\");\n";
 
+/// A mail certificate (e-mail protection and client auth) from `issuer`.
 fn person(issuer: &Made, cn: &str, email: &str, ku: &[&str], days: (i64, i64), serial: u32) -> Made {
-    let t = now();
-    make(Spec {
-        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
-        issuer: Some(issuer),
-        ca: false,
-        ku,
-        eku: &["emailProtection", "clientAuth"],
-        san_email: Some(email),
-        not_before: t + days.0 * DAY,
-        not_after: t + days.1 * DAY,
-        serial,
-    })
+    fixtures::person(issuer, cn, email, ku, &["emailProtection", "clientAuth"], days, serial)
 }
 
 fn setup(tag: &str) -> Tb {
     let home = TempDir::new(tag);
     let work = home.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
-    let c = crate::nss_core::chain("unused", false);
+    let c = crate::fixtures::chain("unused", false);
     // Serials with the high bit set: DER writes a leading 0x00 and NSS's
     // dbKey keeps it.
     let id = person(&c.sub, "Jane Q. Doe", JANE, &["digitalSignature", "nonRepudiation"], (-10, 700), 0x8000_0001);
@@ -79,18 +64,8 @@ fn setup(tag: &str) -> Tb {
     let pnv = person(&c.sub, "Persona Not Validated", PNV, &["digitalSignature", "keyEncipherment"], (-1, 365), 0x90);
     let elsewhere = person(&c.sub, "Sam Elsewhere", "sam@example.org", &["digitalSignature"], (-1, 365), 0x2001);
 
-    let root = home.path().join(".thunderbird");
-    let profile = root.join("tb01.default-release");
-    std::fs::create_dir_all(&profile).unwrap();
-    std::fs::write(
-        root.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb01.default-release\nDefault=1\n\n\
-         [General]\nStartWithLastProfile=1\nVersion=2\n",
-    )
-    .unwrap();
-    new_db(&profile, None);
-    add_ca(&profile, "Test Root CA", &c.root, &work);
-    add_ca(&profile, "Test Issuing CA", &c.sub, &work);
+    let profile = mozilla_profile(&home.path().join(".thunderbird"), "tb01.default-release", None);
+    add_chain_cas(&profile, &c, &work, None);
     add_p12(&profile, "Jane ECA ID", &id, &work, None);
     add_p12(&profile, "Jane ECA Enc", &enc, &work, None);
     add_p12(&profile, "Jane old ECA Enc", &old_enc, &work, None);
@@ -98,15 +73,7 @@ fn setup(tag: &str) -> Tb {
     std::fs::write(profile.join("prefs.js"), PREFS).unwrap();
     std::fs::set_permissions(profile.join("prefs.js"), std::fs::Permissions::from_mode(0o600)).unwrap();
 
-    let ff_root = home.path().join(".mozilla/firefox");
-    let ff = ff_root.join("ff01.default-release");
-    std::fs::create_dir_all(&ff).unwrap();
-    std::fs::write(
-        ff_root.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=ff01.default-release\nDefault=1\n",
-    )
-    .unwrap();
-    new_db(&ff, None);
+    let ff = mozilla_profile(&home.path().join(".mozilla/firefox"), "ff01.default-release", None);
     add_p12(&ff, "Sam", &elsewhere, &work, None);
     Tb { home, profile, id, enc, old_enc, pnv, elsewhere }
 }
@@ -152,11 +119,6 @@ fn names(id: &str, roles: &[&str]) -> Vec<String> {
         .iter()
         .flat_map(|r| [format!("mail.identity.{id}.{r}_cert_name"), format!("mail.identity.{id}.{r}_cert_dbkey")])
         .collect()
-}
-
-fn ok(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
-    stdout(o)
 }
 
 /// Exit 2 with one `error:` line and one `hint:` line; returns both.

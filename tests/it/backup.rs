@@ -14,26 +14,8 @@ use certhelp::store::journal::{self, Journal, PlannedObject};
 use certhelp::store::lock::{self, lock_store_in, try_lock_store_in};
 use certhelp::store::StoreError;
 
-use crate::fixtures::{self, Made, Spec};
+use crate::fixtures::{self, now, Made, Spec};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
-fn ca(cn: &str, serial: u32) -> Made {
-    fixtures::make(Spec {
-        subject: &[("C", "US"), ("O", "Backup Test"), ("CN", cn)],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: now() - 86_400,
-        not_after: now() + 365 * 86_400,
-        serial,
-    })
-}
 
 fn person(issuer: &Made, cn: &str, serial: u32) -> Made {
     fixtures::make(Spec {
@@ -55,7 +37,7 @@ fn filled_store(t: &TempDir) -> (PathBuf, Made) {
     let work = t.path().join("work");
     fs::create_dir_all(&work).unwrap();
     fixtures::new_db(&store, None);
-    let root = ca("Backup Test Root", 1);
+    let root = fixtures::root_ca("Backup Test", "Backup Test Root", 1);
     fixtures::add_ca(&store, "Backup Test Root", &root, &work);
     let jane = person(&root, "Jane Doe", 2);
     fixtures::add_p12(&store, "Jane Doe", &jane, &work, None);
@@ -149,7 +131,7 @@ fn backup_while_other_processes_write_is_one_committed_state() {
         .map(|i| {
             let nick = format!("Live CA {i}");
             let f = work.join(format!("live{i}.pem"));
-            fs::write(&f, ca(&nick, 100 + i).pem()).unwrap();
+            fs::write(&f, fixtures::root_ca("Backup Test", &nick, 100 + i).pem()).unwrap();
             (nick, f)
         })
         .collect();
@@ -208,7 +190,7 @@ fn restore_brings_back_exactly_the_listing_and_can_be_undone() {
     let work = t.path().join("work");
     let db = format!("sql:{}", store.display());
     fixtures::run(Command::new("certutil").args(["-D", "-d", &db, "-n", "Backup Test Root"]));
-    fixtures::add_cert_only(&store, "Someone Else", &ca("Someone Else", 9), &work);
+    fixtures::add_cert_only(&store, "Someone Else", &fixtures::root_ca("Backup Test", "Someone Else", 9), &work);
     let changed = listing(&store);
     assert_ne!(changed, before);
     // Leftovers a crashed app or import would leave.
@@ -251,7 +233,7 @@ fn restore_refuses_while_the_app_runs_and_changes_nothing() {
     let home = t.path().join("home");
     let state = t.path().join("state");
     let b = backup_nss_in(&state, "firefox", &store, "test").unwrap();
-    fixtures::add_cert_only(&store, "Later", &ca("Later", 7), &t.path().join("work"));
+    fixtures::add_cert_only(&store, "Later", &fixtures::root_ca("Backup Test", "Later", 7), &t.path().join("work"));
 
     // Firefox holds an fcntl write lock on .parentlock while it runs. fcntl
     // locks belong to processes: this test process holds it, certhelp (a
@@ -383,7 +365,7 @@ fn disk_full_is_no_space_and_leaves_no_partial_backup() {
     // A restore that cannot first save the current state does not start.
     let roomy = t.path().join("roomy");
     let b = backup_nss_in(&roomy, "nss:profile", &store, "test").unwrap();
-    fixtures::add_cert_only(&store, "Later", &ca("Later", 7), &t.path().join("work"));
+    fixtures::add_cert_only(&store, "Later", &fixtures::root_ca("Backup Test", "Later", 7), &t.path().join("work"));
     let files = files_of(&store);
     let o = restore(&state, &t.path().join("home"), &b.dir);
     assert_refused(&o);

@@ -22,10 +22,8 @@ use openssl::bn::BigNum;
 use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
-use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
-use openssl::stack::Stack;
 use openssl::x509::extension::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName, SubjectKeyIdentifier,
 };
@@ -250,11 +248,8 @@ impl Pki {
         let client_chain_pem = work.join("clientchain.pem");
         std::fs::write(&client_chain_pem, [inter.pem(), root.pem()].concat()).unwrap();
 
-        let mut cas = Stack::new().unwrap();
-        cas.push(inter.cert.clone()).unwrap();
-        let p12 = Pkcs12::builder().name(&nick).pkey(&ee.key).cert(&ee.cert).ca(cas).build2(P12_PASSWORD).unwrap();
         let p12_path = work.join("source.p12");
-        write_private(&p12_path, &p12.to_der().unwrap());
+        write_private(&p12_path, &fixtures::p12(&nick, &ee, &[&inter], P12_PASSWORD));
         Pki { nick, srvca_pem, srv_pem, srv_key, client_chain_pem, root, inter, p12: p12_path }
     }
 }

@@ -755,15 +755,7 @@ fn run_installs_the_chain_of_the_certificate_a_profile_holds() {
     // the report says how to trust it.
     let t = TempDir::new("chain-run");
     let s = served_chain();
-    let ff = t.path().join(".mozilla/firefox");
-    let prof = ff.join("abcd.default-release");
-    std::fs::create_dir_all(&prof).unwrap();
-    std::fs::write(
-        ff.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd.default-release\nDefault=1\n",
-    )
-    .unwrap();
-    new_db(&prof);
+    let prof = crate::fixtures::mozilla_profile(&t.path().join(".mozilla/firefox"), "abcd.default-release", None);
     let p12 = openssl::pkcs12::Pkcs12::builder().name("Jane").pkey(&s.leaf.key).cert(&s.leaf.x).build2("pw").unwrap();
     let f = t.path().join("jane.p12");
     std::fs::write(&f, p12.to_der().unwrap()).unwrap();

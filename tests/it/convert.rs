@@ -6,24 +6,10 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::pkcs12::{info, oracle, oracle_key_matches, Files, PW};
-use crate::util::{certhelp, run, stderr, stdout, TempDir};
+use crate::util::{certhelp, fails, ok, run, stderr, TempDir};
 
 fn convert(home: &Path, args: &[&str]) -> Output {
     run(certhelp(home).arg("convert").args(args))
-}
-
-fn ok(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
-    stdout(o)
-}
-
-fn fails(o: &Output, want: &str) {
-    assert_eq!(o.status.code(), Some(2), "{}", stdout(o));
-    let e = stderr(o);
-    let lines: Vec<&str> = e.lines().collect();
-    assert_eq!(lines.len(), 2, "{e}");
-    assert!(lines[0].starts_with("error: ") && lines[0].contains(want), "{e}");
-    assert!(lines[1].starts_with("hint: "), "{e}");
 }
 
 fn mode(p: &Path) -> u32 {

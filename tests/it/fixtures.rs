@@ -1,17 +1,25 @@
-//! A whole fake home directory made from real parts, once per test binary:
-//! openssl-made CA chains with realistic names, NSS databases made and
-//! filled by certutil/pk12util (Firefox profiles with profiles.ini, a
-//! Thunderbird profile with mail identities, Chromium's ~/.pki/nssdb with a
-//! password) and a SoftHSM token holding a key and certificate.
+//! Test parts made with real tools, and one shared fake home.
 //!
-//! Tests only read the fixture; anything that must change a store makes its
-//! own copy.
+//! The shared home (`get`), made once per test binary: openssl-made CA
+//! chains with realistic names, NSS databases made and filled by
+//! certutil/pk12util (Firefox profiles with profiles.ini, a Thunderbird
+//! profile with mail identities, Chromium's ~/.pki/nssdb with a password)
+//! and a SoftHSM token holding a key and certificate. Tests only read it;
+//! anything that must change a store makes its own copy.
+//!
+//! The helpers make a test's own parts, by section: certificates (`make`,
+//! `person`, `root_ca`, `chain`), PKCS#12 files (`p12`, `quick_p12`,
+//! `openssl_p12`), NSS databases and Mozilla profiles (`new_db`,
+//! `add_chain`, `mozilla_profile`), SoftHSM tokens (`softhsm_conf`,
+//! `init_token`) and a private home to run certhelp in (`Home`). They make
+//! parts and check only that their own tools succeeded; what a test
+//! asserts stays in the test.
 
 use openssl::asn1::{Asn1Integer, Asn1Time};
 use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
-use openssl::pkcs12::Pkcs12;
+use openssl::pkcs12::{Pkcs12, Pkcs12Builder};
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::x509::extension::{
@@ -19,13 +27,17 @@ use openssl::x509::extension::{
 };
 use openssl::x509::{X509Name, X509};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
+
+use crate::pkcs12::PW;
+use crate::util::{certhelp, TempDir};
 
 pub const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
 pub const TOKEN_LABEL: &str = "certhelp-test";
 pub const EMAIL: &str = "jane.doe@example.com";
 pub const CHROMIUM_DB_PASSWORD: &str = "fixture-db-pw";
+
 /// A module file registered twice in the default Firefox profile.
 pub const DUP_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
 
@@ -46,6 +58,27 @@ pub struct Fixture {
 
 static FIXTURE: OnceLock<Fixture> = OnceLock::new();
 
+/// The fixture's SoftHSM token is shared: one certhelp run at a time
+/// touches it.
+static SOFTHSM_LOCK: Mutex<()> = Mutex::new(());
+
+impl Fixture {
+    /// certhelp with `args` in the fixture home: its NSS databases and its
+    /// SoftHSM token (the module named in CERTHELP_PKCS11_MODULES), one run
+    /// at a time.
+    pub fn certhelp(&self, args: &[&str]) -> Output {
+        let _g = SOFTHSM_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        Command::new(env!("CARGO_BIN_EXE_certhelp"))
+            .args(args)
+            .env("HOME", &self.home)
+            .env_remove("XDG_CONFIG_HOME")
+            .env("SOFTHSM2_CONF", &self.softhsm_conf)
+            .env("CERTHELP_PKCS11_MODULES", SOFTHSM)
+            .output()
+            .unwrap()
+    }
+}
+
 pub fn get() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         // The test binary leaves nothing behind: the shared home goes when
@@ -62,6 +95,8 @@ extern "C" fn remove_fixture_home() {
     }
 }
 
+// ------------------------------------------------------------ Certificates
+
 pub struct Made {
     pub cert: X509,
     pub key: PKey<Private>,
@@ -70,6 +105,15 @@ pub struct Made {
 impl Made {
     pub fn pem(&self) -> Vec<u8> {
         self.cert.to_pem().unwrap()
+    }
+    /// The certificate and its key as certhelp's in-memory identity (for
+    /// tests that call the library's store code directly).
+    pub fn identity(&self, label: Option<&str>) -> certhelp::store::Identity {
+        certhelp::store::Identity {
+            label: label.map(String::from),
+            cert_der: self.cert.to_der().unwrap(),
+            key: Some(certhelp::store::PrivateKey::from_pkcs8_der(self.key.private_key_to_pkcs8().unwrap())),
+        }
     }
 }
 
@@ -98,11 +142,13 @@ pub struct Spec<'a> {
     pub serial: u32,
 }
 
-fn now() -> i64 {
+/// The time now, in Unix seconds (for certificate validity).
+pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
-const DAY: i64 = 86_400;
+/// One day in seconds.
+pub const DAY: i64 = 86_400;
 
 pub fn make(s: Spec) -> Made {
     make_with_key(s, PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap())
@@ -184,49 +230,202 @@ fn ca(cn: &str, o: &str, issuer: Option<&Made>, serial: u32) -> Made {
     })
 }
 
-/// A PKCS#12 of `leaf` with `cas` as its chain, at 1 KDF iteration (fast
-/// fixtures for loops that run certhelp many times).
-pub fn quick_p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
-    let mut chain = openssl::stack::Stack::new().unwrap();
-    for ca in cas {
-        chain.push(ca.cert.clone()).unwrap();
+/// A personal certificate "C=US, O=Test PKI, CN=`cn`" issued by `issuer`,
+/// with `email` as its subjectAltName, valid from `days.0` to `days.1` days
+/// from now (negative: in the past).
+pub fn person(issuer: &Made, cn: &str, email: &str, ku: &[&str], eku: &[&str], days: (i64, i64), serial: u32) -> Made {
+    let t = now();
+    make(Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
+        issuer: Some(issuer),
+        ca: false,
+        ku,
+        eku,
+        san_email: Some(email),
+        not_before: t + days.0 * DAY,
+        not_after: t + days.1 * DAY,
+        serial,
+    })
+}
+
+/// A self-signed CA "C=US, O=`o`, CN=`cn`" valid from yesterday for a
+/// year.
+pub fn root_ca(o: &str, cn: &str, serial: u32) -> Made {
+    make(Spec {
+        subject: &[("C", "US"), ("O", o), ("CN", cn)],
+        issuer: None,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: now() - DAY,
+        not_after: now() + 365 * DAY,
+        serial,
+    })
+}
+
+/// A self-signed root "O=Elsewhere, CN=Existing Root" with fixed dates: a
+/// certificate a store already held before the test, unrelated to the
+/// chain the test moves.
+pub fn existing_root() -> Made {
+    make(Spec {
+        subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],
+        issuer: None,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: 1_700_000_000,
+        not_after: 2_100_000_000,
+        serial: 77,
+    })
+}
+
+/// A personal certificate with the CAs that issued it.
+pub struct Chain {
+    pub root: Made,
+    pub sub: Made,
+    pub leaf: Made,
+}
+
+/// root -> issuing CA -> personal certificate; `ec`: the leaf has a P-256 key.
+pub fn chain(cn: &str, ec: bool) -> Chain {
+    let t = now();
+    let root = make(Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", "Test Root CA")],
+        issuer: None,
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: t - DAY,
+        not_after: t + 3000 * DAY,
+        serial: 1,
+    });
+    let sub = make(Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", "Test Issuing CA")],
+        issuer: Some(&root),
+        ca: true,
+        ku: &["keyCertSign", "cRLSign"],
+        eku: &[],
+        san_email: None,
+        not_before: t - DAY,
+        not_after: t + 2000 * DAY,
+        serial: 2,
+    });
+    let spec = Spec {
+        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
+        issuer: Some(&sub),
+        ca: false,
+        ku: &["digitalSignature", "keyEncipherment"],
+        eku: &["clientAuth", "emailProtection"],
+        san_email: Some("tester@example.com"),
+        not_before: t - DAY,
+        not_after: t + 300 * DAY,
+        // Unique per name (a leading byte >= 0x80 needs NSS's sign byte).
+        serial: 0x80_00_00 | (cn.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) & 0xFFFF),
+    };
+    let leaf = if ec { make_ec(spec) } else { make(spec) };
+    Chain { root, sub, leaf }
+}
+
+/// NSS's dbKey for a certificate: module and slot ids (0), serial and
+/// issuer lengths, serial contents, issuer DER; base64.
+///
+/// The serial is the DER INTEGER's content octets (Gecko takes them from
+/// mozilla::pkix as encoded). OpenSSL's BigNum gives the magnitude alone, so
+/// a positive serial whose first byte has the high bit set (0x80...) gets
+/// back the 0x00 that DER puts before it, and zero is the one byte 0x00;
+/// without this the key of such a certificate would not match NSS's.
+pub fn dbkey(c: &X509) -> String {
+    let mut serial = c.serial_number().to_bn().unwrap().to_vec();
+    if serial.first().is_none_or(|b| b & 0x80 != 0) {
+        serial.insert(0, 0);
     }
-    Pkcs12::builder()
-        .name(name)
-        .pkey(&leaf.key)
-        .cert(&leaf.cert)
-        .ca(chain)
-        .key_iter(1)
-        .mac_iter(1)
-        .build2(password)
-        .unwrap()
-        .to_der()
-        .unwrap()
+    let issuer = c.issuer_name().to_der().unwrap();
+    let mut raw = vec![0u8; 8];
+    raw.extend((serial.len() as u32).to_be_bytes());
+    raw.extend((issuer.len() as u32).to_be_bytes());
+    raw.extend(&serial);
+    raw.extend(&issuer);
+    openssl::base64::encode_block(&raw)
 }
 
-pub fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+// ----------------------------------------------------------- PKCS#12 files
+
+impl Chain {
+    /// The personal certificate and its key under the friendly name `name`,
+    /// with the issuing CA and the root, as a PKCS#12 (`p12`).
+    pub fn p12(&self, name: &str, password: &str) -> Vec<u8> {
+        p12(name, &self.leaf, &[&self.sub, &self.root], password)
+    }
 }
 
-/// A unique empty directory under the system temp dir.
-pub fn temp_dir(tag: &str) -> PathBuf {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "certhelp-{tag}-{}-{}-{}",
-        std::process::id(),
-        now(),
-        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// The openssl crate's PKCS#12 builder for `leaf` (key and certificate)
+/// under the friendly name `name`, with `cas` as its chain (none: no chain).
+fn p12_builder(name: &str, leaf: &Made, cas: &[&Made]) -> Pkcs12Builder {
+    let mut b = Pkcs12::builder();
+    b.name(name).pkey(&leaf.key).cert(&leaf.cert);
+    if !cas.is_empty() {
+        let mut chain = openssl::stack::Stack::new().unwrap();
+        for ca in cas {
+            chain.push(ca.cert.clone()).unwrap();
+        }
+        b.ca(chain);
+    }
+    b
 }
+
+/// A PKCS#12 (DER) of `leaf` with `cas` as its chain, with the openssl
+/// crate's defaults (OpenSSL's default algorithms, 2048 KDF and MAC
+/// iterations).
+pub fn p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
+    p12_builder(name, leaf, cas).build2(password).unwrap().to_der().unwrap()
+}
+
+/// The same at 1 KDF and MAC iteration (fast fixtures for loops that run
+/// certhelp many times).
+pub fn quick_p12(name: &str, leaf: &Made, cas: &[&Made], password: &str) -> Vec<u8> {
+    p12_builder(name, leaf, cas).key_iter(1).mac_iter(1).build2(password).unwrap().to_der().unwrap()
+}
+
+/// `openssl pkcs12 -export` (the openssl command, not certhelp's code) of
+/// `leaf`'s key and certificate, with `cas` as -certfile when there are
+/// any, its password from the file `pwfile`, into `out`; `args` adds
+/// options (-name, -legacy, -nomac...). The PEM inputs go to `work`
+/// (leaf.key, leaf.pem, chain.pem).
+pub fn openssl_p12(work: &Path, leaf: &Made, cas: &[&Made], pwfile: &Path, out: &Path, args: &[&str]) {
+    std::fs::write(work.join("leaf.pem"), leaf.pem()).unwrap();
+    std::fs::write(work.join("leaf.key"), leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    let mut c = Command::new("openssl");
+    c.args(["pkcs12", "-export", "-inkey"]).arg(work.join("leaf.key")).arg("-in").arg(work.join("leaf.pem"));
+    if !cas.is_empty() {
+        let chain: Vec<u8> = cas.iter().flat_map(|ca| ca.pem()).collect();
+        std::fs::write(work.join("chain.pem"), chain).unwrap();
+        c.arg("-certfile").arg(work.join("chain.pem"));
+    }
+    c.arg("-passout").arg(format!("file:{}", pwfile.display())).arg("-out").arg(out).args(args);
+    run(&mut c);
+}
+
+/// A PKCS#12 file's MAC iteration count rewritten to 2^31-1 in place. The
+/// file must come from OpenSSL with its default MAC count (not
+/// -nomaciter): 2048, INTEGER 02 02 08 00, at the very end of its DER. The
+/// new INTEGER is two bytes longer, so the MacData and outer lengths are
+/// fixed too.
+pub fn forge_mac_iterations(b: &mut Vec<u8>) {
+    let n = b.len();
+    assert_eq!(&b[n - 4..], &[2, 2, 8, 0]);
+    b.truncate(n - 4);
+    b.extend([2, 4, 0x7f, 0xff, 0xff, 0xff]);
+    let mac_start = (0..n).rev().find(|&i| b[i] == 0x30 && usize::from(b[i + 1]) + 2 == n - i).unwrap();
+    b[mac_start + 1] += 2;
+    assert_eq!(&b[..2], &[0x30, 0x82]);
+    let outer = usize::from(b[2]) << 8 | usize::from(b[3]);
+    b[2..4].copy_from_slice(&((outer + 2) as u16).to_be_bytes());
+}
+
+// -------------------------------------- NSS databases and Mozilla profiles
 
 fn db(dir: &Path) -> String {
     format!("sql:{}", dir.display())
@@ -249,6 +448,26 @@ pub fn new_db(dir: &Path, password: Option<&str>) {
     }
     run(&mut c);
     let _ = std::fs::remove_file(dir.join(".pw"));
+}
+
+/// A Mozilla profile (Firefox or Thunderbird) as the app makes it: the
+/// directory `dir` under `app_root` (e.g. HOME/.mozilla/firefox or
+/// HOME/.thunderbird), a profiles.ini there listing it as the one default
+/// profile, and an empty NSS database in it (`new_db`). Returns the
+/// profile's path.
+pub fn mozilla_profile(app_root: &Path, dir: &str, db_password: Option<&str>) -> PathBuf {
+    let profile = app_root.join(dir);
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::write(
+        app_root.join("profiles.ini"),
+        format!(
+            "[Profile0]\nName=default-release\nIsRelative=1\nPath={dir}\nDefault=1\n\n\
+             [General]\nStartWithLastProfile=1\nVersion=2\n"
+        ),
+    )
+    .unwrap();
+    new_db(&profile, db_password);
+    profile
 }
 
 pub fn add_ca(dir: &Path, nick: &str, m: &Made, work: &Path) {
@@ -279,9 +498,8 @@ pub fn add_cert_only(dir: &Path, nick: &str, m: &Made, work: &Path) {
 
 /// Key and certificate through a PKCS#12 file and pk12util.
 pub fn add_p12(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Option<&str>) {
-    let p12 = Pkcs12::builder().name(nick).pkey(&m.key).cert(&m.cert).build2("p12pass").unwrap();
     let f = work.join(format!("{}.p12", nick.replace(' ', "_")));
-    std::fs::write(&f, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&f, p12(nick, m, &[], "p12pass")).unwrap();
     let mut c = Command::new("pk12util");
     c.args(["-i"]).arg(&f).args(["-d", &db(dir), "-W", "p12pass"]);
     match db_password {
@@ -297,27 +515,149 @@ pub fn add_p12(dir: &Path, nick: &str, m: &Made, work: &Path, db_password: Optio
     run(&mut c);
 }
 
-/// NSS's dbKey for a certificate: module and slot ids (0), serial and
-/// issuer lengths, serial contents, issuer DER; base64.
-///
-/// The serial is the DER INTEGER's content octets (Gecko takes them from
-/// mozilla::pkix as encoded). OpenSSL's BigNum gives the magnitude alone, so
-/// a positive serial whose first byte has the high bit set (0x80...) gets
-/// back the 0x00 that DER puts before it, and zero is the one byte 0x00;
-/// without this the key of such a certificate would not match NSS's.
-pub fn dbkey(c: &X509) -> String {
-    let mut serial = c.serial_number().to_bn().unwrap().to_vec();
-    if serial.first().is_none_or(|b| b & 0x80 != 0) {
-        serial.insert(0, 0);
-    }
-    let issuer = c.issuer_name().to_der().unwrap();
-    let mut raw = vec![0u8; 8];
-    raw.extend((serial.len() as u32).to_be_bytes());
-    raw.extend((issuer.len() as u32).to_be_bytes());
-    raw.extend(&serial);
-    raw.extend(&issuer);
-    openssl::base64::encode_block(&raw)
+/// The chain's root and issuing CA, trusted as a chain install does, under
+/// the nicknames "Test Root CA" and "Test Issuing CA".
+pub fn add_chain_cas(dir: &Path, c: &Chain, work: &Path, db_password: Option<&str>) {
+    add_ca_pw(dir, "Test Root CA", &c.root, work, db_password);
+    add_ca_pw(dir, "Test Issuing CA", &c.sub, work, db_password);
 }
+
+/// A filled source store: the chain's CAs trusted (`add_chain_cas`) and
+/// its personal certificate with its key under `nick` (`add_p12`).
+pub fn add_chain(dir: &Path, c: &Chain, nick: &str, work: &Path, db_password: Option<&str>) {
+    add_chain_cas(dir, c, work, db_password);
+    add_p12(dir, nick, &c.leaf, work, db_password);
+}
+
+/// `certutil ARGS -d sql:DIR`'s stdout: the oracle's listing. It must
+/// succeed, except `-K`, which fails on a database that holds no key.
+pub fn certutil_stdout(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("certutil").args(args).arg("-d").arg(db(dir)).output().unwrap();
+    assert!(o.status.success() || args == ["-K"], "certutil {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+// ---------------------------------------------------------- SoftHSM tokens
+
+/// A SoftHSM configuration of a test's own: DIR/tokens (made, empty) as
+/// the token directory, file object store, errors only in the log. Returns
+/// DIR/softhsm2.conf, for SOFTHSM2_CONF.
+pub fn softhsm_conf(dir: &Path) -> PathBuf {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
+    )
+    .unwrap();
+    conf
+}
+
+/// A new SoftHSM token labelled `label` in the first free slot of the
+/// SoftHSM that `conf` configures (`softhsm2-util --init-token --free`).
+pub fn init_token(conf: &Path, label: &str, so_pin: &str, user_pin: &str) {
+    run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", conf).args([
+        "--init-token",
+        "--free",
+        "--label",
+        label,
+        "--so-pin",
+        so_pin,
+        "--pin",
+        user_pin,
+    ]));
+}
+
+// ----------------------------- A test's own home, commands and directories
+
+/// The database password `Home` writes to work/dbpw.
+pub const DB_PW: &str = "db secret";
+
+/// A private home for one test, removed when dropped: HOME for certhelp,
+/// a work folder holding the PKCS#12 password file (`pkcs12::PW`) and the
+/// database password file (`DB_PW`), and certhelp's state directory.
+/// Tests that need more (a token, a profile) add to it in their module.
+pub struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    pub fn new(tag: &str) -> Home {
+        let dir = TempDir::new(tag);
+        std::fs::create_dir_all(dir.path().join("work")).unwrap();
+        std::fs::write(dir.path().join("work/pw"), format!("{PW}\n")).unwrap();
+        std::fs::write(dir.path().join("work/dbpw"), DB_PW).unwrap();
+        Home { dir }
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn work(&self) -> PathBuf {
+        self.path().join("work")
+    }
+    /// The PKCS#12 password file.
+    pub fn pw(&self) -> PathBuf {
+        self.work().join("pw")
+    }
+    /// The database password file.
+    pub fn dbpw(&self) -> PathBuf {
+        self.work().join("dbpw")
+    }
+    pub fn state(&self) -> PathBuf {
+        self.path().join("state")
+    }
+    /// certhelp in this home with `state` as its state directory and the
+    /// fast PKCS#12 iteration count (2048; the default is 600,000).
+    pub fn certhelp_in(&self, state: &Path) -> Command {
+        let mut c = certhelp(self.path());
+        c.env("CERTHELP_STATE_DIR", state).env("CERTHELP_P12_ITERATIONS", "2048");
+        c
+    }
+    /// `certhelp_in` the home's own state directory.
+    pub fn certhelp(&self) -> Command {
+        self.certhelp_in(&self.state())
+    }
+    /// A database directory of its own (an `nss:DIR` store), empty.
+    pub fn db(&self, name: &str, password: Option<&str>) -> PathBuf {
+        let d = self.path().join(name);
+        new_db(&d, password);
+        d
+    }
+    /// `certhelp import FILE --to nss:TO` with the PKCS#12 password file.
+    pub fn import(&self, file: &Path, to: &Path, extra: &[&str]) -> Output {
+        let to = format!("nss:{}", to.display());
+        let file = file.to_str().unwrap();
+        let pw = self.pw();
+        crate::util::run(self.certhelp().args(["import", file, "--to", &to, "--password-file"]).arg(pw).args(extra))
+    }
+}
+
+pub fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A unique empty directory under the system temp dir.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "certhelp-{tag}-{}-{}-{}",
+        std::process::id(),
+        now(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+// ------------------------------------------------- The shared fixture home
 
 fn write(p: &Path, s: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -335,50 +675,25 @@ fn build() -> Fixture {
     let eca_root = ca("ECA Root CA 4", "U.S. Government", None, 1);
     let orc = ca("ORC ECA 6", "ORC PKI", Some(&eca_root), 2);
     let jane = [("C", "US"), ("O", "U.S. Government"), ("OU", "ECA"), ("OU", "ORC"), ("CN", "Jane Q. Doe")];
-    let id = make(Spec {
-        subject: &jane,
-        issuer: Some(&orc),
-        ca: false,
-        ku: &["digitalSignature", "nonRepudiation"],
-        eku: &["clientAuth", "emailProtection"],
-        san_email: Some(EMAIL),
-        not_before: t - 10 * DAY,
-        not_after: t + 700 * DAY,
-        serial: 0x1001,
-    });
-    let enc = make(Spec {
-        subject: &jane,
-        issuer: Some(&orc),
-        ca: false,
-        ku: &["keyEncipherment"],
-        eku: &["emailProtection"],
-        san_email: Some(EMAIL),
-        not_before: t - 10 * DAY,
-        not_after: t + 700 * DAY,
-        serial: 0x1002,
-    });
-    let old_enc = make(Spec {
-        subject: &jane,
-        issuer: Some(&orc),
-        ca: false,
-        ku: &["keyEncipherment"],
-        eku: &["emailProtection"],
-        san_email: Some(EMAIL),
-        not_before: t - 600 * DAY,
-        not_after: t + 100 * DAY,
-        serial: 0x1003,
-    });
-    let expired = make(Spec {
-        subject: &jane,
-        issuer: Some(&orc),
-        ca: false,
-        ku: &["digitalSignature"],
-        eku: &["emailProtection"],
-        san_email: Some(EMAIL),
-        not_before: t - 900 * DAY,
-        not_after: t - 5 * DAY,
-        serial: 0x1004,
-    });
+    // Jane's certificates differ in key usage, validity (days from now) and
+    // serial only.
+    let jane_cert = |ku: &[&str], eku: &[&str], days: (i64, i64), serial: u32| {
+        make(Spec {
+            subject: &jane,
+            issuer: Some(&orc),
+            ca: false,
+            ku,
+            eku,
+            san_email: Some(EMAIL),
+            not_before: t + days.0 * DAY,
+            not_after: t + days.1 * DAY,
+            serial,
+        })
+    };
+    let id = jane_cert(&["digitalSignature", "nonRepudiation"], &["clientAuth", "emailProtection"], (-10, 700), 0x1001);
+    let enc = jane_cert(&["keyEncipherment"], &["emailProtection"], (-10, 700), 0x1002);
+    let old_enc = jane_cert(&["keyEncipherment"], &["emailProtection"], (-600, 100), 0x1003);
+    let expired = jane_cert(&["digitalSignature"], &["emailProtection"], (-900, -5), 0x1004);
 
     // Digital ID: Class 1 root -> Individual Subscriber CA -> PNV.
     let c1_root = ca("Class 1 Public Primary Certification Authority", "VeriSign, Inc.", None, 3);
@@ -476,17 +791,8 @@ fn build() -> Fixture {
     write(&home.join(".config/chromium/Last Version"), "146.0.7000.1\n");
 
     // SoftHSM token with a key and its certificate.
-    let tokdir = home.join("softhsm/tokens");
-    std::fs::create_dir_all(&tokdir).unwrap();
-    let softhsm_conf = home.join("softhsm/softhsm2.conf");
-    write(
-        &softhsm_conf,
-        &format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokdir.display()),
-    );
-    run(Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &softhsm_conf)
-        .args(["--init-token", "--free", "--label", TOKEN_LABEL])
-        .args(["--so-pin", "12345678", "--pin", "123456"]));
+    let softhsm_conf = softhsm_conf(&home.join("softhsm"));
+    init_token(&softhsm_conf, TOKEN_LABEL, "12345678", "123456");
     let tok_user = make(Spec {
         subject: &[("C", "US"), ("O", "ORC PKI"), ("CN", "Jane Q. Doe (token)")],
         issuer: Some(&orc),

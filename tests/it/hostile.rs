@@ -10,60 +10,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::fixtures::{self, add_ca, add_p12, make, new_db, Made, Spec};
+use crate::fixtures::{self, add_ca, add_chain, add_p12, chain, make, now, Chain, Home, Spec};
 use crate::ledger;
-use crate::nss_core::{chain, Chain};
 use crate::pkcs12::PW;
-use crate::util::{certhelp, run, stderr, stdout, TempDir};
-
-const FAST: &str = "2048";
+use crate::util::{certhelp, ok, run, stderr, stdout};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
-/// A private home with a password file and a state directory.
-struct Home {
-    dir: TempDir,
-}
-
-impl Home {
-    fn new(tag: &str) -> Home {
-        let dir = TempDir::new(tag);
-        std::fs::create_dir_all(dir.path().join("work")).unwrap();
-        std::fs::write(dir.path().join("work/pw"), format!("{PW}\n")).unwrap();
-        Home { dir }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn work(&self) -> PathBuf {
-        self.path().join("work")
-    }
-    fn pw(&self) -> PathBuf {
-        self.work().join("pw")
-    }
-    fn certhelp_in(&self, state: &Path) -> Command {
-        let mut c = certhelp(self.path());
-        c.env("CERTHELP_STATE_DIR", state).env("CERTHELP_P12_ITERATIONS", FAST);
-        c
-    }
-    fn certhelp(&self) -> Command {
-        self.certhelp_in(&self.path().join("state"))
-    }
-    fn db(&self, name: &str) -> PathBuf {
-        let d = self.path().join(name);
-        new_db(&d, None);
-        d
-    }
-    fn import(&self, file: &Path, to: &Path, extra: &[&str]) -> Output {
-        let to = format!("nss:{}", to.display());
-        run(self.certhelp().args(["import", s(file), "--to", &to, "--password-file", s(&self.pw())]).args(extra))
-    }
 }
 
 /// Exit 2, one `error:` line containing `want` (case-insensitive) and one
@@ -79,11 +32,6 @@ fn fails(o: &Output, want: &str) -> (String, String) {
     );
     assert!(lines[1].starts_with("hint: "), "{e}");
     (lines[0].to_string(), lines[1].to_string())
-}
-
-fn ok(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
-    stdout(o)
 }
 
 /// Every file of a directory (not recursive) with its bytes' SHA-256.
@@ -123,41 +71,6 @@ fn listing(dir: &Path) -> String {
 
 fn copies(dir: &Path, nick: &str) -> usize {
     certutil(dir, &["-L", "-n", nick, "-a"]).1.matches("BEGIN CERTIFICATE").count()
-}
-
-/// The chain's leaf, key and CAs as a PKCS#12 with a chosen friendly name.
-fn p12_of(c: &Chain, name: &str) -> Vec<u8> {
-    p12_with(&c.leaf, c, name)
-}
-
-/// `leaf` and its key with the chain's CAs as a PKCS#12.
-fn p12_with(leaf: &Made, c: &Chain, name: &str) -> Vec<u8> {
-    let mut ca = openssl::stack::Stack::new().unwrap();
-    ca.push(c.sub.cert.clone()).unwrap();
-    ca.push(c.root.cert.clone()).unwrap();
-    openssl::pkcs12::Pkcs12::builder()
-        .name(name)
-        .pkey(&leaf.key)
-        .cert(&leaf.cert)
-        .ca(ca)
-        .build2(PW)
-        .unwrap()
-        .to_der()
-        .unwrap()
-}
-
-fn ca_cert(cn: &str, serial: u32) -> Made {
-    make(Spec {
-        subject: &[("C", "US"), ("O", "Hostile Test"), ("CN", cn)],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: now() - 86_400,
-        not_after: now() + 365 * 86_400,
-        serial,
-    })
 }
 
 // ---------------------------------------------------------------- --env
@@ -276,10 +189,8 @@ impl Drop for Tmpfs {
 
 /// A source database: both CAs and the personal certificate with its key.
 fn filled(h: &Home, c: &Chain, name: &str) -> PathBuf {
-    let d = h.db(name);
-    add_ca(&d, "Test Root CA", &c.root, &h.work());
-    add_ca(&d, "Test Issuing CA", &c.sub, &h.work());
-    add_p12(&d, "Jane ID", &c.leaf, &h.work(), None);
+    let d = h.db(name, None);
+    add_chain(&d, c, "Jane ID", &h.work(), None);
     d
 }
 
@@ -324,12 +235,12 @@ fn an_import_whose_backup_cannot_be_written_changes_nothing() {
     // target database byte for byte unchanged.
     let h = Home::new("hostile-full-backup");
     let c = chain("Full Backup", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = files_of(&dst);
     let listed = listing(&dst);
     let file = h.work().join("in.p12");
-    std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
     let state = h.path().join("state-full");
     let fs = Tmpfs::mount(&state, 64);
     fs.fill();
@@ -373,9 +284,9 @@ fn an_import_while_certutil_writes_the_same_database_loses_nothing() {
     // speeds.
     let h = Home::new("hostile-concurrent");
     let c = chain("Busy Store", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     let file = h.work().join("in.p12");
-    std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
@@ -386,7 +297,8 @@ fn an_import_while_certutil_writes_the_same_database_loses_nothing() {
             // At most 200 rounds: a hang guard should the import never end.
             while added < 200 && !(done.load(std::sync::atomic::Ordering::SeqCst) && added >= 3) {
                 let pem = work.join(format!("ca{added}.pem"));
-                std::fs::write(&pem, ca_cert(&format!("Busy CA {added}"), 100 + added).pem()).unwrap();
+                std::fs::write(&pem, fixtures::root_ca("Hostile Test", &format!("Busy CA {added}"), 100 + added).pem())
+                    .unwrap();
                 let nick = format!("Busy CA {added}");
                 let o = Command::new("certutil")
                     .args(["-A", "-n", &nick, "-t", "C,,", "-i"])
@@ -446,11 +358,11 @@ fn two_imports_into_one_store_at_once_are_serialised() {
         not_after: now() + 300 * 86_400,
         serial: 0x4242,
     });
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     let fa = h.work().join("a.p12");
     let fb = h.work().join("b.p12");
-    std::fs::write(&fa, p12_of(&a, "First")).unwrap();
-    std::fs::write(&fb, p12_with(&b, &a, "Second")).unwrap();
+    std::fs::write(&fa, a.p12("First", PW)).unwrap();
+    std::fs::write(&fb, fixtures::p12("Second", &b, &[&a.sub, &a.root], PW)).unwrap();
     let to = format!("nss:{}", dst.display());
     let spawn = |f: &Path, nick: &str| {
         h.certhelp()
@@ -475,37 +387,10 @@ fn two_imports_into_one_store_at_once_are_serialised() {
 
 // ------------------------------------------------------------ bad input
 
-/// `openssl pkcs12 -export` of the leaf (and with `extra` options) into `out`.
+/// `openssl pkcs12 -export` of the leaf as "Jane ID" (and with `extra`
+/// options) into `out`.
 fn openssl_p12(h: &Home, c: &Chain, out: &Path, extra: &[&str]) {
-    let w = h.work();
-    std::fs::write(w.join("leaf.pem"), c.leaf.pem()).unwrap();
-    std::fs::write(w.join("leaf.key"), c.leaf.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    fixtures::run(
-        Command::new("openssl")
-            .args(["pkcs12", "-export", "-name", "Jane ID", "-inkey"])
-            .arg(w.join("leaf.key"))
-            .arg("-in")
-            .arg(w.join("leaf.pem"))
-            .arg("-passout")
-            .arg(format!("file:{}", h.pw().display()))
-            .arg("-out")
-            .arg(out)
-            .args(extra),
-    );
-}
-
-/// The PKCS#12's MAC iteration count (2048, last INTEGER of OpenSSL's DER)
-/// rewritten to 2^31-1, with the MacData and outer lengths fixed.
-fn forge_iterations(b: &mut Vec<u8>) {
-    let n = b.len();
-    assert_eq!(&b[n - 4..], &[2, 2, 8, 0]);
-    b.truncate(n - 4);
-    b.extend([2, 4, 0x7f, 0xff, 0xff, 0xff]);
-    let mac_start = (0..n).rev().find(|&i| b[i] == 0x30 && usize::from(b[i + 1]) + 2 == n - i).unwrap();
-    b[mac_start + 1] += 2;
-    assert_eq!(&b[..2], &[0x30, 0x82]);
-    let outer = usize::from(b[2]) << 8 | usize::from(b[3]);
-    b[2..4].copy_from_slice(&((outer + 2) as u16).to_be_bytes());
+    fixtures::openssl_p12(&h.work(), &c.leaf, &[], &h.pw(), out, &[&["-name", "Jane ID"], extra].concat());
 }
 
 #[test]
@@ -520,7 +405,7 @@ fn bad_files_given_to_import_change_nothing() {
     let h = Home::new("hostile-bad-files");
     let c = chain("Bad Files", false);
     let other = chain("Someone Else", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = files_of(&dst);
     let listed = listing(&dst);
@@ -544,7 +429,7 @@ fn bad_files_given_to_import_change_nothing() {
     record("a PKCS#12 without a private key");
 
     let good = w.join("good.p12");
-    std::fs::write(&good, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&good, c.p12("Jane ID", PW)).unwrap();
     let bytes = std::fs::read(&good).unwrap();
     let trunc = w.join("trunc.p12");
     std::fs::write(&trunc, &bytes[..bytes.len() / 2]).unwrap();
@@ -559,7 +444,7 @@ fn bad_files_given_to_import_change_nothing() {
     let iter = w.join("iter.p12");
     openssl_p12(&h, &c, &iter, &["-iter", "2048", "-legacy"]);
     let mut b = std::fs::read(&iter).unwrap();
-    forge_iterations(&mut b);
+    fixtures::forge_mac_iterations(&mut b);
     std::fs::write(&iter, &b).unwrap();
     fails(&h.import(&iter, &dst, &[]), "2147483647");
     record("a MAC iteration count of 2^31-1");
@@ -578,7 +463,7 @@ fn other_bad_files_and_the_two_allowed_exceptions() {
     // database held before is lost (certutil).
     let h = Home::new("hostile-more-files");
     let c = chain("More Files", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let before = files_of(&dst);
     let listed = listing(&dst);
@@ -589,7 +474,7 @@ fn other_bad_files_and_the_two_allowed_exceptions() {
         assert_eq!(lost, 0, "{case}: the oracle lists less than before");
     };
     let good = w.join("good.p12");
-    std::fs::write(&good, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&good, c.p12("Jane ID", PW)).unwrap();
     let wrong = w.join("wrong-pw");
     std::fs::write(&wrong, "not the password\n").unwrap();
     let to = format!("nss:{}", dst.display());
@@ -648,7 +533,7 @@ fn other_bad_files_and_the_two_allowed_exceptions() {
         serial: 0x0e0e,
     });
     let old = w.join("expired.p12");
-    std::fs::write(&old, p12_with(&expired, &c, "Old Expired")).unwrap();
+    std::fs::write(&old, fixtures::p12("Old Expired", &expired, &[&c.sub, &c.root], PW)).unwrap();
     let o = h.import(&old, &dst, &[]);
     ok(&o);
     assert!(stderr(&o).contains("warning:") && stderr(&o).contains("expired"), "{}", stderr(&o));
@@ -664,7 +549,7 @@ fn bad_stores_are_named_and_left_alone() {
     let h = Home::new("hostile-bad-stores");
     let c = chain("Bad Stores", false);
     let file = h.work().join("in.p12");
-    std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
     let import_to = |to: &str| run(h.certhelp().args(["import", s(&file), "--to", to, "--password-file", s(&h.pw())]));
     fails(&import_to("bogus:thing"), "unknown store");
     ledger::record("bad input: requests", "an unknown STORE syntax (bogus:thing)", 1, None);
@@ -676,7 +561,7 @@ fn bad_stores_are_named_and_left_alone() {
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "no database was created");
     ledger::record("bad input: stores", "a directory without a database (none is created)", 1, None);
 
-    let bad = h.db("corrupt");
+    let bad = h.db("corrupt", None);
     let mut junk: Vec<u8> = b"SQLite format 3\0".to_vec();
     junk.extend((0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8));
     std::fs::write(bad.join("cert9.db"), &junk).unwrap();
@@ -814,10 +699,10 @@ fn a_read_only_database_is_refused_and_left_alone() {
     use std::os::unix::fs::{chown, PermissionsExt};
     let h = Home::new("hostile-readonly");
     let c = chain("Read Only", false);
-    let dst = h.db("dst");
+    let dst = h.db("dst", None);
     add_ca(&dst, "Test Root CA", &c.root, &h.work());
     let file = h.work().join("in.p12");
-    std::fs::write(&file, p12_of(&c, "Jane ID")).unwrap();
+    std::fs::write(&file, c.p12("Jane ID", PW)).unwrap();
     let public = |p: &Path, mode: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
     for f in [&file, &h.pw()] {
         public(f, 0o644);

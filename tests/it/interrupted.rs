@@ -3,19 +3,10 @@
 //! of the same file finishes with exactly one copy (SPEC §5, "interrupted
 //! writes"). certutil is the oracle throughout.
 
-use crate::fixtures::{add_ca, new_db, temp_dir};
+use crate::fixtures::{add_ca, certutil_stdout, chain, new_db, temp_dir};
 use crate::ledger;
-use crate::nss_core::chain;
 use crate::util::{certhelp, run, stderr, stdout};
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
-use std::process::Command;
-
-fn certutil(args: &[&str], dir: &Path) -> String {
-    let o = Command::new("certutil").args(args).arg("-d").arg(format!("sql:{}", dir.display())).output().unwrap();
-    assert!(o.status.success() || args == ["-K"], "certutil {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
 
 fn count(listing: &str, name: &str) -> usize {
     listing.lines().filter(|l| l.contains(name)).count()
@@ -28,32 +19,10 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
     // The file to import: key, certificate and two chain certificates.
     let pw = work.join("pw");
     std::fs::write(&pw, "kill-test-pw\n").unwrap();
-    let p12 = openssl::pkcs12::Pkcs12::builder()
-        .name("Killed Import")
-        .pkey(&c.leaf.key)
-        .cert(&c.leaf.cert)
-        .ca({
-            let mut s = openssl::stack::Stack::new().unwrap();
-            s.push(c.sub.cert.clone()).unwrap();
-            s.push(c.root.cert.clone()).unwrap();
-            s
-        })
-        .build2("kill-test-pw")
-        .unwrap();
     let file = work.join("killed.p12");
-    std::fs::write(&file, p12.to_der().unwrap()).unwrap();
+    std::fs::write(&file, c.p12("Killed Import", "kill-test-pw")).unwrap();
 
-    let existing = crate::fixtures::make(crate::fixtures::Spec {
-        subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: 1_700_000_000,
-        not_after: 2_100_000_000,
-        serial: 77,
-    });
+    let existing = crate::fixtures::existing_root();
     let (mut runs, mut lost) = (0, 0);
     for point in [
         "import:after-backup",
@@ -68,7 +37,7 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
         new_db(&db, None);
         // Something the user had before, which must survive.
         add_ca(&db, "Existing CA", &existing, &work);
-        let before = certutil(&["-L"], &db);
+        let before = certutil_stdout(&db, &["-L"]);
         let to = format!("nss:{}", db.display());
 
         let o = run(certhelp(&home)
@@ -80,7 +49,7 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
         assert_eq!(o.status.signal(), Some(9), "{point}: not killed: {}", stderr(&o));
 
         // The store opens, and what was there is still there.
-        let after_kill = certutil(&["-L"], &db);
+        let after_kill = certutil_stdout(&db, &["-L"]);
         lost += ledger::lost_lines(&before, &after_kill);
         assert!(after_kill.contains("Existing CA"), "{point}: {after_kill}");
         // The backup was taken before the first write.
@@ -94,8 +63,8 @@ fn an_import_killed_anywhere_is_finished_or_undone_by_the_next_one() {
         if point != "import:after-backup" {
             assert!(out.contains("Recovered"), "{point}: the journal was not replayed: {out}");
         }
-        let l = certutil(&["-L"], &db);
-        let k = certutil(&["-K"], &db);
+        let l = certutil_stdout(&db, &["-L"]);
+        let k = certutil_stdout(&db, &["-K"]);
         lost += ledger::lost_lines(&before, &l);
         runs += 3;
         assert_eq!(count(&l, "Killed Import"), 1, "{point}: {l}");
@@ -136,14 +105,14 @@ fn a_chain_install_killed_anywhere_leaves_one_copy_and_the_right_trust() {
             c.args(["chain", "install", "--to", &to, "--from-file"]).arg(&file);
             c
         };
-        let before = certutil(&["-L"], &db);
+        let before = certutil_stdout(&db, &["-L"]);
         let o = run(install().env("CERTHELP_CRASH_AT", point));
         assert_eq!(o.status.signal(), Some(9), "{point}: not killed: {}", stderr(&o));
-        lost += ledger::lost_lines(&before, &certutil(&["-L"], &db));
+        lost += ledger::lost_lines(&before, &certutil_stdout(&db, &["-L"]));
         let o = run(&mut install());
         runs += 2;
         assert_eq!(o.status.code(), Some(0), "{point}: {}", stderr(&o));
-        let l = certutil(&["-L"], &db);
+        let l = certutil_stdout(&db, &["-L"]);
         assert_eq!(count(&l, "Test Issuing CA"), 1, "{point}: {l}");
         assert_eq!(count(&l, "Test Root CA"), 1, "{point}: {l}");
         let root_line = l.lines().find(|x| x.contains("Test Root CA")).unwrap();

@@ -26,9 +26,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::fixtures::{self, add_ca, add_p12, make, new_db, Spec, SOFTHSM};
+use crate::fixtures::{self, add_chain, add_p12, chain, make, new_db, Spec, SOFTHSM};
 use crate::ledger;
-use crate::nss_core::chain;
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 /// Kills after delays spread over one run: this many per verb.
@@ -84,16 +83,10 @@ fn timed(cmd: &mut Command) -> (Output, Duration) {
     (o, t.elapsed())
 }
 
-fn certutil(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("certutil").args(args).arg("-d").arg(format!("sql:{}", dir.display())).output().unwrap();
-    assert!(o.status.success() || args == ["-K"], "certutil {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 /// certutil's listing of certificates and keys: the store opens, and this
 /// is what it holds.
 fn nss_listing(dir: &Path) -> String {
-    certutil(dir, &["-L"]) + &certutil(dir, &["-K"])
+    fixtures::certutil_stdout(dir, &["-L"]) + &fixtures::certutil_stdout(dir, &["-K"])
 }
 
 /// Names in `dir` that certhelp left behind (hidden temporary names).
@@ -130,9 +123,7 @@ fn an_export_killed_anywhere_leaves_no_partial_file_and_the_store_alone() {
     let c = chain("Killed Export", false);
     let db = h.path().join("db");
     new_db(&db, None);
-    add_ca(&db, "Test Root CA", &c.root, &work);
-    add_ca(&db, "Test Issuing CA", &c.sub, &work);
-    add_p12(&db, "Killed Export", &c.leaf, &work, None);
+    add_chain(&db, &c, "Killed Export", &work, None);
     let before = nss_listing(&db);
     let outdir = h.path().join("out");
     std::fs::create_dir_all(&outdir).unwrap();
@@ -303,25 +294,14 @@ const SO_PIN: &str = "12345678";
 
 impl Token {
     pub fn new(dir: &Path) -> Token {
-        let conf = dir.join("softhsm2.conf");
-        std::fs::write(&conf, format!("directories.tokendir = {}\nlog.level = ERROR\n", dir.join("tokens").display()))
-            .unwrap();
+        let conf = fixtures::softhsm_conf(dir);
         Token { dir: dir.to_path_buf(), conf }
     }
     /// A fresh token holding one certificate the user had before.
     pub fn reset(&self, existing_der: &Path) {
         let _ = std::fs::remove_dir_all(self.dir.join("tokens"));
         std::fs::create_dir_all(self.dir.join("tokens")).unwrap();
-        fixtures::run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &self.conf).args([
-            "--init-token",
-            "--free",
-            "--label",
-            LABEL,
-            "--so-pin",
-            SO_PIN,
-            "--pin",
-            USER_PIN,
-        ]));
+        fixtures::init_token(&self.conf, LABEL, SO_PIN, USER_PIN);
         let o = self.tool(&["--write-object", existing_der.to_str().unwrap(), "--type", "cert", "--label", "Existing"]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
@@ -391,17 +371,7 @@ fn a_token_import_killed_anywhere_is_completed_by_the_next_one() {
     std::fs::create_dir_all(&work).unwrap();
     let t = Token::new(h.path());
     let c = chain("Killed Token", false);
-    let existing = make(Spec {
-        subject: &[("O", "Elsewhere"), ("CN", "Existing Root")],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: 1_700_000_000,
-        not_after: 2_100_000_000,
-        serial: 77,
-    });
+    let existing = fixtures::existing_root();
     let existing_der = work.join("existing.der");
     std::fs::write(&existing_der, existing.cert.to_der().unwrap()).unwrap();
     let file = work.join("in.p12");
@@ -480,22 +450,11 @@ user_pref(\"mail.server.server1.hostname\", \"imap.example.com\");\n";
 
 /// A home with a Thunderbird profile holding the chain's certificate and
 /// key, and the prefs.js above.
-fn thunderbird(h: &Path, c: &crate::nss_core::Chain) -> PathBuf {
+fn thunderbird(h: &Path, c: &crate::fixtures::Chain) -> PathBuf {
     let work = h.join("work");
     std::fs::create_dir_all(&work).unwrap();
-    let root = h.join(".thunderbird");
-    let profile = root.join("tb.default-release");
-    std::fs::create_dir_all(&profile).unwrap();
-    std::fs::write(
-        root.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb.default-release\nDefault=1\n\n\
-         [General]\nStartWithLastProfile=1\nVersion=2\n",
-    )
-    .unwrap();
-    new_db(&profile, None);
-    add_ca(&profile, "Test Root CA", &c.root, &work);
-    add_ca(&profile, "Test Issuing CA", &c.sub, &work);
-    add_p12(&profile, "Kim Killed", &c.leaf, &work, None);
+    let profile = fixtures::mozilla_profile(&h.join(".thunderbird"), "tb.default-release", None);
+    add_chain(&profile, c, "Kim Killed", &work, None);
     profile
 }
 
@@ -577,9 +536,7 @@ fn token_enable_killed_anywhere_leaves_old_or_new_module_lists() {
     // backup holding the old. The same command again: one SoftHSM entry in
     // each, and modutil lists the module once.
     let h = TempDir::new("killed-token-enable");
-    let conf = h.path().join("softhsm2.conf");
-    std::fs::create_dir_all(h.path().join("tokens")).unwrap();
-    std::fs::write(&conf, format!("directories.tokendir = {}\n", h.path().join("tokens").display())).unwrap();
+    let conf = fixtures::softhsm_conf(h.path());
     let ff_root = h.path().join(".mozilla/firefox");
     let ff = ff_root.join("ff.p");
     new_db(&ff, None);

@@ -2,65 +2,12 @@
 //! databases made by certutil/pk12util, checked with certutil and pk12util
 //! as independent oracles.
 
-use crate::fixtures::{self, add_ca, add_p12, make, new_db, temp_dir, Made, Spec};
+use crate::fixtures::{add_ca, add_chain, add_p12, chain, new_db, temp_dir, Chain};
 use certhelp::store::nss::NssStore;
 use certhelp::store::session::Access;
 use certhelp::store::{export, import, Bundle, Pin, Trust};
 use std::path::Path;
 use std::process::Command;
-
-const DAY: i64 = 86_400;
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
-pub struct Chain {
-    pub root: Made,
-    pub sub: Made,
-    pub leaf: Made,
-}
-
-/// root -> issuing CA -> personal certificate; `ec`: the leaf has a P-256 key.
-pub fn chain(cn: &str, ec: bool) -> Chain {
-    let t = now();
-    let root = make(Spec {
-        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", "Test Root CA")],
-        issuer: None,
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: t - DAY,
-        not_after: t + 3000 * DAY,
-        serial: 1,
-    });
-    let sub = make(Spec {
-        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", "Test Issuing CA")],
-        issuer: Some(&root),
-        ca: true,
-        ku: &["keyCertSign", "cRLSign"],
-        eku: &[],
-        san_email: None,
-        not_before: t - DAY,
-        not_after: t + 2000 * DAY,
-        serial: 2,
-    });
-    let spec = Spec {
-        subject: &[("C", "US"), ("O", "Test PKI"), ("CN", cn)],
-        issuer: Some(&sub),
-        ca: false,
-        ku: &["digitalSignature", "keyEncipherment"],
-        eku: &["clientAuth", "emailProtection"],
-        san_email: Some("tester@example.com"),
-        not_before: t - DAY,
-        not_after: t + 300 * DAY,
-        // Unique per name (a leading byte >= 0x80 needs NSS's sign byte).
-        serial: 0x80_00_00 | (cn.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) & 0xFFFF),
-    };
-    let leaf = if ec { fixtures::make_ec(spec) } else { make(spec) };
-    Chain { root, sub, leaf }
-}
 
 fn certutil(args: &[&str], dir: &Path) -> String {
     let o = Command::new("certutil").args(args).arg("-d").arg(format!("sql:{}", dir.display())).output().unwrap();
@@ -70,9 +17,7 @@ fn certutil(args: &[&str], dir: &Path) -> String {
 fn source_db(work: &Path, c: &Chain, name: &str) -> std::path::PathBuf {
     let src = work.join("src");
     new_db(&src, None);
-    add_ca(&src, "Test Root CA", &c.root, work);
-    add_ca(&src, "Test Issuing CA", &c.sub, work);
-    add_p12(&src, name, &c.leaf, work, None);
+    add_chain(&src, c, name, work, None);
     src
 }
 
@@ -153,14 +98,7 @@ fn nickname_of_another_subject_is_refused_before_any_key_is_made() {
     add_p12(&dst, "Taken", &other.leaf, &work, None);
     let keys_before = certutil(&["-K"], &dst);
 
-    let bundle = Bundle {
-        identities: vec![certhelp::store::Identity {
-            label: None,
-            cert_der: c.leaf.cert.to_der().unwrap(),
-            key: Some(certhelp::store::PrivateKey::from_pkcs8_der(c.leaf.key.private_key_to_pkcs8().unwrap())),
-        }],
-        chain: vec![],
-    };
+    let bundle = Bundle { identities: vec![c.leaf.identity(None)], chain: vec![] };
     let store = NssStore::new("dst", &dst);
     let mut s = store.open(Access::ReadWrite).unwrap();
     s.login(None).unwrap();
@@ -188,14 +126,7 @@ fn a_database_with_a_password_needs_it_and_refuses_a_wrong_one() {
     drop(s2);
     let mut s = store.open(Access::ReadWrite).unwrap();
     s.login(Some(&Pin::new("right-pw"))).unwrap();
-    let bundle = Bundle {
-        identities: vec![certhelp::store::Identity {
-            label: Some("Pw User".into()),
-            cert_der: c.leaf.cert.to_der().unwrap(),
-            key: Some(certhelp::store::PrivateKey::from_pkcs8_der(c.leaf.key.private_key_to_pkcs8().unwrap())),
-        }],
-        chain: vec![],
-    };
+    let bundle = Bundle { identities: vec![c.leaf.identity(Some("Pw User"))], chain: vec![] };
     let plan = import::plan(&s, &bundle, None).unwrap();
     import::apply(&s, &bundle, &plan).1.unwrap();
     import::verify(&s, &bundle, &plan).unwrap();
@@ -223,11 +154,7 @@ fn a_different_certificate_with_the_same_issuer_and_serial_is_refused_before_any
     add_ca(&dst, "Old Test Root", &remade.root, &work);
     let keys_before = certutil(&["-K"], &dst);
     let bundle = Bundle {
-        identities: vec![certhelp::store::Identity {
-            label: None,
-            cert_der: c.leaf.cert.to_der().unwrap(),
-            key: Some(certhelp::store::PrivateKey::from_pkcs8_der(c.leaf.key.private_key_to_pkcs8().unwrap())),
-        }],
+        identities: vec![c.leaf.identity(None)],
         chain: vec![certhelp::store::ChainCert { label: None, der: c.root.cert.to_der().unwrap(), trust: Trust::ROOT }],
     };
     let store = NssStore::new("dst", &dst);

@@ -7,8 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::fixtures::{add_ca, add_p12, new_db};
-use crate::nss_core::chain;
+use crate::fixtures::{add_chain, chain, mozilla_profile, new_db};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 fn s(p: &Path) -> &str {
@@ -115,9 +114,7 @@ fn verbose_export_and_import_say_what_they_opened_and_no_secret() {
     let src = h.join("src");
     new_db(&src, None);
     let c = chain("Verbose Person", false);
-    add_ca(&src, "Test Root CA", &c.root, &work);
-    add_ca(&src, "Test Issuing CA", &c.sub, &work);
-    add_p12(&src, "Verbose Person", &c.leaf, &work, None);
+    add_chain(&src, &c, "Verbose Person", &work, None);
     let dst = h.join("dst");
     new_db(&dst, None);
     let cmd = |args: &[&str]| {
@@ -224,15 +221,7 @@ fn double_verbose_adds_the_profiles_the_probe_found() {
     // Expected: `-v probe` names the NSS database it opened; `-vv` adds the
     // Firefox profile it found; --redact shows both under `~`.
     let home = TempDir::new("pk-vv");
-    let root = home.path().join(".mozilla/firefox");
-    let prof = root.join("abcd1234.default-release");
-    std::fs::create_dir_all(&prof).unwrap();
-    std::fs::write(
-        root.join("profiles.ini"),
-        "[Profile0]\nName=default-release\nIsRelative=1\nPath=abcd1234.default-release\nDefault=1\n",
-    )
-    .unwrap();
-    new_db(&prof, None);
+    mozilla_profile(&home.path().join(".mozilla/firefox"), "abcd1234.default-release", None);
     let v = stderr(&run(certhelp(home.path()).args(["-v", "--redact", "probe"])));
     assert!(v.contains("opened NSS database ~/.mozilla/firefox/abcd1234.default-release"), "{v}");
     assert!(!v.contains("profile \"default-release\""), "-v leaves the profiles out: {v}");

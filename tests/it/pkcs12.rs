@@ -7,9 +7,9 @@ use std::process::Command;
 
 use certhelp::secret::Secret;
 use certhelp::store::pkcs12::{self, Compat, WriteOptions};
-use certhelp::store::{ChainCert, Identity, PrivateKey, StoreError, Trust};
+use certhelp::store::{ChainCert, Identity, StoreError, Trust};
 
-use crate::fixtures::{self, Made, Spec};
+use crate::fixtures::{self, now, Made, Spec};
 use crate::util::TempDir;
 
 pub const PW: &str = "correct horse";
@@ -58,11 +58,7 @@ impl Files {
     }
 
     pub fn identity(&self, label: &str) -> Identity {
-        Identity {
-            label: Some(label.into()),
-            cert_der: self.leaf.cert.to_der().unwrap(),
-            key: Some(PrivateKey::from_pkcs8_der(self.leaf.key.private_key_to_pkcs8().unwrap())),
-        }
+        self.leaf.identity(Some(label))
     }
 
     pub fn chain(&self) -> Vec<ChainCert> {
@@ -87,10 +83,6 @@ impl Files {
         fixtures::run(&mut c);
         f
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// `openssl pkcs12 ARGS -in F -passin file:PW` -> stdout + stderr.
@@ -236,16 +228,7 @@ fn absurd_iteration_count_is_refused_before_deriving() {
     // (INTEGER 02 02 08 00) at the very end of OpenSSL's DER.
     let p = f.openssl_export("iter.p12", &["-iter", "2048", "-legacy"]);
     let mut b = std::fs::read(&p).unwrap();
-    let n = b.len();
-    assert_eq!(&b[n - 4..], &[2, 2, 8, 0]);
-    // Make it 2^31-1: two bytes longer, so fix the MacData and outer lengths.
-    b.truncate(n - 4);
-    b.extend([2, 4, 0x7f, 0xff, 0xff, 0xff]);
-    let mac_start = (0..n).rev().find(|&i| b[i] == 0x30 && usize::from(b[i + 1]) + 2 == n - i).unwrap();
-    b[mac_start + 1] += 2;
-    assert_eq!(&b[..2], &[0x30, 0x82]);
-    let outer = usize::from(b[2]) << 8 | usize::from(b[3]);
-    b[2..4].copy_from_slice(&((outer + 2) as u16).to_be_bytes());
+    fixtures::forge_mac_iterations(&mut b);
     let forged = d.path().join("forged.p12");
     std::fs::write(&forged, &b).unwrap();
     match read(&forged) {

@@ -4,22 +4,6 @@
 use crate::fixtures::{self, Fixture};
 use serde_json::Value;
 use std::process::{Command, Output};
-use std::sync::Mutex;
-
-/// SoftHSM token state is shared: one certhelp run at a time touches it.
-pub(crate) static SOFTHSM_LOCK: Mutex<()> = Mutex::new(());
-
-fn certhelp(fx: &Fixture, args: &[&str]) -> Output {
-    let _g = SOFTHSM_LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    Command::new(env!("CARGO_BIN_EXE_certhelp"))
-        .args(args)
-        .env("HOME", &fx.home)
-        .env_remove("XDG_CONFIG_HOME")
-        .env("SOFTHSM2_CONF", &fx.softhsm_conf)
-        .env("CERTHELP_PKCS11_MODULES", fixtures::SOFTHSM)
-        .output()
-        .unwrap()
-}
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -28,7 +12,7 @@ fn json(out: &Output) -> Value {
 }
 
 fn probe(fx: &Fixture) -> Value {
-    let out = certhelp(fx, &["probe", "--json"]);
+    let out = fx.certhelp(&["probe", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     json(&out)
 }
@@ -224,7 +208,7 @@ fn find_check<'a>(checks: &'a [Value], id: &str, status: &str, needle: &str) -> 
 #[test]
 fn doctor_finds_each_planted_problem_with_its_article() {
     let fx = fixtures::get();
-    let out = certhelp(fx, &["doctor", "--json"]);
+    let out = fx.certhelp(&["doctor", "--json"]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let checks = json(&out);
     let checks = checks.as_array().unwrap();
@@ -260,7 +244,7 @@ fn doctor_finds_each_planted_problem_with_its_article() {
     }
 
     // The text form: one line per check, fixes with their article.
-    let text = certhelp(fx, &["doctor"]);
+    let text = fx.certhelp(&["doctor"]);
     assert_eq!(text.status.code(), Some(1));
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.lines().any(|l| l.starts_with("[fail]") && l.contains("Jane expired") && l.contains("expired on")));
@@ -271,11 +255,11 @@ fn doctor_finds_each_planted_problem_with_its_article() {
 #[test]
 fn doctor_on_a_saved_probe_gives_the_same_verdict() {
     let fx = fixtures::get();
-    let probe_out = certhelp(fx, &["probe", "--json"]);
+    let probe_out = fx.certhelp(&["probe", "--json"]);
     let file = fx.home.join("work/probe.json");
     std::fs::write(&file, &probe_out.stdout).unwrap();
-    let live = json(&certhelp(fx, &["doctor", "--json"]));
-    let saved = certhelp(fx, &["doctor", "--json", "--env", file.to_str().unwrap()]);
+    let live = json(&fx.certhelp(&["doctor", "--json"]));
+    let saved = fx.certhelp(&["doctor", "--json", "--env", file.to_str().unwrap()]);
     assert_eq!(saved.status.code(), Some(1));
     assert_eq!(json(&saved), live);
 }
@@ -283,7 +267,7 @@ fn doctor_on_a_saved_probe_gives_the_same_verdict() {
 #[test]
 fn redacted_probe_hides_people_but_keeps_cas() {
     let fx = fixtures::get();
-    let out = certhelp(fx, &["probe", "--json", "--redact"]);
+    let out = fx.certhelp(&["probe", "--json", "--redact"]);
     let text = String::from_utf8(out.stdout).unwrap();
     for secret in ["jane.doe@example.com", "Jane Q. Doe", "pnv.user@example.org", fx.home.to_str().unwrap()] {
         assert!(!text.contains(secret), "{secret} leaked");
@@ -297,7 +281,7 @@ fn redacted_probe_hides_people_but_keeps_cas() {
 #[test]
 fn probe_text_and_empty_home() {
     let fx = fixtures::get();
-    let out = certhelp(fx, &["probe"]);
+    let out = fx.certhelp(&["probe"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Personal certificates:"));
     assert!(text.contains("chain:   incomplete, missing CN=Symantec Class 1"));
@@ -305,9 +289,7 @@ fn probe_text_and_empty_home() {
 
     // An empty home with an empty token directory: nothing personal, exit 1.
     let home = fixtures::temp_dir("empty");
-    let conf = home.join("softhsm2.conf");
-    std::fs::create_dir_all(home.join("tokens")).unwrap();
-    std::fs::write(&conf, format!("directories.tokendir = {}\n", home.join("tokens").display())).unwrap();
+    let conf = fixtures::softhsm_conf(&home);
     let out = Command::new(env!("CARGO_BIN_EXE_certhelp"))
         .args(["probe", "--json"])
         .env("HOME", &home)

@@ -8,10 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::fixtures::{self, SOFTHSM};
+use crate::fixtures::{self, chain, SOFTHSM};
 use crate::killed::{without_shells, Token, LABEL, USER_PIN};
 use crate::ledger;
-use crate::nss_core::chain;
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 const PW: &str = "removed pw";

@@ -5,9 +5,9 @@
 //! (Debian's python3-jsonschema, installed by .ci/install-deps).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::fixtures::{self, Fixture};
+use crate::fixtures;
 use crate::util::{certhelp, repo, run, stderr, TempDir};
 
 /// The distribution's python3 (Debian's python3-jsonschema lives there),
@@ -45,19 +45,6 @@ fn published_schemas_are_what_the_types_generate() {
             path.display()
         );
     }
-}
-
-/// certhelp in the fixture home (real NSS databases, a SoftHSM token).
-fn in_fixture(fx: &Fixture, args: &[&str]) -> Output {
-    let _g = crate::probe::SOFTHSM_LOCK.lock().unwrap_or_else(|p| p.into_inner());
-    Command::new(env!("CARGO_BIN_EXE_certhelp"))
-        .args(args)
-        .env("HOME", &fx.home)
-        .env_remove("XDG_CONFIG_HOME")
-        .env("SOFTHSM2_CONF", &fx.softhsm_conf)
-        .env("CERTHELP_PKCS11_MODULES", fixtures::SOFTHSM)
-        .output()
-        .unwrap()
 }
 
 /// Validates each (schema name, output) pair in one python3 run; panics
@@ -105,7 +92,7 @@ fn real_outputs_validate_against_the_published_schemas() {
     let fx = fixtures::get();
     let mut cases = Vec::new();
 
-    let probe = in_fixture(fx, &["probe", "--json"]);
+    let probe = fx.certhelp(&["probe", "--json"]);
     assert_eq!(probe.status.code(), Some(0), "{}", String::from_utf8_lossy(&probe.stderr));
     let env: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
     // The fixture must exercise the rich parts of the schema, or validation
@@ -116,10 +103,10 @@ fn real_outputs_validate_against_the_published_schemas() {
     assert!(env["stores"].as_array().unwrap().iter().any(|s| !s["issues"].as_array().unwrap().is_empty()));
     cases.push(("probe", "probe --json (fixture home)".to_string(), probe.stdout));
 
-    let redacted = in_fixture(fx, &["probe", "--json", "--redact"]);
+    let redacted = fx.certhelp(&["probe", "--json", "--redact"]);
     cases.push(("probe", "probe --json --redact".to_string(), redacted.stdout));
 
-    let doctor = in_fixture(fx, &["doctor", "--json"]);
+    let doctor = fx.certhelp(&["doctor", "--json"]);
     assert!(doctor.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&doctor.stderr));
     cases.push(("doctor", "doctor --json (fixture home)".to_string(), doctor.stdout));
 
@@ -127,7 +114,7 @@ fn real_outputs_validate_against_the_published_schemas() {
     for q in
         ["move my cert from firefox to a new windows pc", "back up my certificate", "send signed mail with thunderbird"]
     {
-        let o = in_fixture(fx, &["plan", "--format", "json", q]);
+        let o = fx.certhelp(&["plan", "--format", "json", q]);
         assert!(o.status.code().is_some_and(|c| c <= 1), "{q}: {}", String::from_utf8_lossy(&o.stderr));
         cases.push(("plan", format!("plan (fixture) {q:?}"), o.stdout));
     }

@@ -26,11 +26,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use openssl::pkcs12::Pkcs12;
-use openssl::stack::Stack;
-
-use crate::fixtures::{add_ca_pw, add_p12, new_db, SOFTHSM};
-use crate::nss_core::{chain, Chain};
+use crate::fixtures::{add_chain, chain, mozilla_profile, new_db, Chain, SOFTHSM};
 use crate::util::{certhelp, stderr, stdout, TempDir};
 
 /// A tiny seeded generator (xorshift64*): unique secrets per run, no crate.
@@ -91,35 +87,12 @@ impl World {
             new_db(&w.path().join(db), Some(&w.dbpw));
         }
         let src = w.path().join("src");
-        add_ca_pw(&src, "Test Root CA", &w.c.root, &w.fix(), Some(&w.dbpw));
-        add_ca_pw(&src, "Test Issuing CA", &w.c.sub, &w.fix(), Some(&w.dbpw));
-        add_p12(&src, "Secret Tester", &w.c.leaf, &w.fix(), Some(&w.dbpw));
+        add_chain(&src, &w.c, "Secret Tester", &w.fix(), Some(&w.dbpw));
 
-        let mut cas = Stack::new().unwrap();
-        cas.push(w.c.sub.cert.clone()).unwrap();
-        cas.push(w.c.root.cert.clone()).unwrap();
-        let p12 = Pkcs12::builder()
-            .name("Secret Tester")
-            .pkey(&w.c.leaf.key)
-            .cert(&w.c.leaf.cert)
-            .ca(cas)
-            .build2(&w.pw)
-            .unwrap();
-        std::fs::write(w.p12(), p12.to_der().unwrap()).unwrap();
+        std::fs::write(w.p12(), w.c.p12("Secret Tester", &w.pw)).unwrap();
 
-        let root = w.path().join(".thunderbird");
-        let profile = root.join("tb01.default-release");
-        std::fs::create_dir_all(&profile).unwrap();
-        std::fs::write(
-            root.join("profiles.ini"),
-            "[Profile0]\nName=default-release\nIsRelative=1\nPath=tb01.default-release\nDefault=1\n\n\
-             [General]\nStartWithLastProfile=1\nVersion=2\n",
-        )
-        .unwrap();
-        new_db(&profile, Some(&w.dbpw));
-        add_ca_pw(&profile, "Test Root CA", &w.c.root, &w.fix(), Some(&w.dbpw));
-        add_ca_pw(&profile, "Test Issuing CA", &w.c.sub, &w.fix(), Some(&w.dbpw));
-        add_p12(&profile, "Secret Tester", &w.c.leaf, &w.fix(), Some(&w.dbpw));
+        let profile = mozilla_profile(&w.path().join(".thunderbird"), "tb01.default-release", Some(&w.dbpw));
+        add_chain(&profile, &w.c, "Secret Tester", &w.fix(), Some(&w.dbpw));
         std::fs::write(
             profile.join("prefs.js"),
             format!(

@@ -142,21 +142,8 @@ fn tokens_resolve_to_their_module() {
         return;
     }
     let work = TempDir::new("target-token");
-    let tokens = work.path().join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = work.path().join("softhsm2.conf");
-    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display()))
-        .unwrap();
-    fixtures::run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
-        "--init-token",
-        "--free",
-        "--label",
-        "Same Label",
-        "--so-pin",
-        "12345678",
-        "--pin",
-        "123456",
-    ]));
+    let conf = fixtures::softhsm_conf(work.path());
+    fixtures::init_token(&conf, "Same Label", "12345678", "123456");
     // The same token seen through a second module file.
     let copy = work.path().join("libsofthsm2-copy.so");
     std::fs::copy(fixtures::SOFTHSM, &copy).unwrap();

@@ -6,10 +6,10 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use crate::fixtures::{new_db, SOFTHSM};
-use crate::util::{certhelp, run, stderr, stdout, TempDir};
+use crate::util::{certhelp, fails, ok, run, stderr, TempDir};
 
 /// What certhelp appends for SoftHSM (the vendor table names it).
 const ENTRY: &str = "library=/usr/lib/softhsm/libsofthsm2.so\nname=SoftHSM\n\n";
@@ -23,15 +23,7 @@ impl Home {
         let dir = TempDir::new(tag);
         // SoftHSM reads its configuration when NSS loads it: an empty
         // token directory of this test's own.
-        std::fs::create_dir_all(dir.path().join("softhsm/tokens")).unwrap();
-        std::fs::write(
-            dir.path().join("softhsm/softhsm2.conf"),
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\n",
-                dir.path().join("softhsm/tokens").display()
-            ),
-        )
-        .unwrap();
+        crate::fixtures::softhsm_conf(&dir.path().join("softhsm"));
         Home { dir }
     }
     fn path(&self) -> &Path {
@@ -94,21 +86,6 @@ pub(crate) fn modutil_libraries(dir: &Path, conf: &Path) -> Vec<String> {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("library name:").map(|v| v.trim().to_string()))
         .collect()
-}
-
-fn ok(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
-    stdout(o)
-}
-
-/// Exit 2 with one `error:` line containing `want` and one `hint:` line.
-fn fails(o: &Output, want: &str) {
-    let e = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stdout: {}\nstderr: {e}", stdout(o));
-    let lines: Vec<&str> = e.lines().collect();
-    assert_eq!(lines.len(), 2, "{e}");
-    assert!(lines[0].starts_with("error: ") && lines[0].contains(want), "want {want:?}: {e}");
-    assert!(lines[1].starts_with("hint: "), "{e}");
 }
 
 /// A process that holds the fcntl lock on the profile's `.parentlock`, as

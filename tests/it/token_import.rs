@@ -12,19 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use openssl::hash::MessageDigest;
-use openssl::pkcs12::Pkcs12;
 
-use crate::fixtures::{self, Made, Spec, SOFTHSM};
+use crate::fixtures::{self, now, Made, Spec, DAY, SOFTHSM};
 use crate::util::{certhelp, run, stderr, stdout, TempDir};
 
 const SO_PIN: &str = "12345678";
 const USER_PIN: &str = "123456";
 const P12_PW: &str = "p12 pass";
-const DAY: i64 = 86_400;
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 /// A home with a SoftHSM token "certhelp-tok", a PIN file and a password file.
 struct Tok {
@@ -37,25 +31,9 @@ const LABEL: &str = "certhelp-tok";
 impl Tok {
     fn new(tag: &str) -> Tok {
         let dir = TempDir::new(tag);
-        let tokens = dir.path().join("softhsm/tokens");
-        std::fs::create_dir_all(&tokens).unwrap();
+        let conf = fixtures::softhsm_conf(&dir.path().join("softhsm"));
         std::fs::create_dir_all(dir.path().join("work")).unwrap();
-        let conf = dir.path().join("softhsm/softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
-        )
-        .unwrap();
-        fixtures::run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
-            "--init-token",
-            "--free",
-            "--label",
-            LABEL,
-            "--so-pin",
-            SO_PIN,
-            "--pin",
-            USER_PIN,
-        ]));
+        fixtures::init_token(&conf, LABEL, SO_PIN, USER_PIN);
         std::fs::write(dir.path().join("work/pin"), USER_PIN).unwrap();
         std::fs::write(dir.path().join("work/badpin"), "654321").unwrap();
         std::fs::write(dir.path().join("work/pw"), P12_PW).unwrap();
@@ -135,11 +113,8 @@ fn p12(t: &Tok, ec: bool) -> (PathBuf, Made, Made) {
     let subject = [("O", "Token Test"), ("CN", "Jane Doe")];
     let leaf_spec = spec(&subject, Some(&root), false, 2);
     let leaf = if ec { fixtures::make_ec(leaf_spec) } else { fixtures::make(leaf_spec) };
-    let mut cas = openssl::stack::Stack::new().unwrap();
-    cas.push(root.cert.clone()).unwrap();
-    let p = Pkcs12::builder().name("Jane Doe").pkey(&leaf.key).cert(&leaf.cert).ca(cas).build2(P12_PW).unwrap();
     let f = t.work("jane.p12");
-    std::fs::write(&f, p.to_der().unwrap()).unwrap();
+    std::fs::write(&f, fixtures::p12("Jane Doe", &leaf, &[&root], P12_PW)).unwrap();
     (f, leaf, root)
 }
 

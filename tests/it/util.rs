@@ -56,6 +56,24 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Exit 0; returns stdout.
+pub fn ok(o: &Output) -> String {
+    assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", stdout(o), stderr(o));
+    stdout(o)
+}
+
+/// Exit 2, exactly one `error:` line (containing `want`) and one `hint:`
+/// line on stderr; returns (error line, hint line).
+pub fn fails(o: &Output, want: &str) -> (String, String) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "stdout: {}\nstderr: {e}", stdout(o));
+    let lines: Vec<&str> = e.lines().collect();
+    assert_eq!(lines.len(), 2, "{e}");
+    assert!(lines[0].starts_with("error: ") && lines[0].contains(want), "want {want:?}: {e}");
+    assert!(lines[1].starts_with("hint: "), "{e}");
+    (lines[0].to_string(), lines[1].to_string())
+}
+
 /// `plan --no-probe --format json` for a question, parsed.
 pub fn plan_json(home: &Path, os: &str, question: &str) -> serde_json::Value {
     let o = run(certhelp(home).args(["plan", "--no-probe", "--format", "json", "--os", os, question]));
