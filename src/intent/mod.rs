@@ -483,6 +483,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_empty_search_is_a_failure() {
+        assert!(parse("No slot with a token was found.").failure);
+        assert!(parse("Error: No YubiKey detected!").failure);
+        assert!(!parse("I found my certificate in firefox, export it").failure);
+        assert!(!parse("the card was detected, how do I use it on my new mac").failure);
+    }
+
+    #[test]
     fn corrects_typos_against_the_vocabulary() {
         assert_eq!(normalise("firfox exprot certificat"), vec!["firefox", "export", "certificat"]);
         assert_eq!(normalise("Thunderbrid"), vec!["thunderbird"]);

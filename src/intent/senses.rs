@@ -91,6 +91,7 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     get_out(words, found);
     events(words, found, &mut s);
     negated(words, found);
+    nothing_found(words, found);
     prevention(words, found);
     mail_from(words, found);
     holders(words, found);
@@ -297,6 +298,17 @@ fn negated(words: &[String], found: &mut Found) {
         };
         if ruled_out {
             c.2 = Cue::Nothing;
+        }
+    }
+}
+
+/// "No slot with a token was found.", "No YubiKey detected!": a search
+/// that came back empty is a failure, said the way programs say it.
+fn nothing_found(words: &[String], found: &mut Found) {
+    const EMPTY: &[&str] = &["found", "detected", "recognized", "recognised", "present", "inserted"];
+    for (at, w) in words.iter().enumerate() {
+        if EMPTY.contains(&w.as_str()) && words[at.saturating_sub(6)..at].iter().any(|x| x == "no") {
+            found.push((at, 1, Cue::Failure));
         }
     }
 }
