@@ -6,8 +6,9 @@ NSPR's PR_* errors, shown by Firefox the same way), Chromium
 net errors (ERR_*), PKCS#11 CKR_*, Windows HRESULTs (0x8007..., 0x8009...,
 0x800B..., 0x8010...) with their names, macOS errSec*, OpenSSL reason codes,
 and the messages of programs that print no codes: Java's keytool and
-KeyStore (`java`), the openssl command (`openssl-app`) and Evolution
-(`evolution`), listed below with their sources. Each row names the article
+KeyStore (`java`), the openssl command (`openssl-app`), Evolution
+(`evolution`) and IIS (`iis`), and the NSS command-line tools' own messages
+beside NSS's codes (`nss-tool`: pk12util, certutil, modutil), listed below with their sources. Each row names the article
 that helps, by the per-family rules below (first match wins) with per-code
 overrides.
 
@@ -120,7 +121,7 @@ RULES = {
         (r"^X509_R_|^X509V3_R_", CHAIN),
         (r".", "CH1010"),
     ],
-    # Message families (java, openssl-app, evolution): the rule's regex is
+    # Message families (java, openssl-app, evolution, iis, nss-tool): the rule's regex is
     # matched against the message itself.
     "java": [
         (r"lengthTag|X\.509 certificate|Failed to parse input|Reply has no certificates|Invalid keystore format",
@@ -147,6 +148,35 @@ RULES = {
     "iis": [
         (r"403\.13|403\.17|revoked|expired", "TS2023"),
         (r".", "TS2020"),
+    ],
+    # The NSS command-line tools' own messages (pk12util, certutil -d,
+    # modutil), by what the tool was doing when it failed.
+    "nss-tool": [
+        # pk12util -o: the nickname finds no certificate with a key, or the
+        # file cannot be built (a key that may not leave, e.g. on a token).
+        (r"nickname failed|no user certs|password integrity|safe creation|add cert and key|"
+         r"PKCS12 encode failed|export context", "CH1001"),
+        # The NSS database's own password (pk12util -k, certutil -f): the
+        # export article is the one that says so; a file password is
+        # "decode not verified" below.
+        (r"authenticate to|Incorrect password/PIN", "CH1001"),
+        # Not a PKCS#12 file (pk12util -i) or not a certificate (certutil
+        # -A -i): convert it.
+        (r"PKCS12 decoding failed|could not decode certificate", "CH1010"),
+        # The rest of pk12util -i: the file's password, its bags.
+        (r"PKCS12|nickname for cert", "CH1002"),
+        # certutil -A / -M: adding intermediate and root certificates with
+        # their trust is installing the chain.
+        (r"add certificate to token|change trust|modify trust", CHAIN),
+        # modutil: the module does not load, or is registered a second
+        # time beside p11-kit's.
+        (r"Failed to add module|p11-kit", "TS2016"),
+        # modutil: a module that is not registered here; apps running
+        # while it writes their module list.
+        (r"Module .* not found|browser is running", "CH1012"),
+        # The certificate, key or database is not where the command looked:
+        # another NSS database than the browser's.
+        (r"could not find certificate|Could not find cert|no keys found|access database|NSS_Initialize", "TS2010"),
     ],
     "evolution": [
         (r"not trusted|cannot verify sender|sender of the message cannot be verified|certificate chain", CHAIN),
@@ -302,6 +332,75 @@ OPENSSL_APP = [
      "openssl pkcs12 -export -chain (3.x) cannot build the chain: an issuer certificate is missing or untrusted."),
     ("Error {0} getting chain.",
      "openssl pkcs12 -export -chain (1.1.1) cannot build the chain: an issuer certificate is missing or untrusted."),
+]
+
+# The NSS command-line tools' own messages, printed as "tool: message"
+# before the NSS code (cmd/pk12util/pk12util.c, cmd/certutil/certutil.c,
+# cmd/modutil/modutil.c and pk11.c, cmd/lib/secutil.c; see
+# sources/README.md). A message whose words are common elsewhere keeps the
+# tool's prefix, which the tool always prints. Success and progress lines
+# ("PKCS12 IMPORT SUCCESSFUL", "Module ... added to database", "Using
+# nickname") are not errors and are left out, as are option mistakes,
+# missing files, and messages whose fixed words are too common to tell from
+# prose (modutil's "ERROR: Token \"{0}\" not found.").
+NSS_TOOL = [
+    # pk12util -i (import) and -l (list): the file.
+    ("PKCS12 decode not verified",
+     "pk12util could not verify the PKCS#12 file: a wrong file password (or a file that is not PKCS#12)."),
+    ("PKCS12 decoding failed",
+     "pk12util could not decode the file as PKCS#12: not a .p12/.pfx (PEM, .cer, .p7b) or damaged."),
+    ("PKCS12 decode validate bags failed",
+     "pk12util refused the file's contents on import (already imported, or a nickname clash)."),
+    ("PKCS12 decode import bags failed",
+     "pk12util could not store the file's key or certificates in the database."),
+    ("no nickname for cert in PKCS12 file",
+     "A certificate in the file has no friendly name; pk12util makes one up on import."),
+    # pk12util -o (export): the nickname and the file.
+    ("find user certs from nickname failed",
+     "pk12util -o found no certificate under this nickname (misspelled, or in another database)."),
+    ("no user certs from given nickname",
+     "The certificate under this nickname has no private key in this database, so pk12util cannot export it."),
+    ("export context creation failed", "pk12util could not start the export."),
+    ("PKCS12 add password integrity failed", "pk12util could not protect the new file with its password."),
+    ("key or cert safe creation failed", "pk12util could not add the certificate or its key to the new file."),
+    ("add cert and key failed",
+     "pk12util could not add the certificate and its private key to the file (a key that may not leave its token)."),
+    ("PKCS12 encode failed", "pk12util could not write the PKCS#12 file."),
+    # The database's password (pk12util -k, certutil -f; cmd/lib/secutil.c).
+    ("Failed to authenticate to PKCS11 slot",
+     "pk12util could not log in to the NSS database: its password (not the file's) is wrong."),
+    ("pk12util: Failed to authenticate to \"{0}\"",
+     "pk12util could not log in to the NSS database or token."),
+    ("Incorrect password/PIN entered.",
+     "The NSS database's password (or the token's PIN) given to the tool is wrong."),
+    ("certutil: could not authenticate to token {0}.",
+     "certutil could not log in to the NSS database or token: a wrong password or PIN."),
+    # certutil -d: listing, adding and trusting certificates.
+    ("could not find certificate named \"{0}\"",
+     "certutil found no certificate under this nickname in this database."),
+    ("certutil: Could not find cert: {0}",
+     "certutil -L found no certificate under this nickname in this database."),
+    ("Could not find certificates for email address: {0}",
+     "certutil found no certificate for this e-mail address in this database."),
+    ("certutil: no keys found",
+     "certutil -K found no private key in this database: the key is in another database or was never imported."),
+    ("could not add certificate to token or database",
+     "certutil -A could not add the certificate to the database."),
+    ("could not change trust on certificate", "certutil -A could not set the certificate's trust."),
+    ("unable to modify trust attributes", "certutil -M could not change the certificate's trust."),
+    ("certutil: could not decode certificate",
+     "certutil -A could not read the file as a certificate (PEM or DER); a .p12 is imported with pk12util."),
+    # modutil (its errStrings and msgStrings, cmd/modutil/modutil.c).
+    ("ERROR: Failed to add module \"{0}\". Probable cause : \"{1}\".",
+     "modutil could not load the PKCS#11 module: often a -libfile path that does not exist."),
+    ("ERROR: Module \"{0}\" not found in database.",
+     "No PKCS#11 module of this name is registered in this database."),
+    ("ERROR: Unable to access database \"{0}\".", "modutil cannot open the NSS database in -dbdir."),
+    ("ERROR: NSS_Initialize() failed.", "modutil cannot open the NSS database in -dbdir."),
+    ("WARNING: Performing this operation while the browser is running could cause",
+     "modutil's warning: apps that use this database must be closed while it changes the module list."),
+    ("WARNING: Manually adding a module while p11-kit is enabled could cause",
+     "modutil's warning: p11-kit already registers the module, so adding it by hand lists it twice."),
 ]
 
 # Evolution's S/MIME messages (evolution-data-server's camel S/MIME context
@@ -511,6 +610,7 @@ def main():
     src = sys.argv[1] if len(sys.argv) > 1 else "codes-src"
     rows = nss(src) + nspr(src) + chromium(src) + pkcs11(src) + windows(src) + macos(src) + openssl(src) + x509(src)
     rows += messages("java", JAVA) + messages("openssl-app", OPENSSL_APP) + messages("evolution", EVOLUTION) + messages("iis", IIS)
+    rows += messages("nss-tool", NSS_TOOL)
     print("# certhelp error codes: generated by kb/codes/generate.py from the sources in kb/codes/sources/README.md.")
     print("# code\tnumbers\tfamily\tmeaning\tarticle ('chain': SO10186 or SO6395 by product)")
     for name, nums, family, meaning in rows:

@@ -70,7 +70,7 @@ pub fn article(row: &Row<'static>, lower: &str) -> &'static str {
         }
     }
     match row.family {
-        Family::Nss if lower.contains("pk12util") => pk12util(row),
+        Family::Nss if lower.contains("pk12util") => pk12util(row, lower),
         Family::Windows if importing(lower) => windows_import(row, lower),
         _ => row.article,
     }
@@ -107,9 +107,11 @@ fn pre_aes_windows(lower: &str) -> bool {
 /// pk12util prints NSS codes too, but its user is on the command line
 /// (Chrome, Chromium or Edge on Linux, and every app sharing the NSS
 /// database), not in Firefox's import dialog: a wrong password is CH1002's
-/// pk12util route, a file that is not DER PKCS#12 at all is converted
-/// (CH1010), and a nickname that finds nothing is CH1001's export.
-fn pk12util(row: &Row<'static>) -> &'static str {
+/// pk12util route on import and CH1001's on export (`-o`, where the only
+/// password asked before the file is written is the database's), a file
+/// that is not DER PKCS#12 at all is converted (CH1010), and a nickname
+/// that finds nothing is CH1001's export.
+fn pk12util(row: &Row<'static>, lower: &str) -> &'static str {
     let code = row.code;
     if matches!(code, "SEC_ERROR_BAD_DER" | "SEC_ERROR_PKCS12_DECODING_PFX") {
         return "CH1010";
@@ -118,9 +120,25 @@ fn pk12util(row: &Row<'static>) -> &'static str {
         return "CH1001";
     }
     if row.article == "TS2004" {
-        return "CH1002";
+        return if pk12util_exporting(lower) { "CH1001" } else { "CH1002" };
     }
     row.article
+}
+
+/// Whether a command-line flag (`-o`) is one of the paste's words.
+fn has_flag(lower: &str, flag: &str) -> bool {
+    lower.split_whitespace().any(|w| w == flag)
+}
+
+/// pk12util's operation from its flags: `-o` exports; `-i` imports and
+/// `-l` lists a file, both about the file's password. Without flags, the
+/// paste's words decide ("when exporting").
+fn pk12util_exporting(lower: &str) -> bool {
+    let file = has_flag(lower, "-i") || has_flag(lower, "-l");
+    if has_flag(lower, "-o") || file {
+        return !file;
+    }
+    exporting(lower) && !importing(lower)
 }
 
 /// Whether the paste is about an import (`certutil -importPFX`, the
@@ -178,6 +196,19 @@ mod tests {
         assert_eq!(article(&bad, "firefox says"), "TS2004");
         assert_eq!(article(&row("SEC_ERROR_BAD_DER", Family::Nss, "TS2004"), "pk12util: x"), "CH1010");
         assert_eq!(article(&row("SEC_ERROR_UNKNOWN_CERT", Family::Nss, "TS2003"), "pk12util: x"), "CH1001");
+    }
+
+    #[test]
+    fn pk12util_flags_tell_an_export_from_an_import() {
+        let bad = row("SEC_ERROR_BAD_PASSWORD", Family::Nss, "TS2004");
+        let line = "pk12util: failed to authenticate to pkcs11 slot: sec_error_bad_password";
+        assert_eq!(article(&bad, &format!("$ pk12util -o me.p12 -n me -d sql:db\n{line}")), "CH1001");
+        assert_eq!(article(&bad, &format!("$ pk12util -i me.p12 -d sql:db\n{line}")), "CH1002");
+        assert_eq!(article(&bad, &format!("$ pk12util -l me.p12\n{line}")), "CH1002");
+        assert_eq!(article(&bad, &format!("{line} when exporting")), "CH1001");
+        // "-o" inside a word or a path is not the flag.
+        assert_eq!(article(&bad, &format!("pk12util -i x-o.p12 {line}")), "CH1002");
+        assert_eq!(article(&bad, line), "CH1002");
     }
 
     #[test]

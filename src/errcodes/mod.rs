@@ -5,7 +5,8 @@
 //! (`SEC_ERROR_*`, `SSL_ERROR_*`), Chromium (`ERR_*`), PKCS#11 (`CKR_*`),
 //! Windows (HRESULTs and their names), macOS (`errSec*`), OpenSSL, and the
 //! messages of programs that print no codes (Java's keytool, the openssl
-//! command, Evolution), each with the article its family's rule gives (see
+//! command, Evolution, IIS) or their own besides NSS's (pk12util, certutil
+//! -d, modutil), each with the article its family's rule gives (see
 //! kb/codes/generate.py). `lookup` finds codes in a text; `answer` turns the
 //! first usable one into a plan; `check` is the lint of a table.
 //!
@@ -359,6 +360,72 @@ mod tests {
         let hits = lookup("Peer's Certificate has expired. (-8181) - Cannot find certificate chain");
         assert_eq!(hits.first().map(|h| (h.row.code, h.article)), Some(("SEC_ERROR_EXPIRED_CERTIFICATE", "TS2023")));
         assert!(hits.iter().any(|h| h.row.code == "Cannot find certificate chain" && h.article == "chain"));
+    }
+
+    #[test]
+    fn nss_tool_messages_with_their_prefix_in_a_paste() {
+        // pk12util, as it prints them (run against a real NSS database).
+        let paste = "$ pk12util -o me.p12 -n nosuch -d sql:$HOME/.pki/nssdb\n\
+                     pk12util: no user certs from given nickname\n";
+        assert_eq!(message_hit(paste), Some(("no user certs from given nickname", "CH1001")));
+        assert_eq!(message_hit("pk12util: PKCS12 decoding failed").map(|h| h.1), Some("CH1010"));
+        assert_eq!(message_hit("pk12util: no nickname for cert in PKCS12 file.").map(|h| h.1), Some("CH1002"));
+        // The database's password: the export article says so.
+        assert_eq!(
+            message_hit("Incorrect password/PIN entered.\npk12util: Failed to authenticate to PKCS11 slot")
+                .map(|h| h.1),
+            Some("CH1001")
+        );
+        // certutil -d and modutil, placeholders filled in.
+        assert_eq!(
+            message_hit("certutil: could not authenticate to token NSS Certificate DB.").map(|h| h.1),
+            Some("CH1001")
+        );
+        assert_eq!(
+            message_hit("certutil: Could not find cert: My ECA cert").map(|h| h.0),
+            Some("certutil: Could not find cert: {0}")
+        );
+        assert_eq!(message_hit("certutil: no keys found").map(|h| h.1), Some("TS2010"));
+        assert_eq!(
+            message_hit("ERROR: Failed to add module \"OpenSC\". Probable cause : \"/usr/lib/opensc-pkcs11.so: cannot open shared object file\".")
+                .map(|h| h.1),
+            Some("TS2016")
+        );
+        assert_eq!(message_hit("ERROR: Module \"OpenSC\" not found in database.").map(|h| h.1), Some("CH1012"));
+        assert_eq!(
+            message_hit("\nWARNING: Manually adding a module while p11-kit is enabled could cause\nduplicate module")
+                .map(|h| h.1),
+            Some("TS2016")
+        );
+        // A piece that is the start of a longer word is not the message:
+        // "could not find cert" inside "could not find certificate named".
+        assert_eq!(
+            message_hit("certutil: could not find certificate named \"me\"").map(|h| h.0),
+            Some("could not find certificate named \"{0}\"")
+        );
+    }
+
+    #[test]
+    fn a_tools_message_outranks_an_nss_code_that_names_no_cause() {
+        // certutil prints SEC_ERROR_INVALID_ARGS after "could not find
+        // certificate named": the message says what is wrong.
+        let hits = lookup(
+            "certutil: could not find certificate named \"me\": SEC_ERROR_INVALID_ARGS: security library: invalid arguments.",
+        );
+        assert_eq!(hits.first().map(|h| h.article), Some("TS2010"));
+        // A code that names the cause still comes first.
+        let hits = lookup("pk12util: PKCS12 decoding failed: SEC_ERROR_BAD_DER: security library: improperly formatted DER-encoded message.");
+        assert_eq!(hits.first().map(|h| (h.row.code, h.article)), Some(("SEC_ERROR_BAD_DER", "CH1010")));
+        // Without a tool's message the code keeps its place.
+        assert_eq!(first("SEC_ERROR_INVALID_ARGS"), "SEC_ERROR_INVALID_ARGS");
+    }
+
+    #[test]
+    fn nss_tool_messages_are_not_found_in_prose() {
+        assert_eq!(message_hit("I failed to authenticate to the VPN with my token"), None);
+        assert_eq!(message_hit("the error: token was not found in my wallet"), None);
+        assert_eq!(message_hit("could not find certificates for my email address anywhere"), None);
+        assert_eq!(message_hit("why are no keys found when I list my certificates?"), None);
     }
 
     #[test]

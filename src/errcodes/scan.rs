@@ -4,7 +4,7 @@
 //! OpenSSL's `error:XXXXXXXX:lib:func:reason` lines and `openssl verify`'s
 //! "error N at D depth lookup" lines, the messages of programs that print
 //! no codes (Java's keytool, the openssl command, Evolution; placeholders
-//! filled in), and the messages NSS and macOS show for a code (word for
+//! filled in) or their own before NSS's code (pk12util, certutil, modutil), and the messages NSS and macOS show for a code (word for
 //! word), anywhere in a text (a question or a whole log).
 //!
 //! It does not choose an article: `super::usable` does, from the hits in
@@ -23,6 +23,9 @@ enum Strength {
     /// command, Evolution): it says what failed, but a code in the same
     /// paste (Evolution adds NSS's) says why, so it ranks after codes.
     Phrase,
+    /// An NSS code that names no cause (`SEC_ERROR_INVALID_ARGS`) in a
+    /// paste where an NSS tool's own message says what failed: after it.
+    Vague,
     /// The message an app shows for a code, without the code.
     Message,
     ShortNumber,
@@ -32,6 +35,11 @@ enum Strength {
 /// "code: -50").
 const CODE_WORDS: &[&str] =
     &["error", "err", "code", "status", "osstatus", "result", "rv", "errorcode", "returned", "failed"];
+
+/// NSS codes that say nothing about the cause: pk12util and certutil
+/// print them after their own message ("could not find certificate named
+/// \"x\": SEC_ERROR_INVALID_ARGS"), which then says more.
+const VAGUE_NSS: &[&str] = &["SEC_ERROR_INVALID_ARGS", "SEC_ERROR_LIBRARY_FAILURE", "SEC_ERROR_USER_CANCELLED"];
 
 /// The most of a paste that is read: a log beyond this is not a question.
 const MAX_TEXT: usize = 256 * 1024;
@@ -47,7 +55,7 @@ fn cued(family: Family, lower: &str) -> bool {
             &["pkcs11", "pkcs#11", "pkcs #11", "token", "smart card", "ckr_", "c_login", "opensc", "softhsm"]
         }
         Family::Openssl | Family::X509 => &[],
-        Family::Java | Family::OpensslApp | Family::Evolution | Family::Iis => &[],
+        Family::Java | Family::OpensslApp | Family::Evolution | Family::Iis | Family::NssTool => &[],
     };
     cues.iter().any(|c| lower.contains(c))
 }
@@ -156,6 +164,14 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
         }
     }
 
+    // A tool's message outranks a code of the same paste that names no
+    // cause; any other code still says why the tool failed.
+    if found.iter().any(|f| f.0 == Strength::Phrase && t.rows[f.3].family == Family::NssTool) {
+        for f in found.iter_mut().filter(|f| f.0 <= Strength::Number && VAGUE_NSS.contains(&t.rows[f.3].code)) {
+            f.0 = Strength::Vague;
+        }
+    }
+
     // The message an app shows ("The security password entered is
     // incorrect."), word for word: the code behind it.
     let padded = super::table::padded_words(text);
@@ -196,7 +212,8 @@ const MAX_GAP: usize = 200;
 
 /// Where `phrase` is in `lower` (lower case, plain quotes): its first piece
 /// at the start of a word, then each next piece after it on the same line,
-/// at most `MAX_GAP` bytes on. (start, end) in bytes.
+/// at most `MAX_GAP` bytes on, the last one ending a word. (start, end) in
+/// bytes.
 fn find_phrase(lower: &str, phrase: &Phrase) -> Option<(usize, usize)> {
     let (first, rest) = phrase.pieces.split_first()?;
     let mut from = 0;
@@ -219,7 +236,10 @@ fn find_phrase(lower: &str, phrase: &Phrase) -> Option<(usize, usize)> {
                 None => false,
             }
         });
-        if whole {
+        // ... and ends at the end of a word: "could not find cert" is not
+        // the start of "could not find certificate named".
+        let word_end = lower[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+        if whole && word_end {
             return Some((start, end));
         }
     }

@@ -30,6 +30,9 @@ pub enum Family {
     /// IIS's HTTP 403 substatus codes for client certificates ("403.17")
     /// and their messages.
     Iis,
+    /// The NSS command-line tools' own messages (pk12util, certutil -d,
+    /// modutil: "PKCS12 decode not verified"), printed before NSS's code.
+    NssTool,
 }
 
 impl Family {
@@ -46,6 +49,7 @@ impl Family {
             "openssl-app" => Family::OpensslApp,
             "evolution" => Family::Evolution,
             "iis" => Family::Iis,
+            "nss-tool" => Family::NssTool,
             _ => return None,
         })
     }
@@ -64,13 +68,14 @@ impl Family {
             Family::OpensslApp => "message of the openssl command",
             Family::Evolution => "Evolution S/MIME message",
             Family::Iis => "IIS web server status for client certificates",
+            Family::NssTool => "message of NSS's pk12util, certutil or modutil",
         }
     }
 
     /// A family whose rows are messages without a code, found as text (a
     /// `Phrase`): the code column holds the message.
     pub fn is_message(self) -> bool {
-        matches!(self, Family::Java | Family::OpensslApp | Family::Evolution | Family::Iis)
+        matches!(self, Family::Java | Family::OpensslApp | Family::Evolution | Family::Iis | Family::NssTool)
     }
 }
 

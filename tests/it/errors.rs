@@ -195,6 +195,30 @@ fn family_cases() -> Vec<(String, &'static str)> {
     cases.push(("Server Error 403.17 - Forbidden".into(), "TS2023"));
     cases.push(("our intranet shows HTTP Error 403.16 when I pick my certificate".into(), "TS2020"));
     cases.push(("Client certificate revoked".into(), "TS2023"));
+    // The NSS tools' own messages, as pk12util, certutil and modutil print
+    // them (the NSS code after a pk12util message is the CH1002/CH1001 rule's).
+    cases.push(("pk12util: PKCS12 decode not verified".into(), "CH1002"));
+    cases.push(("pk12util: no user certs from given nickname".into(), "CH1001"));
+    cases.push(("Incorrect password/PIN entered.".into(), "CH1001"));
+    cases.push((
+        "$ pk12util -o me.p12 -n me -d sql:$HOME/.pki/nssdb\npk12util: Failed to authenticate to PKCS11 slot: \
+         SEC_ERROR_BAD_PASSWORD: The security password entered is incorrect."
+            .into(),
+        "CH1001",
+    ));
+    cases.push((
+        "certutil: could not find certificate named \"ECA ID\": SEC_ERROR_INVALID_ARGS: security library: invalid arguments."
+            .into(),
+        "TS2010",
+    ));
+    cases.push(("certutil: no keys found".into(), "TS2010"));
+    cases.push((
+        "ERROR: Failed to add module \"OpenSC\". Probable cause : \"/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so: \
+         cannot open shared object file: No such file or directory\"."
+            .into(),
+        "TS2016",
+    ));
+    cases.push(("ERROR: Module \"OpenSC\" not found in database.".into(), "CH1012"));
     cases
 }
 
