@@ -366,16 +366,8 @@ const UNQUOTED_KNOWN_MISSES: &[(&str, &str)] = &[
 /// with why: (text, why).
 const BLIND2_KNOWN_MISSES: &[(&str, &str)] = &[
     (
-        "pk12util -i mycert.p12 -d sql:$HOME/.pki/nssdb  ->  pk12util: no nickname for cert in PKCS12 file.",
-        "pk12util's own notice (not an NSS code) on import; \"nickname\" and \"pk12util\" pull CH1001, the export article, and pk12util's -i/-o is not read as the operation",
-    ),
-    (
         "pk12util: Failed to authenticate to PKCS11 slot.",
-        "pk12util's own message for a wrong NSS database password is not in the table; search gives TS2003, NSS's generic failure",
-    ),
-    (
-        "modutil -dbdir sql:.pki/nssdb/ -add \"eToken\" -libfile /usr/lib/libeTPkcs11.so  prints: WARNING: Performing this operation while the browser is running could cause corruption of your security databases. If the browser is currently running, you should exit browser before continuing this operation. Type 'q <enter>' to abort, or <enter> to continue:",
-        "a warning, not a failure: the token words make it SPEC §2's token plan, not CH1012",
+        "pk12util's message for a wrong NSS database password goes to CH1001, the one article that covers that password; the set wants CH1002",
     ),
     (
         "CertUtil: -exportPFX command FAILED: 0x80092004 (-2146885628 CRYPT_E_NOT_FOUND)",
@@ -400,10 +392,6 @@ const BLIND2_KNOWN_MISSES: &[(&str, &str)] = &[
     (
         "An error has occurred. Unable to import \"smime.p7b\". Error: -26276",
         "-26276 is not in the table (SecBase.h does not hold it); the import words lead to TS2021, a Windows article",
-    ),
-    (
-        "pkcs11-tool --login --list-objects  ->  No slot with a token was found.",
-        "\"No ... was found\" is not read as a failure, so the token words make it the token plan, not TS2016",
     ),
     (
         "ykman piv keys import 9c alice.pfx  ->  Error: No YubiKey detected!",
