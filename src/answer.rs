@@ -51,9 +51,10 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
             }
             return Ok(p);
         }
-        // A token or smart card is always the token activity (SPEC §2),
-        // even when the question says it does not work. An app that does
-        // not see another app's certificate needs the copy, not a fix.
+        // A token or smart card is the token activity (SPEC §2) when it is
+        // used or moved; a token that is itself at fault is a symptom
+        // (`token_fault`). An app that does not see another app's
+        // certificate needs the copy, not a fix.
         let gap = separate_stores(&parsed, ctx.default_os);
         if parsed.symptom && (!parsed.token || token_fault(&parsed)) && gap.is_none() {
             let index = SearchIndex::open(kb)?;
@@ -331,8 +332,16 @@ pub fn answer_asking(
         let mut labels: Vec<&str> = choices.iter().map(|c| c.when.as_str()).collect();
         labels.push("Not sure: show both");
         if let Some(c) = ask(&step.title, &labels).and_then(|i| choices.get(i)) {
-            let notes = p.notes.clone();
-            p = troubleshoot(query, kb, &c.article, notes);
+            let mut chosen = troubleshoot(query, kb, &c.article, p.notes.clone());
+            // The article not chosen and the other codes' articles stay
+            // one step away.
+            chosen.alternatives = choices
+                .iter()
+                .filter(|o| o.article != c.article)
+                .map(|o| format!("{} {}", o.article, o.title))
+                .chain(p.alternatives.iter().cloned())
+                .collect();
+            p = chosen;
         }
         return Ok(p);
     }

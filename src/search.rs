@@ -26,8 +26,8 @@ const SYNONYMS: &[&[&str]] = &[
     &["pc", "windows", "win"],
     &["mac", "macbook", "macos", "osx", "keychain"],
     &["token", "smartcard", "smart", "cac", "piv"],
-    // A YubiKey is a token, but a CAC is not a YubiKey.
-    &["yubikey", "token", "piv"],
+    // A YubiKey is a token, but a CAC or a PIV card is not a YubiKey.
+    &["yubikey", "token"],
     &["smime", "secure", "email", "mail"],
     &["backup", "export", "save"],
     &["move", "transfer", "migrate"],

@@ -10,12 +10,6 @@
 
 use super::table::{Family, Row};
 
-/// Whole words of `lower` (already lower-cased), for cue tests that must
-/// not match inside a longer word.
-fn has_word(lower: &str, word: &str) -> bool {
-    lower.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == word)
-}
-
 /// The articles of a code whose cause depends on what the user was doing:
 /// importing a file, or exporting (or using) what is in a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +31,28 @@ fn by_operation(row: &Row<'static>) -> Option<Operations> {
     }
 }
 
-/// Whether the paste is about an export or a backup.
+/// The words of a paste as a person wrote them: a file name
+/// ("backup.pfx") stays one word and says nothing about the operation.
+fn plain_words(lower: &str) -> impl Iterator<Item = &str> {
+    lower
+        .split(|c: char| c.is_whitespace() || ",;:!?()\"'`<>[]{}=".contains(c))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| !w.is_empty())
+}
+
+/// Whether one of `words` is a plain word of the paste.
+fn says(lower: &str, words: &[&str]) -> bool {
+    plain_words(lower).any(|w| words.contains(&w))
+}
+
+/// Whether the paste is about an export or a backup: the command says it
+/// (`-exportPFX`, `SecKeychainItemExport`, `security export`), or the
+/// person's words do.
 fn exporting(lower: &str) -> bool {
     lower.contains("exportpfx")
         || lower.contains("itemexport")
-        || ["export", "exporting", "exported", "backup", "back"].iter().any(|w| has_word(lower, w))
+        || lower.contains("security export")
+        || says(lower, &["export", "exporting", "exported", "backup", "backing"])
 }
 
 /// "import/export" (macOS's "Passphrase is required for import/export.")
@@ -98,10 +109,25 @@ const PRE_AES_WINDOWS: &[&str] = &[
     "1703",
 ];
 
-/// Whether the paste names a Windows release without AES PKCS#12 support.
+/// Releases that read AES-256 PKCS#12: when the paste names one too, an
+/// old release it names is not necessarily the one importing.
+const AES_WINDOWS: &[&str] = &["windows 11", "win11", "server 2019", "server 2022", "server 2025"];
+
+/// Whether the paste names a Windows release without AES PKCS#12 support,
+/// and no release with it.
 fn pre_aes_windows(lower: &str) -> bool {
-    // A release number is a word of its own, not digits inside a code.
-    PRE_AES_WINDOWS.iter().any(|r| if r.contains(' ') { lower.contains(r) } else { has_word(lower, r) })
+    if AES_WINDOWS.iter().any(|r| lower.contains(r)) {
+        return false;
+    }
+    let words: Vec<&str> = plain_words(lower).collect();
+    PRE_AES_WINDOWS.iter().any(|r| {
+        if r.contains(' ') || !r.starts_with('1') {
+            return lower.contains(r);
+        }
+        // A release number ("1607") only after "version", "build" or
+        // "windows 10", not a port, a line or part of a build string.
+        words.windows(2).any(|p| p[1] == *r && matches!(p[0], "version" | "build" | "10" | "win10" | "ltsc" | "ltsb"))
+    })
 }
 
 /// pk12util prints NSS codes too, but its user is on the command line
@@ -117,6 +143,11 @@ fn pk12util(row: &Row<'static>, lower: &str) -> &'static str {
         return "CH1010";
     }
     if matches!(code, "SEC_ERROR_UNKNOWN_CERT" | "SEC_ERROR_PKCS12_UNABLE_TO_LOCATE_OBJECT_BY_NAME") {
+        return "CH1001";
+    }
+    // "Failed to authenticate to PKCS11 slot" comes from the database
+    // login, before the file is read, on import and export alike.
+    if row.article == "TS2004" && (lower.contains("failed to authenticate to") || lower.contains("password/pin")) {
         return "CH1001";
     }
     if row.article == "TS2004" {
@@ -146,7 +177,8 @@ fn pk12util_exporting(lower: &str) -> bool {
 fn importing(lower: &str) -> bool {
     lower.contains("importpfx")
         || lower.contains("itemimport")
-        || ["import", "importing", "imported"].iter().any(|w| has_word(lower, w))
+        || lower.contains("security import")
+        || says(lower, &["import", "importing", "imported"])
 }
 
 /// "Keyset does not exist" and "Key not valid for use in specified state"
@@ -201,7 +233,7 @@ mod tests {
     #[test]
     fn pk12util_flags_tell_an_export_from_an_import() {
         let bad = row("SEC_ERROR_BAD_PASSWORD", Family::Nss, "TS2004");
-        let line = "pk12util: failed to authenticate to pkcs11 slot: sec_error_bad_password";
+        let line = "pk12util: sec_error_bad_password: the security password entered is incorrect.";
         assert_eq!(article(&bad, &format!("$ pk12util -o me.p12 -n me -d sql:db\n{line}")), "CH1001");
         assert_eq!(article(&bad, &format!("$ pk12util -i me.p12 -d sql:db\n{line}")), "CH1002");
         assert_eq!(article(&bad, &format!("$ pk12util -l me.p12\n{line}")), "CH1002");
@@ -231,6 +263,22 @@ mod tests {
         // Not on import: the table's article.
         assert_eq!(article(&password, "windows 7: 0x80070056"), "TS2005");
         assert_eq!(article(&password, &format!("error 0x80071607 {line}")), "TS2005");
+    }
+
+    #[test]
+    fn a_file_name_or_another_release_does_not_decide() {
+        let state = row("NTE_BAD_KEY_STATE", Family::Windows, "TS2006");
+        // "backup.pfx" is a file name, not a backup.
+        assert_eq!(article(&state, "certutil -importpfx backup.pfx -> 0x8009000b"), "TS2021");
+        let pass = row("ERROR_INVALID_PASSWORD", Family::Windows, "TS2005");
+        let line = "certutil -importpfx fails with 0x80070056";
+        assert_eq!(article(&pass, &format!("exported on my old windows 7 pc; on windows 11 {line}")), "TS2005");
+        assert_eq!(article(&pass, &format!("build 10.0.19044.1607: {line}")), "TS2005");
+        assert_eq!(article(&pass, &format!("windows 10 version 1607: {line}")), "TS2001");
+        let nss = row("SEC_ERROR_BAD_PASSWORD", Family::Nss, "TS2004");
+        let db =
+            "pk12util -i me.p12 -d sql:db\npk12util: failed to authenticate to pkcs11 slot: sec_error_bad_password";
+        assert_eq!(article(&nss, db), "CH1001", "the database password");
     }
 
     #[test]

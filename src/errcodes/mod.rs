@@ -79,13 +79,35 @@ impl CodeHit {
         let who = r.family.describe();
         match r.family {
             // A placeholder is whatever the program filled in.
-            _ if r.family.is_message() => format!("\"{}\": {meaning} ({who}).", r.code.replace("{0}", "...")),
+            _ if r.family.is_message() => format!("\"{}\": {meaning} ({who}).", without_placeholders(r.code)),
             Family::Openssl => format!("{} (error:{}): {meaning} ({who}).", r.code, r.number),
             Family::X509 => format!("{} ({}): {meaning} ({who}).", r.code, r.number.replace("verify ", "error ")),
             _ if r.number.is_empty() => format!("{}: {meaning} ({who}).", r.code),
             _ => format!("{} ({}): {meaning} ({who}).", r.code, r.number),
         }
     }
+}
+
+/// A message with its placeholders ("{0}", "{1}") shown as "...".
+fn without_placeholders(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map(|c| open + c);
+        match close.filter(|&c| c > open + 1 && rest[open + 1..c].bytes().all(|b| b.is_ascii_digit())) {
+            Some(c) => {
+                out.push_str(&rest[..open]);
+                out.push_str("...");
+                rest = &rest[c + 1..];
+            }
+            None => {
+                out.push_str(&rest[..=open]);
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether `text` is nothing but one known code ("SEC_ERROR_BAD_DER",
@@ -426,6 +448,34 @@ mod tests {
         assert_eq!(message_hit("the error: token was not found in my wallet"), None);
         assert_eq!(message_hit("could not find certificates for my email address anywhere"), None);
         assert_eq!(message_hit("why are no keys found when I list my certificates?"), None);
+    }
+
+    #[test]
+    fn the_openssl_commands_words_in_prose_are_not_its_messages() {
+        assert_eq!(message_hit("Chrome is unable to load certificate from my YubiKey"), None);
+        assert!(message_hit("unable to load certificate").is_some(), "a line of output");
+        assert!(message_hit("$ openssl x509 -in me.crt\nunable to load certificate").is_some());
+    }
+
+    #[test]
+    fn a_warning_ranks_after_the_error_that_follows_it() {
+        let session = "WARNING: Performing this operation while the browser is running could cause corruption of your security databases.\n\nERROR: Failed to add module \"OpenSC\". Probable cause : \"x\".";
+        let hits = lookup(session);
+        assert_eq!(
+            hits.first().map(|h| h.article),
+            Some("TS2016"),
+            "{:?}",
+            hits.iter().map(|h| h.row.code).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn placeholders_show_as_dots() {
+        assert_eq!(
+            without_placeholders("Failed to add module \"{0}\". Probable cause : \"{1}\"."),
+            "Failed to add module \"...\". Probable cause : \"...\"."
+        );
+        assert_eq!(without_placeholders("a {b} c {"), "a {b} c {");
     }
 
     #[test]

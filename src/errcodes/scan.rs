@@ -2,10 +2,11 @@
 //! `net::ERR_CERT_AUTHORITY_INVALID`, `errSecNotTrusted`), numbers in every
 //! form people paste (`-8179`, `0x80090016`, `-2146893802`, `80090016`),
 //! OpenSSL's `error:XXXXXXXX:lib:func:reason` lines and `openssl verify`'s
-//! "error N at D depth lookup" lines, the messages of programs that print
-//! no codes (Java's keytool, the openssl command, Evolution; placeholders
-//! filled in) or their own before NSS's code (pk12util, certutil, modutil), and the messages NSS and macOS show for a code (word for
-//! word), anywhere in a text (a question or a whole log).
+//! "error N at D depth lookup" lines, programs' own messages (Java's
+//! keytool, the openssl command, Evolution, IIS's 403 pages, and pk12util,
+//! certutil and modutil beside NSS's codes; placeholders filled in), and
+//! the messages NSS and macOS show for a code (word for word), anywhere in
+//! a text (a question or a whole log).
 //!
 //! It does not choose an article: `super::usable` does, from the hits in
 //! the order this file ranks them.
@@ -19,10 +20,14 @@ use super::{context, CodeHit};
 enum Strength {
     Name,
     Number,
-    /// A message of a program that prints no codes (keytool, the openssl
-    /// command, Evolution): it says what failed, but a code in the same
+    /// A program's own message (keytool, the openssl command, Evolution,
+    /// IIS, the NSS tools): it says what failed, but a code in the same
     /// paste (Evolution adds NSS's) says why, so it ranks after codes.
     Phrase,
+    /// A program's warning ("WARNING: Performing this operation while the
+    /// browser is running..."): printed before the result, it ranks after
+    /// the error that follows it.
+    Warning,
     /// An NSS code that names no cause (`SEC_ERROR_INVALID_ARGS`) in a
     /// paste where an NSS tool's own message says what failed: after it.
     Vague,
@@ -159,8 +164,16 @@ pub fn lookup(text: &str) -> Vec<CodeHit> {
     }
     let quoted = plain_quotes(&lower);
     for (phrase, r) in &t.phrases {
+        let row = &t.rows[*r];
         if let Some((start, end)) = find_phrase(&quoted, phrase) {
-            found.push((Strength::Phrase, start, 0, *r, quoted[start..end].to_string(), None));
+            // The openssl command's messages ("unable to load certificate")
+            // are ordinary words: only from openssl, or as a line of output.
+            let line_start = quoted[..start].trim_end_matches([' ', '\t']).ends_with('\n') || start == 0;
+            if row.family == Family::OpensslApp && !quoted.contains("openssl") && !line_start {
+                continue;
+            }
+            let strength = if row.code.starts_with("WARNING") { Strength::Warning } else { Strength::Phrase };
+            found.push((strength, start, 0, *r, quoted[start..end].to_string(), None));
         }
     }
 
@@ -226,7 +239,13 @@ fn find_phrase(lower: &str, phrase: &Phrase) -> Option<(usize, usize)> {
         }
         let mut end = from;
         let whole = rest.iter().all(|piece| {
-            let window = &lower[end..];
+            // Only the next MAX_GAP bytes (and the piece) can hold it: a
+            // 256 KB one-line log is not scanned once per first piece.
+            let mut limit = (end + MAX_GAP + piece.len()).min(lower.len());
+            while !lower.is_char_boundary(limit) {
+                limit -= 1;
+            }
+            let window = &lower[end..limit];
             let line = &window[..window.find('\n').unwrap_or(window.len())];
             match line.find(piece.as_str()).filter(|&i| i <= MAX_GAP) {
                 Some(i) => {

@@ -161,8 +161,8 @@ pub struct Table {
     /// (" the security password entered is incorrect "), four words or
     /// more and used by one code only -> row.
     pub messages: Vec<(String, usize)>,
-    /// The messages of message families (Java, the openssl command,
-    /// Evolution) -> row.
+    /// The messages of message families (`Family::is_message`: keytool,
+    /// the openssl command, Evolution, IIS, the NSS tools) -> row.
     pub phrases: Vec<(Phrase, usize)>,
     /// `openssl verify` error numbers ("verify 10") -> row.
     pub verify: HashMap<u32, usize>,

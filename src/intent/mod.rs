@@ -488,6 +488,7 @@ mod tests {
         assert!(parse("Error: No YubiKey detected!").failure);
         assert!(!parse("I found my certificate in firefox, export it").failure);
         assert!(!parse("the card was detected, how do I use it on my new mac").failure);
+        assert!(!parse("No, I found the certificate in Firefox, how do I move it to Chrome?").failure);
     }
 
     #[test]

@@ -286,7 +286,7 @@ fn negated(words: &[String], found: &mut Found) {
         if !matches!(cue, Cue::Verb(_)) {
             continue;
         }
-        let before = &words[at.saturating_sub(5)..at];
+        let before = &words[at.saturating_sub(6)..at];
         let ruled_out = match before.last().map(String::as_str) {
             Some("without" | "not") => true,
             _ => before.iter().enumerate().any(|(i, w)| {
@@ -306,8 +306,15 @@ fn negated(words: &[String], found: &mut Found) {
 /// that came back empty is a failure, said the way programs say it.
 fn nothing_found(words: &[String], found: &mut Found) {
     const EMPTY: &[&str] = &["found", "detected", "recognized", "recognised", "present", "inserted"];
+    // "No, I found it": a person answering, not a program reporting.
+    const SUBJECTS: &[&str] = &["i", "we", "you", "it", "they", "problem", "issue"];
     for (at, w) in words.iter().enumerate() {
-        if EMPTY.contains(&w.as_str()) && words[at.saturating_sub(6)..at].iter().any(|x| x == "no") {
+        let before = &words[at.saturating_sub(6)..at];
+        let governs = before
+            .iter()
+            .rposition(|x| x == "no")
+            .is_some_and(|i| !before[i + 1..].iter().any(|x| SUBJECTS.contains(&x.as_str())));
+        if EMPTY.contains(&w.as_str()) && governs {
             found.push((at, 1, Cue::Failure));
         }
     }

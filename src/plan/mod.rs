@@ -784,7 +784,7 @@ pub fn single_article(query: &str, kb: &Kb, id: &str, activity: Option<Activity>
 /// A troubleshooting answer that depends on something the question does
 /// not say (SPEC §4 "Asking"): one choice step, `question` as its title,
 /// between `options` (article, when it applies).
-pub fn article_choice(query: &str, kb: &Kb, question: &str, options: &[(&str, &str)], notes: Vec<String>) -> Plan {
+pub fn article_choice(query: &str, kb: &Kb, question: &str, options: &[(&str, &str); 2], notes: Vec<String>) -> Plan {
     let choices: Vec<Choice> = options
         .iter()
         .map(|(id, when)| Choice {
