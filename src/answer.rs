@@ -51,12 +51,13 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
             }
             return Ok(p);
         }
-        // A token or smart card is the token activity (SPEC §2) when it is
-        // used or moved; a token that is itself at fault is a symptom
-        // (`token_fault`). An app that does not see another app's
-        // certificate needs the copy, not a fix.
+        // A question about a token or smart card is always the token
+        // activity (SPEC §2), even when something is wrong; a token
+        // program's pasted output is a symptom (`pasted_token_fault`). An
+        // app that does not see another app's certificate needs the copy,
+        // not a fix.
         let gap = separate_stores(&parsed, ctx.default_os);
-        if parsed.symptom && (!parsed.token || token_fault(&parsed)) && gap.is_none() {
+        if parsed.symptom && (!parsed.token || pasted_token_fault(query, &parsed)) && gap.is_none() {
             let index = SearchIndex::open(kb)?;
             let hits = index.search(kb, query, 5);
             if let Some((rank, top)) =
@@ -116,13 +117,32 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
     Ok(best)
 }
 
-/// A token that is itself at fault ("The smart card is blocked.", "ykman
-/// ... import: Error: No YubiKey detected"): no other computer, and no
-/// activity verb unless it failed, so it is not SPEC §2's token activity
-/// (using a token on another computer) but a symptom, which
-/// troubleshooting articles answer.
-fn token_fault(parsed: &intent::Parsed) -> bool {
-    parsed.token && parsed.symptom && !parsed.new_computer && (!parsed.typed_verb || parsed.failure)
+/// A token program's output pasted as it is ("The smart card is blocked.
+/// Please contact your administrator...", "ykman piv keys import ... ->
+/// Error: No YubiKey detected!"): not a question about using a token
+/// (SPEC §2's token activity, which a person's own words about a token
+/// always are) but an error, which its troubleshooting article answers.
+fn pasted_token_fault(query: &str, parsed: &intent::Parsed) -> bool {
+    parsed.token
+        && parsed.symptom
+        && !parsed.new_computer
+        && (!parsed.typed_verb || parsed.failure)
+        && looks_pasted(query)
+}
+
+/// Whether a text reads as a program's output rather than a person's
+/// question: no first-person words and no question mark, and the shape of
+/// output (a "program:" prefix, "->", "ERROR", or whole sentences).
+fn looks_pasted(query: &str) -> bool {
+    const PERSON: &[&str] = &["i", "im", "i'm", "my", "me", "we", "our", "us"];
+    let lower = query.to_lowercase();
+    let personal = lower.split(|c: char| !c.is_alphanumeric() && c != '\'').any(|w| PERSON.contains(&w));
+    let shaped = query.contains("->")
+        || query.contains("ERROR")
+        || query.contains("Error:")
+        || query.trim_end().ends_with(['.', '!'])
+        || query.split_whitespace().next().is_some_and(|w| w.ends_with(':'));
+    !personal && !query.contains('?') && shaped
 }
 
 /// "Thunderbird can't use the certificate that's in Firefox": the two apps
@@ -588,12 +608,17 @@ mod tests {
     }
 
     #[test]
-    fn a_token_at_fault_is_troubleshooting_but_a_token_elsewhere_is_the_token_plan() {
+    fn a_tokens_pasted_error_is_troubleshooting_but_a_question_is_the_token_plan() {
         let kb = Kb::builtin();
-        let p = answer("my token PIN is locked", &Overrides::default(), ctx(), &kb).unwrap();
+        let pasted = "The smart card is blocked. Please contact your administrator for instructions on how to unblock your smart card.";
+        let p = answer(pasted, &Overrides::default(), ctx(), &kb).unwrap();
         assert_eq!(p.intent.activity, Some(Activity::Troubleshoot), "{:?}", p.articles);
         assert!(p.alternatives.iter().any(|a| a.contains("SO28695")), "{:?}", p.alternatives);
-        // SPEC §2: a token on another computer is the token activity.
+        // SPEC §2: a person's question about a token is the token activity,
+        // with the troubleshooting article beside it.
+        let p = answer("my token PIN is locked", &Overrides::default(), ctx(), &kb).unwrap();
+        assert_eq!(p.articles, vec!["SO28695".to_string()]);
+        assert!(p.alternatives.iter().any(|a| a.starts_with("TS2022")), "{:?}", p.alternatives);
         for q in ["my smart card isn't recognized on my new mac", "backup my smart card certificate"] {
             let p = answer(q, &Overrides::default(), ctx(), &kb).unwrap();
             assert_eq!(p.articles, vec!["SO28695".to_string()], "{q}");
