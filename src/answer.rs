@@ -25,6 +25,9 @@ use crate::search::{self, SearchIndex};
 pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Result<Plan> {
     let parsed = intent::parse_as(query, overrides.activity);
     let forced = overrides.activity.is_some();
+    // An app that does not see another app's certificate needs the copy,
+    // not a fix (`separate_stores`); a forced activity is not second-guessed.
+    let gap = if forced { None } else { separate_stores(&parsed, ctx.default_os) };
     if !forced {
         // A pasted error text: the article that lists it, whatever verbs the
         // text contains ("... during PKCS12 import").
@@ -53,10 +56,7 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         }
         // A question about a token or smart card is always the token
         // activity (SPEC §2), even when something is wrong; a token
-        // program's pasted output is a symptom (`pasted_token_fault`). An
-        // app that does not see another app's certificate needs the copy,
-        // not a fix.
-        let gap = separate_stores(&parsed, ctx.default_os);
+        // program's pasted output is a symptom (`pasted_token_fault`).
         if parsed.symptom && (!parsed.token || pasted_token_fault(query, &parsed)) && gap.is_none() {
             let index = SearchIndex::open(kb)?;
             let hits = index.search(kb, query, 5);
@@ -90,7 +90,7 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         if !forced && parsed.token && parsed.symptom {
             offer_troubleshooting(&mut p, query, kb)?;
         }
-        if let (false, Some(why)) = (forced, separate_stores(&parsed, ctx.default_os)) {
+        if let Some(why) = gap {
             p.notes.insert(0, why);
             offer_troubleshooting(&mut p, query, kb)?;
         }
