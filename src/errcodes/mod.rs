@@ -3,7 +3,7 @@
 //!
 //! The table (kb/codes/codes.tsv) holds every code of NSS
 //! (`SEC_ERROR_*`, `SSL_ERROR_*`), Chromium (`ERR_*`), PKCS#11 (`CKR_*`),
-//! Windows (HRESULTs and their names), macOS (`errSec*`), OpenSSL, and the
+//! Windows (HRESULTs and their names), macOS (`errSec*`, `CSSMERR_*`), OpenSSL, and the
 //! messages of programs that print no codes (Java's keytool, the openssl
 //! command, Evolution, IIS) or their own besides NSS's (pk12util, certutil
 //! -d, modutil), each with the article its family's rule gives (see
@@ -224,6 +224,24 @@ mod tests {
         assert_eq!(first("Error 80090016"), "NTE_BAD_KEYSET");
         assert_eq!(first("OSStatus -25264"), "errSecPkcs12VerifyFailure");
         assert_eq!(first("errSecNotTrusted"), "errSecNotTrusted");
+    }
+
+    #[test]
+    fn macos_cssm_codes_by_name_and_number() {
+        let hit = |text: &str| lookup(text).first().map(|h| (h.row.code, h.article)).unwrap();
+        // `security find-identity` marks an identity whose chain fails.
+        let listing = "$ security find-identity -v -p codesigning\n  \
+                       1) 3F2A9C1D \"Jane Doe (ECA)\" (CSSMERR_TP_NOT_TRUSTED)\n     1 valid identities found";
+        assert_eq!(hit(listing), ("CSSMERR_TP_NOT_TRUSTED", "chain"));
+        // The same codes as the signed OSStatus and as hex.
+        assert_eq!(hit("codesign failed: OSStatus -2147409622"), ("CSSMERR_TP_NOT_TRUSTED", "chain"));
+        assert_eq!(hit("error -2147409654"), ("CSSMERR_TP_CERT_EXPIRED", "TS2023"));
+        assert_eq!(hit("status 0x8001210A"), ("CSSMERR_TP_CERT_EXPIRED", "TS2023"));
+        assert_eq!(hit("CSSMERR_TP_CERT_REVOKED"), ("CSSMERR_TP_CERT_REVOKED", "TS2023"));
+        assert_eq!(hit("CSSMERR_TP_INVALID_ANCHOR_CERT"), ("CSSMERR_TP_INVALID_ANCHOR_CERT", "chain"));
+        assert_eq!(hit("CSSMERR_CSP_OPERATION_AUTH_DENIED"), ("CSSMERR_CSP_OPERATION_AUTH_DENIED", "TS2001"));
+        // Anything else is the macOS family's default article.
+        assert_eq!(hit("CSSMERR_CSP_INVALID_KEY"), ("CSSMERR_CSP_INVALID_KEY", "SO5181"));
     }
 
     #[test]

@@ -221,7 +221,14 @@ pub fn forms(row: &Row<'_>) -> Vec<Num> {
     if row.family == Family::Openssl {
         return u64::from_str_radix(n, 16).map(|v| vec![Num::Hex(v)]).unwrap_or_default();
     }
-    n.parse::<i64>().map(|v| vec![Num::Dec(v)]).unwrap_or_default()
+    let Ok(v) = n.parse::<i64>() else { return Vec::new() };
+    // macOS's CSSM codes are 32-bit values written signed
+    // (CSSMERR_TP_NOT_TRUSTED is -2147409622); logs and OSStatus lookups
+    // also print them as hex ("0x8001212A").
+    if row.family == Family::Macos && v <= -0x7000_0000 {
+        return vec![Num::Dec(v), Num::Hex((v + (1 << 32)) as u64)];
+    }
+    vec![Num::Dec(v)]
 }
 
 /// The shipped table, parsed once.
