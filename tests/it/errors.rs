@@ -415,7 +415,7 @@ const BLIND2_KNOWN_MISSES: &[(&str, &str)] = &[
     ),
     (
         "security find-identity -v -p ssl-client shows 1) 3F2A... \"My Client Cert\" (CSSMERR_TP_NOT_TRUSTED) and Chrome on my Mac does not offer it",
-        "CSSMERR_TP_* codes are not in the table; \"Chrome never offers the certificate\" is TS2020's case",
+        "CSSMERR_TP_NOT_TRUSTED is a trust failure, so the code table gives the chain plan; the set wants the keychain import article (SO5181)",
     ),
 ];
 
