@@ -57,7 +57,11 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         // A question about a token or smart card is always the token
         // activity (SPEC §2), even when something is wrong; a token
         // program's pasted output is a symptom (`pasted_token_fault`).
-        if parsed.symptom && (!parsed.token || pasted_token_fault(query, &parsed)) && gap.is_none() {
+        // A certificate or issuer that is not trusted here is a missing
+        // chain: the chain plan answers, with the closest troubleshooting
+        // article as an alternative (below).
+        let chain_missing = parsed.distrust && !parsed.token;
+        if parsed.symptom && !chain_missing && (!parsed.token || pasted_token_fault(query, &parsed)) && gap.is_none() {
             let index = SearchIndex::open(kb)?;
             let hits = index.search(kb, query, 5);
             if let Some((rank, top)) =
@@ -87,7 +91,7 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         if ends_unsure(&parsed, overrides, &p) {
             offer_other_direction(&mut p, query, &parsed, overrides, ctx, kb);
         }
-        if !forced && parsed.token && parsed.symptom {
+        if !forced && parsed.symptom && (parsed.token || parsed.distrust) {
             offer_troubleshooting(&mut p, query, kb)?;
         }
         if let Some(why) = gap {
@@ -584,6 +588,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.articles, vec!["SO28421".to_string()]);
+    }
+
+    #[test]
+    fn a_certificate_not_trusted_here_is_a_missing_chain() {
+        let kb = Kb::builtin();
+        let chain = vec!["SO10186|SO6395".to_string()];
+        for q in [
+            "Keychain Access: \"This certificate was signed by an untrusted issuer\"",
+            "outlook: the certificate is not trusted",
+            "thunderbird says the signature is from an unknown issuer",
+        ] {
+            let p = answer(q, &Overrides::default(), ctx(), &kb).unwrap();
+            assert_eq!((p.intent.activity, &p.articles), (Some(Activity::Chain), &chain), "{q}");
+        }
+        let p = answer("my eca cert is not trusted in chrome", &Overrides::default(), ctx(), &kb).unwrap();
+        assert_eq!(p.articles, vec!["SO10186".to_string()]);
+        // A server judging the person's certificate is not a chain missing
+        // here: its troubleshooting article answers.
+        for q in ["the server does not trust my client certificate", "website says my certificate is not trusted"] {
+            let p = answer(q, &Overrides::default(), ctx(), &kb).unwrap();
+            assert_eq!(p.intent.activity, Some(Activity::Troubleshoot), "{q}");
+        }
+        // Acrobat trusts roots from its own list.
+        let p = answer("Acrobat: signer's certificate is not trusted", &Overrides::default(), ctx(), &kb).unwrap();
+        assert_eq!(p.articles, vec!["CH1016".to_string()]);
+        assert!(p.understood.contains("Acrobat"), "{}", p.understood);
     }
 
     #[test]

@@ -143,6 +143,14 @@ pub struct Parsed {
     pub token: bool,
     /// The question names a certificate chain (intermediate, root, ...).
     pub chain_words: bool,
+    /// The question says a certificate or its issuer is not trusted on
+    /// this side ("signed by an untrusted issuer", "unknown authority"):
+    /// the chain is missing. Not when a server is the one not trusting
+    /// (`senses`): that is the server's list, not this computer's.
+    pub distrust: bool,
+    /// Adobe Acrobat or Reader, or PDF signatures: a chain there is
+    /// trusted in Acrobat's own list.
+    pub pdf_signatures: bool,
     /// The question names a .p12/.pfx/PEM file.
     pub file_words: bool,
     /// The question's words after normalisation (typos corrected), for
@@ -293,6 +301,13 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
             Cue::Failure => {
                 p.symptom = true;
                 p.failure = true;
+            }
+            Cue::Pdf => p.pdf_signatures = true,
+            Cue::Distrust => {
+                p.symptom = true;
+                p.failure = true;
+                p.distrust = true;
+                p.chain_words = true;
             }
             // Read in context by `senses`.
             Cue::Make

@@ -92,6 +92,7 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     events(words, found, &mut s);
     negated(words, found);
     nothing_found(words, found);
+    server_distrust(words, found);
     prevention(words, found);
     mail_from(words, found);
     holders(words, found);
@@ -316,6 +317,20 @@ fn nothing_found(words: &[String], found: &mut Found) {
             .is_some_and(|i| !before[i + 1..].iter().any(|x| SUBJECTS.contains(&x.as_str())));
         if EMPTY.contains(&w.as_str()) && governs {
             found.push((at, 1, Cue::Failure));
+        }
+    }
+}
+
+/// "the server does not trust my certificate", "HTTP 403.16 client
+/// certificate is untrusted": a server judging the person's certificate
+/// is the server's trust list (or the certificate itself) at fault, not a
+/// chain missing on this computer; the distrust is a plain failure.
+fn server_distrust(words: &[String], found: &mut Found) {
+    const SERVERS: &[&str] =
+        &["server", "servers", "site", "sites", "website", "websites", "portal", "iis", "nginx", "apache", "403"];
+    if words.iter().any(|w| SERVERS.contains(&w.as_str())) {
+        for c in found.iter_mut().filter(|c| c.2 == Cue::Distrust) {
+            c.2 = Cue::Failure;
         }
     }
 }

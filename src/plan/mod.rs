@@ -239,6 +239,8 @@ struct Resolved {
     /// `mail` that came from an import: the certificate arrives as a file.
     via_import: bool,
     identity_words: bool,
+    /// The chain is for Acrobat's own trust list (PDF signatures).
+    pdf_signatures: bool,
     confidence: Option<f64>,
     runner_up: Option<Activity>,
     notes: Vec<String>,
@@ -270,6 +272,7 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         mail_client: p.mail_client,
         via_import: p.via_import,
         identity_words: p.identity_words && o.cert_type.is_none(),
+        pdf_signatures: p.pdf_signatures,
         confidence: match (o.activity, p.activity) {
             (Some(_), _) => Some(1.0),
             (None, Some(_)) => Some((f64::from(p.confidence) * 100.0).round() / 100.0),
@@ -580,6 +583,7 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
                 steps.extend(import(&mut r, app));
             }
         }
+        Some(Activity::Chain) if r.pdf_signatures => steps.push(step(kb, CHAIN_ACROBAT, Action::Chain, None, None)),
         Some(Activity::Chain) => steps.push(chain_step(kb, r.product)),
         Some(Activity::Token) => steps.push(step(kb, TOKEN, Action::Token, None, None)),
         Some(Activity::Move) => {
@@ -671,7 +675,11 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
         confidence: r.confidence,
         runner_up: r.runner_up,
     };
-    let understood = understood(&intent);
+    let understood = if r.pdf_signatures && r.activity == Some(Activity::Chain) {
+        "Trust the root certificate of a PDF signature in Adobe Acrobat or Reader".to_string()
+    } else {
+        understood(&intent)
+    };
     Plan {
         query: query.to_string(),
         intent,

@@ -9,6 +9,9 @@ use crate::apps::APPS;
 /// Chain articles (SPEC §3).
 pub(super) const CHAIN_ECA: &str = "SO10186";
 pub(super) const CHAIN_DIGITAL_ID: &str = "SO6395";
+/// Adobe Acrobat and Reader trust roots from their own list, not the
+/// system's: the chain step of a question about PDF signatures.
+pub(super) const CHAIN_ACROBAT: &str = "CH1016";
 /// Token or smart card on another computer.
 pub(super) const TOKEN: &str = "SO28695";
 /// The overview every table comes from.
@@ -18,7 +21,7 @@ pub const OVERVIEW: &str = "SO6063";
 pub fn required_articles() -> Vec<&'static str> {
     let mut v: Vec<&'static str> =
         APPS.iter().flat_map(|r| r.export.iter().chain(&r.import).chain(&r.associate)).flatten().copied().collect();
-    v.extend([CHAIN_ECA, CHAIN_DIGITAL_ID, TOKEN, OVERVIEW]);
+    v.extend([CHAIN_ECA, CHAIN_DIGITAL_ID, CHAIN_ACROBAT, TOKEN, OVERVIEW]);
     v.sort();
     v.dedup();
     v

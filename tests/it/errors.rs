@@ -386,10 +386,6 @@ const BLIND2_KNOWN_MISSES: &[(&str, &str)] = &[
         "Outlook's signature banner: TS2013 (signature problems) answers; the set wants the chain, one of its causes",
     ),
     (
-        "Keychain Access: \"This certificate was signed by an untrusted issuer\"",
-        "no code; the Keychain Access words pull its export article over the chain",
-    ),
-    (
         "An error has occurred. Unable to import \"smime.p7b\". Error: -26276",
         "-26276 is not in the table (SecBase.h does not hold it); the import words lead to TS2021, a Windows article",
     ),
