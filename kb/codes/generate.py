@@ -101,7 +101,7 @@ RULES = {
         (r".", "TS2021"),
     ],
     "macos": [
-        (r"^errSec(NotTrusted|NoTrustSettings|CreateChainFailed|InvalidAnchorCert|VerifyActionFailed|"
+        (r"^errSec(NotTrusted|PolicyDenied|NoTrustSettings|CreateChainFailed|InvalidAnchorCert|VerifyActionFailed|"
          r"IncompleteCertRevocationCheck|InvalidRoot|UnknownCertAuthority|MissingRequiredExtension)$", CHAIN),
         (r"^errSec(CertificateExpired|CertificateRevoked|CertificateNotValidYet|CertificateSuspended)$", "TS2023"),
         (r"^errSec(Pkcs12VerifyFailure|AuthFailed|Passphrase|InvalidPasswordRef)", "TS2001"),
@@ -555,9 +555,22 @@ def windows(src):
 
 def macos(src):
     rows = []
+    code = r"^\s*(errSec\w+)\s*=\s*(-?\d+),?\s*/\*\s*(.*?)\s*\*/"
     text = open(os.path.join(src, "apple-security/SecBase.h"), encoding="utf-8").read()
-    for m in re.finditer(r"^\s*(errSec\w+)\s*=\s*(-?\d+),?\s*/\*\s*(.*?)\s*\*/", text, re.M):
+    for m in re.finditer(code, text, re.M):
         rows.append((m.group(1), m.group(2), "macos", clean(m.group(3))))
+    # SecBasePriv.h: codes macOS prints although SecBase.h does not define
+    # them: its certificate block (-26xxx, beside errSecDecode -26275):
+    # errSecInternal -26276 (Keychain Access's "Unable to import ...
+    # Error: -26276") and errSecPolicyDenied -26270. The other private
+    # codes (OTR, IDS, item queries) are not about certificates.
+    public = {r[1] for r in rows}
+    private = [m.groups() for m in re.finditer(code, open(os.path.join(src, "apple-security/SecBasePriv.h"),
+                                                          encoding="utf-8").read(), re.M)]
+    numbers = [n for _, n, _ in private]
+    for name, number, text in private:
+        if number.startswith("-26") and number not in public and numbers.count(number) == 1:
+            rows.append((name, number, "macos", clean(text)))
     seen, out = set(), []
     for r in rows:
         if r[0] not in seen:

@@ -541,6 +541,39 @@ mod tests {
     }
 
     #[test]
+    fn a_token_ruled_out_names_no_activity() {
+        for q in [
+            "I have no token, move my cert to a new pc",
+            "move my cert without a smart card",
+            "my cert is not on a token",
+        ] {
+            let p = parse(q);
+            assert!(!p.token, "{q}");
+            assert!(!p.symptom, "{q}: the negation is not a symptom");
+        }
+        // A program reporting an empty search is a token problem.
+        for q in ["No smart card reader found", "no token detected", "the token is not inserted"] {
+            assert!(parse(q).token, "{q}");
+        }
+    }
+
+    #[test]
+    fn distrust_is_a_missing_chain_unless_a_server_distrusts() {
+        let p = parse("This certificate was signed by an untrusted issuer");
+        assert!(p.distrust && p.chain_words && p.failure);
+        assert_eq!(p.activity, Some(Activity::Chain));
+        let p = parse("the website does not trust my client certificate");
+        assert!(!p.distrust && p.failure);
+        assert!(parse("adobe reader: signature validity is unknown").pdf_signatures);
+    }
+
+    #[test]
+    fn security_find_identity_is_a_command_not_an_identity_certificate() {
+        let p = parse("security find-identity -v -p ssl-client shows 0 valid identities found");
+        assert!(!p.identity_words);
+    }
+
+    #[test]
     fn longest_phrase_wins() {
         let p = parse("set up windows live mail to sign");
         assert_eq!(p.mail_client, Some(App::WindowsMail));

@@ -93,6 +93,7 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     negated(words, found);
     nothing_found(words, found);
     server_distrust(words, found);
+    token_ruled_out(words, found);
     prevention(words, found);
     mail_from(words, found);
     holders(words, found);
@@ -318,6 +319,43 @@ fn nothing_found(words: &[String], found: &mut Found) {
         if EMPTY.contains(&w.as_str()) && governs {
             found.push((at, 1, Cue::Failure));
         }
+    }
+}
+
+/// "I have no token", "without a smart card", "my cert is not on a
+/// token": a token the person says is not involved names no activity
+/// (SPEC §2's token rule is for a token that is the source or subject).
+/// "No token was found" is a program reporting an empty search: a token
+/// problem, left to `nothing_found`.
+fn token_ruled_out(words: &[String], found: &mut Found) {
+    const NEGATIONS: &[&str] = &["no", "not", "without", "dont", "doesnt", "isnt", "never", "nor"];
+    const BETWEEN: &[&str] = &[
+        "a", "an", "any", "the", "have", "has", "had", "use", "using", "on", "in", "need", "own", "my", "got", "stored",
+    ];
+    const EMPTY: &[&str] = &["found", "detected", "recognized", "recognised", "present", "inserted", "available"];
+    let mut negations_used = Vec::new();
+    for c in found.iter_mut() {
+        let (at, len, cue) = *c;
+        if cue != Cue::Token {
+            continue;
+        }
+        let start = at.saturating_sub(4);
+        let before = &words[start..at];
+        let negation = before.iter().enumerate().rposition(|(i, w)| {
+            NEGATIONS.contains(&w.as_str()) && before[i + 1..].iter().all(|x| BETWEEN.contains(&x.as_str()))
+        });
+        let reported_missing = words[(at + len).min(words.len())..(at + len + 5).min(words.len())]
+            .iter()
+            .any(|w| EMPTY.contains(&w.as_str()));
+        if let Some(i) = negation.filter(|_| !reported_missing) {
+            c.2 = Cue::Nothing;
+            negations_used.push(start + i);
+        }
+    }
+    // The "not" of "not on a token" says what is not involved, not that
+    // something is wrong.
+    for c in found.iter_mut().filter(|c| c.2 == Cue::Symptom && negations_used.contains(&c.0)) {
+        c.2 = Cue::Nothing;
     }
 }
 

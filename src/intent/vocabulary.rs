@@ -406,6 +406,11 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("with", Cue::Prep(Role::At)),
     // word senses that name nothing certhelp knows (longest match hides
     // the shorter cue inside them)
+    // macOS `security` subcommands: "identity" there names any
+    // certificate with its key, not an identity (ECA) certificate.
+    ("find identity", Cue::Nothing),
+    ("set identity preference", Cue::Nothing),
+    ("get identity preference", Cue::Nothing),
     ("file explorer", Cue::Nothing),
     ("windows explorer", Cue::Nothing),
     ("windows file explorer", Cue::Nothing),
@@ -572,6 +577,20 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("doesnt offer", Cue::Failure),
     ("doesnt work", Cue::Failure),
     ("not working", Cue::Failure),
+    // An empty result where something was expected.
+    ("shows nothing", Cue::Failure),
+    ("lists nothing", Cue::Failure),
+    ("prints nothing", Cue::Failure),
+    ("nothing else", Cue::Failure),
+    ("nothing shows", Cue::Failure),
+    ("nothing listed", Cue::Failure),
+    ("nothing is listed", Cue::Failure),
+    ("nothing happens", Cue::Failure),
+    ("nothing happened", Cue::Failure),
+    ("is empty", Cue::Failure),
+    ("list is empty", Cue::Failure),
+    ("empty list", Cue::Failure),
+    ("only the header", Cue::Failure),
 ];
 
 /// Words skipped when looking for what a preposition governs.

@@ -164,6 +164,9 @@ fn family_cases() -> Vec<(String, &'static str)> {
     // macOS
     both("errSecNotTrusted", "security: SecTrustEvaluate OSStatus -67843".into(), "chain");
     both("errSecAuthFailed", "SecKeychainItemImport: -25293".into(), "TS2001");
+    // Private codes of SecBasePriv.h's certificate block.
+    both("errSecPolicyDenied", "SecTrustEvaluateWithError failed: -26270".into(), "chain");
+    both("errSecInternal", "Keychain Access: Unable to import \"me.p12\". Error: -26276".into(), "SO5181");
     cases.append(&mut extra);
     // Windows: signed and unsigned decimal
     cases.push(("certutil returned -2146762487".into(), "chain"));
@@ -384,10 +387,6 @@ const BLIND2_KNOWN_MISSES: &[(&str, &str)] = &[
     (
         "Signed By: There are problems with the signature. Click the signature button for details.",
         "Outlook's signature banner: TS2013 (signature problems) answers; the set wants the chain, one of its causes",
-    ),
-    (
-        "An error has occurred. Unable to import \"smime.p7b\". Error: -26276",
-        "-26276 is not in the table (SecBase.h does not hold it); the import words lead to TS2021, a Windows article",
     ),
     (
         "ykman piv keys import 9c alice.pfx  ->  Error: No YubiKey detected!",
