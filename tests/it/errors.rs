@@ -405,10 +405,6 @@ const BLIND2_KNOWN_MISSES: &[(&str, &str)] = &[
         "Thunderbird's prompt does not name Thunderbird: certhelp reads 'associate' and asks which mail client (an empty plan with a note)",
     ),
     (
-        "certutil -d sql:$HOME/.pki/nssdb -L prints only the header \"Certificate Nickname    Trust Attributes  SSL,S/MIME,JAR/XPI\" and nothing else, although I imported my p12 in Chromium",
-        "an empty listing, not an error: search picks the import article, not TS2010",
-    ),
-    (
         "security find-identity -v -p ssl-client shows 1) 3F2A... \"My Client Cert\" (CSSMERR_TP_NOT_TRUSTED) and Chrome on my Mac does not offer it",
         "CSSMERR_TP_NOT_TRUSTED is a trust failure, so the code table gives the chain plan; the set wants the keychain import article (SO5181)",
     ),
