@@ -63,7 +63,12 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         let chain_missing = parsed.distrust && !parsed.token;
         if parsed.symptom && !chain_missing && (!parsed.token || pasted_token_fault(query, &parsed)) && gap.is_none() {
             let index = SearchIndex::open(kb)?;
-            let hits = index.search(kb, query, 5);
+            // An article for another OS than the one the question names
+            // cannot be its answer ("on ubuntu": not a Windows article).
+            let mut hits = index.search(kb, query, 5);
+            if let Some(os) = parsed.os_anywhere.or(parsed.from.os).or(parsed.to.os) {
+                hits.retain(|h| kb.get(&h.id).is_none_or(|a| a.os.is_empty() || a.os.iter().any(|o| o == os.id())));
+            }
             if let Some((rank, top)) =
                 hits.iter().enumerate().find(|(_, h)| ArticleKind::parse(&h.kind) == Some(ArticleKind::Troubleshoot))
             {
