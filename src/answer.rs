@@ -622,6 +622,34 @@ mod tests {
     }
 
     #[test]
+    fn a_java_keystore_is_an_end_with_its_own_article() {
+        let kb = Kb::builtin();
+        let articles = |q: &str| answer(q, &Overrides::default(), ctx(), &kb).unwrap().articles;
+        assert_eq!(articles("how do I import my pfx into a java keystore"), vec!["CH1017"]);
+        assert_eq!(articles("export my cert from the java keystore"), vec!["CH1017"]);
+        assert_eq!(
+            articles("move my cert from firefox to a java keystore"),
+            vec!["SO4291", "SO10186|SO6395", "CH1017"]
+        );
+        assert_eq!(articles("add the eca root to the java truststore"), vec!["SO10186", "CH1017"]);
+        // Without a keystore nothing changes.
+        assert_eq!(articles("back up my firefox cert"), vec!["SO4291"]);
+    }
+
+    #[test]
+    fn a_troubleshooting_article_for_another_os_is_not_the_answer() {
+        let kb = Kb::builtin();
+        let p = answer(
+            "imported my p12 in chromium on ubuntu but certutil lists nothing",
+            &Overrides::default(),
+            ctx(),
+            &kb,
+        )
+        .unwrap();
+        assert_eq!(p.articles, vec!["TS2010".to_string()]);
+    }
+
+    #[test]
     fn an_app_that_does_not_see_another_apps_certificate_gets_the_copy() {
         let kb = Kb::builtin();
         let win = Context { default_os: Os::Windows, env: None, os_flag: None, checks: &[] };

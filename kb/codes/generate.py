@@ -141,8 +141,11 @@ RULES = {
     # Message families (java, openssl-app, evolution, iis, nss-tool): the rule's regex is
     # matched against the message itself.
     "java": [
-        (r"lengthTag|X\.509 certificate|Failed to parse input|Reply has no certificates|Invalid keystore format",
-         "CH1010"),
+        # A keystore of another type than keytool was told, or a key
+        # entry whose password differs from the store's: the keystore
+        # article (CH1017).
+        (r"Invalid keystore format|Cannot recover key|Get Key failed", "CH1017"),
+        (r"lengthTag|X\.509 certificate|Failed to parse input|Reply has no certificates", "CH1010"),
         # Java cannot parse the file's (OpenSSL 3, AES/PBES2) algorithms.
         (r"parseAlgParameters|Error extracting keyentry aliases|HmacPBESHA256", "CH1011"),
         # A certificate reply whose key pair was made elsewhere (another

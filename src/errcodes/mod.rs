@@ -332,7 +332,8 @@ mod tests {
         );
         assert_eq!(
             message_hit("java.security.UnrecoverableKeyException: Cannot recover key").map(|h| h.1),
-            Some("TS2001")
+            Some("CH1017"),
+            "a key password other than the store's: the keystore article"
         );
         // Not in the user's own words.
         assert_eq!(message_hit("the reply from my CA has a chain; how do I install it in keytool?"), None);

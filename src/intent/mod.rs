@@ -93,6 +93,14 @@ impl Product {
     }
 }
 
+/// Which end a Java keystore is: where the certificate comes from, or
+/// where it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum JavaEnd {
+    Source,
+    Target,
+}
+
 /// Which end of a move a mention belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -151,6 +159,8 @@ pub struct Parsed {
     /// Adobe Acrobat or Reader, or PDF signatures: a chain there is
     /// trusted in Acrobat's own list.
     pub pdf_signatures: bool,
+    /// A Java keystore, and which end of the question it is.
+    pub java_keystore: Option<JavaEnd>,
     /// The question names a .p12/.pfx/PEM file.
     pub file_words: bool,
     /// The question's words after normalisation (typos corrected), for
@@ -219,6 +229,7 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
     let mut role = Role::None;
     let mut role_at: usize = 0;
     let mut new_at: Option<usize> = None;
+    let mut java_role: Option<Role> = None;
     let mut old_at: Option<usize> = None;
     let mut browser_source = false;
     let mut new_machine_role: Option<Role> = None;
@@ -303,6 +314,9 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
                 p.failure = true;
             }
             Cue::Pdf => p.pdf_signatures = true,
+            Cue::JavaKeystore => {
+                java_role.get_or_insert(governed(at));
+            }
             Cue::Distrust => {
                 p.symptom = true;
                 p.failure = true;
@@ -360,6 +374,14 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
     p.activity = activity.or(scores.best);
     p.confidence = scores.confidence;
     p.runner_up = scores.runner_up;
+    // "from the keystore" is the source; "into a keystore" the target;
+    // else the verb says: what is exported comes from it.
+    p.java_keystore = java_role.map(|role| match (role, p.activity) {
+        (Role::From, _) => JavaEnd::Source,
+        (Role::To, _) => JavaEnd::Target,
+        (_, Some(Activity::Backup | Activity::Export)) if apps.is_empty() => JavaEnd::Source,
+        _ => JavaEnd::Target,
+    });
     assign_apps(&mut p, &apps);
     p.from_browser = browser_source && p.from.app.is_none();
     // "between two firefox profiles": the same app at both ends.

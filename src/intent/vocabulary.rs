@@ -52,6 +52,9 @@ pub(super) enum Cue {
     /// Adobe Acrobat or Reader, or PDF signatures: they trust roots from
     /// Acrobat's own list, so their chain step is Acrobat's.
     Pdf,
+    /// A Java keystore (keytool, JKS): a store beyond the app registry,
+    /// with one article for what goes in and out of it.
+    JavaKeystore,
     /// Making something ("make", "create", "save as"): a file word after
     /// it is what comes OUT (an export).
     Make,
@@ -316,6 +319,14 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("issuer certificates", Cue::Chain),
     ("issuers certificate", Cue::Chain),
     ("issuing certificate", Cue::Chain),
+    ("java keystore", Cue::JavaKeystore),
+    ("java key store", Cue::JavaKeystore),
+    ("keystore", Cue::JavaKeystore),
+    ("jks", Cue::JavaKeystore),
+    ("keytool", Cue::JavaKeystore),
+    ("java truststore", Cue::JavaKeystore),
+    ("truststore", Cue::JavaKeystore),
+    ("cacerts", Cue::JavaKeystore),
     ("acrobat", Cue::Pdf),
     ("adobe", Cue::Pdf),
     ("adobe acrobat", Cue::Pdf),

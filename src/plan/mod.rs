@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::apps::{main_store_app, os_index, App, AppRow, Implies};
 use crate::doctor::{Check, CheckId, Status};
 use crate::env::{CertUse, Env, Os, ProductKind};
-use crate::intent::{self, Activity, CertType, Parsed, Product};
+use crate::intent::{self, Activity, CertType, JavaEnd, Parsed, Product};
 use crate::kb::{ArticleKind, Kb};
 
 mod commands;
@@ -241,6 +241,8 @@ struct Resolved {
     identity_words: bool,
     /// The chain is for Acrobat's own trust list (PDF signatures).
     pdf_signatures: bool,
+    /// A Java keystore is one end (CH1017).
+    java_keystore: Option<JavaEnd>,
     confidence: Option<f64>,
     runner_up: Option<Activity>,
     notes: Vec<String>,
@@ -273,6 +275,7 @@ fn resolve(p: &Parsed, o: &Overrides, ctx: Context) -> Resolved {
         via_import: p.via_import,
         identity_words: p.identity_words && o.cert_type.is_none(),
         pdf_signatures: p.pdf_signatures,
+        java_keystore: p.java_keystore,
         confidence: match (o.activity, p.activity) {
             (Some(_), _) => Some(1.0),
             (None, Some(_)) => Some((f64::from(p.confidence) * 100.0).round() / 100.0),
@@ -470,6 +473,17 @@ fn step(kb: &Kb, article: &str, action: Action, app: Option<App>, os: Option<Os>
     }
 }
 
+/// The end a Java keystore is, for the activities that put a certificate
+/// into one or take it out (CH1017 answers for the keystore's side).
+fn java_end(r: &Resolved) -> Option<JavaEnd> {
+    r.java_keystore.filter(|_| {
+        matches!(
+            r.activity,
+            Some(Activity::Import | Activity::Export | Activity::Backup | Activity::Move | Activity::Chain)
+        )
+    })
+}
+
 fn chain_step(kb: &Kb, product: Option<Product>) -> Step {
     match product {
         Some(Product::Eca) => step(kb, CHAIN_ECA, Action::Chain, None, None),
@@ -572,7 +586,34 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
         (t.shared_store(to_os) == Some(s)).then_some(s)
     };
 
+    let java = java_end(&r);
+    let java_step = |action: Action| step(kb, JAVA_KEYSTORE, action, None, None);
+    match (r.activity, java) {
+        (_, None) => {}
+        (Some(Activity::Chain), Some(_)) => {
+            steps.push(chain_step(kb, r.product));
+            steps.push(java_step(Action::Chain));
+        }
+        (Some(Activity::Import), Some(_)) => steps.push(java_step(Action::Import)),
+        (_, Some(JavaEnd::Source)) => {
+            steps.push(java_step(Action::Export));
+            if let (Some(Activity::Move), Some(t)) = (r.activity, r.to_app) {
+                steps.push(chain_step(kb, r.product));
+                steps.extend(import(&mut r, t));
+            }
+        }
+        (_, Some(JavaEnd::Target)) => {
+            if let Some(f) = r.from_app {
+                steps.extend(export(&mut r, f));
+            }
+            if r.activity == Some(Activity::Move) {
+                steps.push(chain_step(kb, r.product));
+            }
+            steps.push(java_step(Action::Import));
+        }
+    }
     match r.activity {
+        _ if java.is_some() => {}
         Some(Activity::Backup | Activity::Export) => {
             if let Some(app) = r.from_app {
                 steps.extend(export(&mut r, app));
@@ -677,6 +718,15 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
     };
     let understood = if r.pdf_signatures && r.activity == Some(Activity::Chain) {
         "Trust the root certificate of a PDF signature in Adobe Acrobat or Reader".to_string()
+    } else if let Some(end) = java_end(&r) {
+        let what = match r.activity {
+            Some(Activity::Chain) => "the intermediate and root certificates",
+            _ => "your personal certificate with its key",
+        };
+        match end {
+            JavaEnd::Source => format!("Take {what} out of a Java keystore (keytool)"),
+            JavaEnd::Target => format!("Put {what} into a Java keystore (keytool)"),
+        }
     } else {
         understood(&intent)
     };

@@ -12,6 +12,8 @@ pub(super) const CHAIN_DIGITAL_ID: &str = "SO6395";
 /// Adobe Acrobat and Reader trust roots from their own list, not the
 /// system's: the chain step of a question about PDF signatures.
 pub(super) const CHAIN_ACROBAT: &str = "CH1016";
+/// Java keystores (keytool): what goes in and comes out of one.
+pub(super) const JAVA_KEYSTORE: &str = "CH1017";
 /// Token or smart card on another computer.
 pub(super) const TOKEN: &str = "SO28695";
 /// The overview every table comes from.
@@ -21,7 +23,7 @@ pub const OVERVIEW: &str = "SO6063";
 pub fn required_articles() -> Vec<&'static str> {
     let mut v: Vec<&'static str> =
         APPS.iter().flat_map(|r| r.export.iter().chain(&r.import).chain(&r.associate)).flatten().copied().collect();
-    v.extend([CHAIN_ECA, CHAIN_DIGITAL_ID, CHAIN_ACROBAT, TOKEN, OVERVIEW]);
+    v.extend([CHAIN_ECA, CHAIN_DIGITAL_ID, CHAIN_ACROBAT, JAVA_KEYSTORE, TOKEN, OVERVIEW]);
     v.sort();
     v.dedup();
     v
