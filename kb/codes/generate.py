@@ -41,6 +41,10 @@ RULES = {
         (r"EXPIRED_ISSUER", "TS2017"),
         (r"UNKNOWN_ISSUER|UNTRUSTED_ISSUER|UNTRUSTED_CERT|CA_CERT_INVALID|PATH_LEN|UNKNOWN_CA|"
          r"CERT_NOT_IN_NAME_SPACE|ISSUER", CHAIN),
+        # Revocation information that cannot be had or checked (an OCSP
+        # responder that fails, a CRL missing, stale or bad): TS2025; a
+        # certificate found revoked stays TS2023.
+        (r"^SEC_ERROR_(OCSP_|CRL_|OLD_CRL|BAD_CRL_DP_URL)", "TS2025"),
         (r"REVOKED|EXPIRED|OCSP|CRL|NOT_YET_VALID|INVALID_TIME", "TS2023"),
         (r"LOCKED", "TS2022"),
         (r"BAD_PASSWORD|PKCS12_INVALID_MAC|PKCS12_DECODING|PKCS12_CORRUPT|BAD_DER|BAD_DATA", "TS2004"),
@@ -66,6 +70,7 @@ RULES = {
     "chromium": [
         (r"^ERR_CERT_DATE_INVALID$", "TS2017"),
         (r"^ERR_CERT_REVOKED$", "TS2023"),
+        (r"^ERR_CERT_(UNABLE_TO_CHECK_REVOCATION|NO_REVOCATION_MECHANISM)$", "TS2025"),
         (r"^ERR_CERT_|^ERR_QUIC_CERT_ROOT_NOT_KNOWN$|^ERR_IMPORT_CA_CERT", CHAIN),
         # Chrome's own import (Linux): a file that is not PKCS#12 is
         # converted; a wrong password is Chrome's import article's.
@@ -84,6 +89,9 @@ RULES = {
     "windows": [
         (r"^(CERT_E_UNTRUSTEDROOT|CERT_E_CHAINING|CERT_E_UNTRUSTEDCA|CERT_E_UNTRUSTEDTESTROOT|"
          r"TRUST_E_|CERT_E_ISSUERCHAINING|CERT_E_PATHLENCONST|CERT_E_ROLE)", CHAIN),
+        # The revocation check could not be done (server offline, no CRL).
+        (r"^(CRYPT_E_REVOCATION_OFFLINE|CRYPT_E_NO_REVOCATION_CHECK|CRYPT_E_NO_REVOCATION_DLL|"
+         r"CERT_E_REVOCATION_FAILURE)$", "TS2025"),
         (r"^(CERT_E_EXPIRED|CERT_E_REVOKED|CRYPT_E_REVOKED|CERT_E_VALIDITYPERIODNESTING|"
          r"CRYPT_E_NO_REVOCATION|CRYPT_E_REVOCATION)", "TS2023"),
         (r"^SCARD_W_(CHV_BLOCKED|WRONG_CHV|CARD_NOT_AUTHENTICATED)", "TS2022"),
@@ -101,8 +109,10 @@ RULES = {
         (r".", "TS2021"),
     ],
     "macos": [
+        # Revocation information that cannot be had or checked.
+        (r"^errSec(OCSP|CRL)(?!.*Revoked)|^errSecIncompleteCertRevocationCheck$", "TS2025"),
         (r"^errSec(NotTrusted|PolicyDenied|NoTrustSettings|CreateChainFailed|InvalidAnchorCert|VerifyActionFailed|"
-         r"IncompleteCertRevocationCheck|InvalidRoot|UnknownCertAuthority|MissingRequiredExtension)$", CHAIN),
+         r"InvalidRoot|UnknownCertAuthority|MissingRequiredExtension)$", CHAIN),
         (r"^errSec(CertificateExpired|CertificateRevoked|CertificateNotValidYet|CertificateSuspended)$", "TS2023"),
         (r"^errSec(Pkcs12VerifyFailure|AuthFailed|Passphrase|InvalidPasswordRef)", "TS2001"),
         # The keychain cannot tell what the file is: not a PKCS#12, convert.
@@ -117,7 +127,8 @@ RULES = {
          r"INVALID_AUTHORITY|NO_DEFAULT_AUTHORITY|VERIFY_ACTION_FAILED)|"
          r"APPLETP_(INVALID_ROOT|INVALID_CA|INVALID_AUTHORITY_ID|INVALID_ID_LINKAGE|PATH_LEN_CONSTRAINT|"
          r"NO_BASIC_CONSTRAINTS|CERT_NOT_FOUND_FROM_ISSUER|BAD_CERT_FROM_ISSUER|TRUST_SETTING_DENY|"
-         r"MISSING_REQUIRED_EXTENSION|INCOMPLETE_REVOCATION_CHECK))$", CHAIN),
+         r"MISSING_REQUIRED_EXTENSION))$", CHAIN),
+        (r"^CSSMERR_APPLETP_(INCOMPLETE_REVOCATION_CHECK|(OCSP|CRL)_(?!.*REVOKED))", "TS2025"),
         # The certificate itself expired, not yet valid, revoked (a CRL's
         # or OCSP response's own problems stay with the default, as their
         # errSec counterparts do).
