@@ -61,6 +61,13 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         // chain: the chain plan answers, with the closest troubleshooting
         // article as an alternative (below).
         let chain_missing = parsed.distrust && !parsed.token;
+        // A problem with a store that has an article of its own (a Java
+        // keystore) is that article's, with search's answer beside it.
+        if let Some(id) = plan::own_store_article(&parsed).filter(|_| parsed.symptom && !chain_missing) {
+            let mut p = troubleshoot(query, kb, id, Vec::new());
+            offer_troubleshooting(&mut p, query, kb)?;
+            return Ok(p);
+        }
         if parsed.symptom && !chain_missing && (!parsed.token || pasted_token_fault(query, &parsed)) && gap.is_none() {
             let index = SearchIndex::open(kb)?;
             // An article for another OS than the one the question names

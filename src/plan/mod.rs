@@ -473,6 +473,13 @@ fn step(kb: &Kb, article: &str, action: Action, app: Option<App>, os: Option<Os>
     }
 }
 
+/// The article of a store beyond the app registry that a question about a
+/// problem names (a Java keystore: CH1017): it covers that store's own
+/// errors, so it answers before search's troubleshooting articles.
+pub fn own_store_article(parsed: &Parsed) -> Option<&'static str> {
+    parsed.java_keystore.map(|_| JAVA_KEYSTORE)
+}
+
 /// The end a Java keystore is, for the activities that put a certificate
 /// into one or take it out (CH1017 answers for the keystore's side).
 fn java_end(r: &Resolved) -> Option<JavaEnd> {
