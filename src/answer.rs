@@ -61,9 +61,18 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         // chain: the chain plan answers, with the closest troubleshooting
         // article as an alternative (below).
         let chain_missing = parsed.distrust && !parsed.token;
+        // The other side not trusting the person's certificate is that
+        // side's article (a server: TS2020; recipients: TS2028).
+        if let Some(side) = parsed.distrusted_by {
+            let mut p = troubleshoot(query, kb, plan::other_side_article(side), Vec::new());
+            add_activity_alternative(&mut p, query, &parsed, overrides, ctx, kb);
+            return Ok(p);
+        }
         // A problem with a store that has an article of its own (a Java
-        // keystore) is that article's, with search's answer beside it.
-        if let Some(id) = plan::own_store_article(&parsed).filter(|_| parsed.symptom && !chain_missing) {
+        // keystore) is that article's, with search's answer beside it; a
+        // token in the question keeps SPEC §2's token rule.
+        if let Some(id) = plan::own_store_article(&parsed).filter(|_| parsed.symptom && !chain_missing && !parsed.token)
+        {
             let mut p = troubleshoot(query, kb, id, Vec::new());
             offer_troubleshooting(&mut p, query, kb)?;
             return Ok(p);
@@ -73,8 +82,12 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
             // An article for another OS than the one the question names
             // cannot be its answer ("on ubuntu": not a Windows article).
             let mut hits = index.search(kb, query, 5);
-            if let Some(os) = parsed.os_anywhere.or(parsed.from.os).or(parsed.to.os) {
-                hits.retain(|h| kb.get(&h.id).is_none_or(|a| a.os.is_empty() || a.os.iter().any(|o| o == os.id())));
+            let named: Vec<&str> =
+                [parsed.os_anywhere, parsed.from.os, parsed.to.os].into_iter().flatten().map(|o| o.id()).collect();
+            if !named.is_empty() {
+                hits.retain(|h| {
+                    kb.get(&h.id).is_none_or(|a| a.os.is_empty() || a.os.iter().any(|o| named.contains(&o.as_str())))
+                });
             }
             if let Some((rank, top)) =
                 hits.iter().enumerate().find(|(_, h)| ArticleKind::parse(&h.kind) == Some(ArticleKind::Troubleshoot))
@@ -103,7 +116,7 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         if ends_unsure(&parsed, overrides, &p) {
             offer_other_direction(&mut p, query, &parsed, overrides, ctx, kb);
         }
-        if !forced && parsed.symptom && (parsed.token || parsed.distrust) {
+        if !forced && parsed.symptom && parsed.token {
             offer_troubleshooting(&mut p, query, kb)?;
         }
         if let Some(why) = gap {
@@ -626,6 +639,26 @@ mod tests {
         let p = answer("Acrobat: signer's certificate is not trusted", &Overrides::default(), ctx(), &kb).unwrap();
         assert_eq!(p.articles, vec!["CH1016".to_string()]);
         assert!(p.understood.contains("Acrobat"), "{}", p.understood);
+        let articles = |q: &str| answer(q, &Overrides::default(), ctx(), &kb).unwrap().articles;
+        assert_eq!(articles("install the eca root certificates so I can open pdf files"), vec!["SO10186", "CH1016"]);
+        // A PDF beside a named app is context.
+        assert_eq!(
+            articles("Outlook says the signature on the email is not trusted; the attached PDF opens fine in Adobe"),
+            vec!["SO10186|SO6395"]
+        );
+        // The other side's distrust, a stated cause, the person's own words.
+        assert_eq!(articles("the VPN says my certificate is not trusted"), vec!["TS2020"]);
+        assert_eq!(articles("the recipient says my signature is not trusted"), vec!["TS2028"]);
+        assert_eq!(articles("Outlook: the certificate is not trusted because it has expired"), vec!["TS2023"]);
+        assert_eq!(articles("Firefox says the website's certificate is not trusted"), vec!["SO10186|SO6395"]);
+        let p = answer(
+            "I don't trust the certificate store on this pc, back up my cert",
+            &Overrides::default(),
+            ctx(),
+            &kb,
+        )
+        .unwrap();
+        assert_eq!(p.intent.activity, Some(Activity::Backup));
     }
 
     #[test]
@@ -639,8 +672,14 @@ mod tests {
             vec!["SO4291", "SO10186|SO6395", "CH1017"]
         );
         assert_eq!(articles("add the eca root to the java truststore"), vec!["SO10186", "CH1017"]);
-        // Without a keystore nothing changes.
+        assert_eq!(articles("copy my cert from the keystore to firefox"), vec!["CH1017", "SO10186|SO6395", "SO5437"]);
+        // Without a keystore nothing changes; a mention in passing is context.
         assert_eq!(articles("back up my firefox cert"), vec!["SO4291"]);
+        assert_eq!(articles("after installing Java, Firefox doesn't see my certificate anymore"), vec!["TS2009"]);
+        let empty: Vec<String> = Vec::new();
+        assert_eq!(articles("move my certificate from internet explorer to chrome, java is installed too"), empty);
+        // A token keeps SPEC §2's token rule.
+        assert_eq!(articles("keytool can't see my smart card"), vec!["SO28695"]);
     }
 
     #[test]
@@ -654,6 +693,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.articles, vec!["TS2010".to_string()]);
+        // Any OS the question names keeps its articles.
+        let p = answer(
+            "exported from firefox on my linux box, now Windows keeps asking for the password of the p12",
+            &Overrides::default(),
+            ctx(),
+            &kb,
+        )
+        .unwrap();
+        assert_eq!(p.articles, vec!["TS2005".to_string()]);
     }
 
     #[test]

@@ -44,7 +44,9 @@ RULES = {
         # Revocation information that cannot be had or checked (an OCSP
         # responder that fails, a CRL missing, stale or bad): TS2025; a
         # certificate found revoked stays TS2023.
-        (r"^SEC_ERROR_(OCSP_|CRL_|OLD_CRL|BAD_CRL_DP_URL)", "TS2025"),
+        # (Importing or signing a CRL is an administrator's task, not a
+        # failed check.)
+        (r"^SEC_ERROR_(OCSP_|CRL_(?!ALREADY_EXISTS|IMPORT_FAILED)|OLD_CRL|BAD_CRL_DP_URL)", "TS2025"),
         (r"REVOKED|EXPIRED|OCSP|CRL|NOT_YET_VALID|INVALID_TIME", "TS2023"),
         (r"LOCKED", "TS2022"),
         (r"BAD_PASSWORD|PKCS12_INVALID_MAC|PKCS12_DECODING|PKCS12_CORRUPT|BAD_DER|BAD_DATA", "TS2004"),
@@ -92,8 +94,7 @@ RULES = {
         # The revocation check could not be done (server offline, no CRL).
         (r"^(CRYPT_E_REVOCATION_OFFLINE|CRYPT_E_NO_REVOCATION_CHECK|CRYPT_E_NO_REVOCATION_DLL|"
          r"CERT_E_REVOCATION_FAILURE)$", "TS2025"),
-        (r"^(CERT_E_EXPIRED|CERT_E_REVOKED|CRYPT_E_REVOKED|CERT_E_VALIDITYPERIODNESTING|"
-         r"CRYPT_E_NO_REVOCATION|CRYPT_E_REVOCATION)", "TS2023"),
+        (r"^(CERT_E_EXPIRED|CERT_E_REVOKED|CRYPT_E_REVOKED|CERT_E_VALIDITYPERIODNESTING)", "TS2023"),
         (r"^SCARD_W_(CHV_BLOCKED|WRONG_CHV|CARD_NOT_AUTHENTICATED)", "TS2022"),
         (r"^SCARD_", "TS2016"),
         (r"^(ERROR_INVALID_PASSWORD|ERROR_WRONG_PASSWORD)$", "TS2005"),
@@ -110,7 +111,7 @@ RULES = {
     ],
     "macos": [
         # Revocation information that cannot be had or checked.
-        (r"^errSec(OCSP|CRL)(?!.*Revoked)|^errSecIncompleteCertRevocationCheck$", "TS2025"),
+        (r"^errSec(OCSP|CRL)(?!.*(Revoked|AlreadySigned))|^errSecIncompleteCertRevocationCheck$", "TS2025"),
         (r"^errSec(NotTrusted|PolicyDenied|NoTrustSettings|CreateChainFailed|InvalidAnchorCert|VerifyActionFailed|"
          r"InvalidRoot|UnknownCertAuthority|MissingRequiredExtension)$", CHAIN),
         (r"^errSec(CertificateExpired|CertificateRevoked|CertificateNotValidYet|CertificateSuspended)$", "TS2023"),

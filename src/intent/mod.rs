@@ -97,8 +97,19 @@ impl Product {
 /// where it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum JavaEnd {
+    /// The certificate is in the keystore ("from the keystore").
     Source,
+    /// The certificate goes into the keystore ("into a JKS").
     Target,
+}
+
+/// Who, on the other side, does not trust the person's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum OtherSide {
+    /// A server, site, portal or VPN rejecting the client certificate.
+    Server,
+    /// People who receive the person's signed mail.
+    Recipient,
 }
 
 /// Which end of a move a mention belongs to.
@@ -161,6 +172,8 @@ pub struct Parsed {
     pub pdf_signatures: bool,
     /// A Java keystore, and which end of the question it is.
     pub java_keystore: Option<JavaEnd>,
+    /// The other side does not trust the person's certificate (`senses`).
+    pub distrusted_by: Option<OtherSide>,
     /// The question names a .p12/.pfx/PEM file.
     pub file_words: bool,
     /// The question's words after normalisation (typos corrected), for
@@ -376,12 +389,20 @@ pub fn parse_as(query: &str, activity: Option<Activity>) -> Parsed {
     p.runner_up = scores.runner_up;
     // "from the keystore" is the source; "into a keystore" the target;
     // else the verb says: what is exported comes from it.
-    p.java_keystore = java_role.map(|role| match (role, p.activity) {
-        (Role::From, _) => JavaEnd::Source,
-        (Role::To, _) => JavaEnd::Target,
-        (_, Some(Activity::Backup | Activity::Export)) if apps.is_empty() => JavaEnd::Source,
-        _ => JavaEnd::Target,
+    // Beside a named app or target ("into the windows store"), a keystore
+    // mentioned without a preposition is context ("our app runs on
+    // java"), not an end.
+    p.java_keystore = java_role.and_then(|role| match (role, p.activity) {
+        (Role::From, _) => Some(JavaEnd::Source),
+        (Role::To, _) => Some(JavaEnd::Target),
+        _ if !apps.is_empty() || oses.iter().any(|o| o.1 == Role::To) => None,
+        (_, Some(Activity::Backup | Activity::Export)) => Some(JavaEnd::Source),
+        _ => Some(JavaEnd::Target),
     });
+    // A PDF beside a named app ("Outlook says ...; the PDF opens fine") is
+    // context: the app's chain, not Acrobat's list.
+    p.pdf_signatures &= apps.is_empty();
+    p.distrusted_by = senses.distrusted_by;
     assign_apps(&mut p, &apps);
     p.from_browser = browser_source && p.from.app.is_none();
     // "between two firefox profiles": the same app at both ends.
@@ -564,19 +585,27 @@ mod tests {
 
     #[test]
     fn a_token_ruled_out_names_no_activity() {
-        for q in [
-            "I have no token, move my cert to a new pc",
-            "move my cert without a smart card",
-            "my cert is not on a token",
-        ] {
+        for q in
+            ["I have no token, move my cert to a new pc", "move my cert without a smart card", "I don't use a token"]
+        {
             let p = parse(q);
             assert!(!p.token, "{q}");
             assert!(!p.symptom, "{q}: the negation is not a symptom");
         }
-        // A program reporting an empty search is a token problem.
-        for q in ["No smart card reader found", "no token detected", "the token is not inserted"] {
+        // A program reporting an empty search, or a token to be filled, is
+        // a token question.
+        for q in [
+            "No smart card reader found",
+            "no token detected",
+            "the token is not inserted",
+            "no smart card listed in Device Manager on my new laptop",
+            "my cert is not on my yubikey yet, how do I put it on",
+        ] {
             assert!(parse(q).token, "{q}");
         }
+        // A routine that repeats is no symptom; a prompt that repeats is.
+        assert!(!parse("how do I back up my cert each time I renew it").symptom);
+        assert!(parse("outlook asks for my password every time").symptom);
     }
 
     #[test]

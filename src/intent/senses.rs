@@ -44,6 +44,9 @@ pub(super) struct Senses {
     pub many_profiles: bool,
     /// Something was lost ("lost my cert", "deleted it"): a restore.
     pub lost: bool,
+    /// The other side does not trust the person's certificate (a server,
+    /// a recipient): not a chain missing on this computer.
+    pub distrusted_by: Option<OtherSide>,
 }
 
 type Found = Vec<(usize, usize, Cue)>;
@@ -92,8 +95,9 @@ pub(super) fn read(words: &[String], found: &mut Found) -> Senses {
     events(words, found, &mut s);
     negated(words, found);
     nothing_found(words, found);
-    server_distrust(words, found);
+    s.distrusted_by = distrust_by_whom(words, found);
     token_ruled_out(words, found);
+    repetition(words, found);
     prevention(words, found);
     mail_from(words, found);
     holders(words, found);
@@ -306,8 +310,12 @@ fn negated(words: &[String], found: &mut Found) {
 
 /// "No slot with a token was found.", "No YubiKey detected!": a search
 /// that came back empty is a failure, said the way programs say it.
+/// What a program says when a search came back empty.
+const EMPTY_RESULT: &[&str] =
+    &["found", "detected", "recognized", "recognised", "present", "inserted", "listed", "available"];
+
 fn nothing_found(words: &[String], found: &mut Found) {
-    const EMPTY: &[&str] = &["found", "detected", "recognized", "recognised", "present", "inserted"];
+    const EMPTY: &[&str] = EMPTY_RESULT;
     // "No, I found it": a person answering, not a program reporting.
     const SUBJECTS: &[&str] = &["i", "we", "you", "it", "they", "problem", "issue"];
     for (at, w) in words.iter().enumerate() {
@@ -328,11 +336,11 @@ fn nothing_found(words: &[String], found: &mut Found) {
 /// "No token was found" is a program reporting an empty search: a token
 /// problem, left to `nothing_found`.
 fn token_ruled_out(words: &[String], found: &mut Found) {
-    const NEGATIONS: &[&str] = &["no", "not", "without", "dont", "doesnt", "isnt", "never", "nor"];
-    const BETWEEN: &[&str] = &[
-        "a", "an", "any", "the", "have", "has", "had", "use", "using", "on", "in", "need", "own", "my", "got", "stored",
-    ];
-    const EMPTY: &[&str] = &["found", "detected", "recognized", "recognised", "present", "inserted", "available"];
+    const NEGATIONS: &[&str] = &["no", "not", "dont", "doesnt", "didnt", "never"];
+    // Having or using one, said of the person.
+    const HAVING: &[&str] = &["have", "has", "had", "use", "using", "need", "own", "got", "carry"];
+    const BETWEEN: &[&str] =
+        &["a", "an", "any", "the", "my", "our", "have", "has", "had", "use", "using", "need", "own", "got"];
     let mut negations_used = Vec::new();
     for c in found.iter_mut() {
         let (at, len, cue) = *c;
@@ -341,12 +349,19 @@ fn token_ruled_out(words: &[String], found: &mut Found) {
         }
         let start = at.saturating_sub(4);
         let before = &words[start..at];
+        // "without a token", or a negation of having or using one ("I
+        // have no token", "don't use a smart card"); "no token listed" is
+        // a report.
         let negation = before.iter().enumerate().rposition(|(i, w)| {
-            NEGATIONS.contains(&w.as_str()) && before[i + 1..].iter().all(|x| BETWEEN.contains(&x.as_str()))
+            let rest = &before[i + 1..];
+            let between_ok = rest.iter().all(|x| BETWEEN.contains(&x.as_str()));
+            let having = rest.iter().any(|x| HAVING.contains(&x.as_str()))
+                || (w == "no" && i > 0 && HAVING.contains(&before[i - 1].as_str()));
+            between_ok && (w == "without" || (NEGATIONS.contains(&w.as_str()) && having))
         });
         let reported_missing = words[(at + len).min(words.len())..(at + len + 5).min(words.len())]
             .iter()
-            .any(|w| EMPTY.contains(&w.as_str()));
+            .any(|w| EMPTY_RESULT.contains(&w.as_str()));
         if let Some(i) = negation.filter(|_| !reported_missing) {
             c.2 = Cue::Nothing;
             negations_used.push(start + i);
@@ -359,16 +374,79 @@ fn token_ruled_out(words: &[String], found: &mut Found) {
     }
 }
 
-/// "the server does not trust my certificate", "HTTP 403.16 client
-/// certificate is untrusted": a server judging the person's certificate
-/// is the server's trust list (or the certificate itself) at fault, not a
-/// chain missing on this computer; the distrust is a plain failure.
-fn server_distrust(words: &[String], found: &mut Found) {
-    const SERVERS: &[&str] =
-        &["server", "servers", "site", "sites", "website", "websites", "portal", "iis", "nginx", "apache", "403"];
-    if words.iter().any(|w| SERVERS.contains(&w.as_str())) {
+/// Who does not trust whom. A distrust the person states ("I don't trust
+/// this store") names nothing. One with its cause stated ("not trusted
+/// because it has expired") is that cause's failure, not a missing chain.
+/// The other side judging the person's own certificate (a server, site or
+/// VPN: "the portal does not trust my certificate"; a recipient: "they say
+/// my signature is not trusted") is that side's problem, reported in
+/// `distrusted_by`. What is left ("Firefox says the website's certificate
+/// is not trusted", "untrusted issuer") is a chain missing here.
+fn distrust_by_whom(words: &[String], found: &mut Found) -> Option<OtherSide> {
+    const PEOPLE: &[&str] = &["i", "we", "you"];
+    const CAUSES: &[&str] = &["expired", "expire", "expires", "expiry", "revoked", "revocation", "crl", "ocsp"];
+    const SERVERS: &[&str] = &[
+        "server", "servers", "site", "sites", "website", "websites", "portal", "vpn", "gateway", "iis", "nginx",
+        "apache", "403",
+    ];
+    const RECIPIENTS: &[&str] =
+        &["recipient", "recipients", "receiver", "receivers", "they", "colleague", "colleagues"];
+    const OWN: &[&str] = &["my", "our", "client", "personal"];
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    if !found.iter().any(|c| c.2 == Cue::Distrust) {
+        return None;
+    }
+    for c in found.iter_mut().filter(|c| c.2 == Cue::Distrust) {
+        if c.0 > 0 && PEOPLE.contains(&words[c.0 - 1].as_str()) {
+            c.2 = Cue::Nothing;
+        }
+    }
+    let other_side = if !has(OWN) {
+        None
+    } else if has(SERVERS) {
+        Some(OtherSide::Server)
+    } else if has(RECIPIENTS) {
+        Some(OtherSide::Recipient)
+    } else {
+        None
+    };
+    if other_side.is_some() || has(CAUSES) {
         for c in found.iter_mut().filter(|c| c.2 == Cue::Distrust) {
             c.2 = Cue::Failure;
+        }
+    }
+    other_side.filter(|_| found.iter().any(|c| c.2 == Cue::Failure))
+}
+
+/// "every time" and "each time" are a symptom when what repeats is a
+/// prompt ("asks for my password every time"), not a routine ("back up
+/// each time I renew").
+fn repetition(words: &[String], found: &mut Found) {
+    const PROMPTS: &[&str] = &[
+        "ask",
+        "asks",
+        "asking",
+        "asked",
+        "prompt",
+        "prompts",
+        "prompted",
+        "prompting",
+        "pops",
+        "popup",
+        "dialog",
+        "window",
+        "password",
+        "pin",
+        "allow",
+    ];
+    if words.iter().any(|w| PROMPTS.contains(&w.as_str())) {
+        return;
+    }
+    for c in found.iter_mut() {
+        let (at, len, cue) = *c;
+        if cue == Cue::Symptom && len == 2 && words[at + 1] == "time" && matches!(words[at].as_str(), "every" | "each")
+        {
+            c.2 = Cue::Nothing;
         }
     }
 }

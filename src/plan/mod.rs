@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::apps::{main_store_app, os_index, App, AppRow, Implies};
 use crate::doctor::{Check, CheckId, Status};
 use crate::env::{CertUse, Env, Os, ProductKind};
-use crate::intent::{self, Activity, CertType, JavaEnd, Parsed, Product};
+use crate::intent::{self, Activity, CertType, JavaEnd, OtherSide, Parsed, Product};
 use crate::kb::{ArticleKind, Kb};
 
 mod commands;
@@ -480,6 +480,15 @@ pub fn own_store_article(parsed: &Parsed) -> Option<&'static str> {
     parsed.java_keystore.map(|_| JAVA_KEYSTORE)
 }
 
+/// The troubleshooting article for the other side not trusting the
+/// person's certificate.
+pub fn other_side_article(side: OtherSide) -> &'static str {
+    match side {
+        OtherSide::Server => SERVER_REJECTS,
+        OtherSide::Recipient => SIGNATURE_WARNING,
+    }
+}
+
 /// The end a Java keystore is, for the activities that put a certificate
 /// into one or take it out (CH1017 answers for the keystore's side).
 fn java_end(r: &Resolved) -> Option<JavaEnd> {
@@ -595,17 +604,24 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
 
     let java = java_end(&r);
     let java_step = |action: Action| step(kb, JAVA_KEYSTORE, action, None, None);
+    // A store with a trust list of its own (Acrobat, a Java truststore):
+    // the chain step of a known product, then that store's step; with
+    // the product unknown its article says where both roots come from.
+    let own_trust = |r: &Resolved, id: &str| {
+        let mut v: Vec<Step> = r.product.map(|p| chain_step(kb, Some(p))).into_iter().collect();
+        v.push(step(kb, id, Action::Chain, None, None));
+        v
+    };
     match (r.activity, java) {
-        (_, None) => {}
-        (Some(Activity::Chain), Some(_)) => {
-            steps.push(chain_step(kb, r.product));
-            steps.push(java_step(Action::Chain));
-        }
-        (Some(Activity::Import), Some(_)) => steps.push(java_step(Action::Import)),
+        (Some(Activity::Chain), Some(_)) => steps.extend(own_trust(&r, JAVA_KEYSTORE)),
+        (Some(Activity::Chain), None) if r.pdf_signatures => steps.extend(own_trust(&r, CHAIN_ACROBAT)),
+        (Some(Activity::Import), Some(JavaEnd::Target)) => steps.push(java_step(Action::Import)),
         (_, Some(JavaEnd::Source)) => {
             steps.push(java_step(Action::Export));
-            if let (Some(Activity::Move), Some(t)) = (r.activity, r.to_app) {
-                steps.push(chain_step(kb, r.product));
+            if let (Some(Activity::Move | Activity::Import), Some(t)) = (r.activity, r.to_app) {
+                if r.activity == Some(Activity::Move) {
+                    steps.push(chain_step(kb, r.product));
+                }
                 steps.extend(import(&mut r, t));
             }
         }
@@ -618,23 +634,19 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
             }
             steps.push(java_step(Action::Import));
         }
-    }
-    match r.activity {
-        _ if java.is_some() => {}
-        Some(Activity::Backup | Activity::Export) => {
+        (Some(Activity::Backup | Activity::Export), _) => {
             if let Some(app) = r.from_app {
                 steps.extend(export(&mut r, app));
             }
         }
-        Some(Activity::Import) => {
+        (Some(Activity::Import), _) => {
             if let Some(app) = r.to_app {
                 steps.extend(import(&mut r, app));
             }
         }
-        Some(Activity::Chain) if r.pdf_signatures => steps.push(step(kb, CHAIN_ACROBAT, Action::Chain, None, None)),
-        Some(Activity::Chain) => steps.push(chain_step(kb, r.product)),
-        Some(Activity::Token) => steps.push(step(kb, TOKEN, Action::Token, None, None)),
-        Some(Activity::Move) => {
+        (Some(Activity::Chain), _) => steps.push(chain_step(kb, r.product)),
+        (Some(Activity::Token), _) => steps.push(step(kb, TOKEN, Action::Token, None, None)),
+        (Some(Activity::Move), _) => {
             if let Some(store) = same_store(&r) {
                 r.notes.push(shared_note(r.from_app.unwrap(), r.to_app.unwrap(), store));
             } else if let (Some(f), Some(t)) = (r.from_app, r.to_app) {
@@ -643,7 +655,7 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
                 steps.extend(import(&mut r, t));
             }
         }
-        Some(Activity::Mail) => {
+        (Some(Activity::Mail), _) => {
             let client = r.mail_client.or(r.to_app);
             if let Some(client) = client {
                 if r.via_import {
@@ -662,13 +674,13 @@ fn build(query: &str, mut r: Resolved, kb: &Kb) -> Plan {
                 steps.extend(associate(&mut r, client));
             }
         }
-        Some(Activity::Associate) => match r.mail_client {
+        (Some(Activity::Associate), _) => match r.mail_client {
             Some(client) => steps.extend(associate(&mut r, client)),
             None => r.notes.push(
                 "No mail client was named: say which one (Outlook, Thunderbird, Apple Mail, HCL Notes, ...).".into(),
             ),
         },
-        Some(Activity::Troubleshoot) | None => {}
+        (Some(Activity::Troubleshoot) | None, _) => {}
     }
     // Two equal articles in a row are one step (HCL Notes: I and A).
     steps.dedup_by(|b, a| a.article.is_some() && a.article == b.article);

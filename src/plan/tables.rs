@@ -14,6 +14,10 @@ pub(super) const CHAIN_DIGITAL_ID: &str = "SO6395";
 pub(super) const CHAIN_ACROBAT: &str = "CH1016";
 /// Java keystores (keytool): what goes in and comes out of one.
 pub(super) const JAVA_KEYSTORE: &str = "CH1017";
+/// A server, site or VPN that rejects the person's client certificate.
+pub(super) const SERVER_REJECTS: &str = "TS2020";
+/// Recipients who see a warning on the person's signed mail.
+pub(super) const SIGNATURE_WARNING: &str = "TS2028";
 /// Token or smart card on another computer.
 pub(super) const TOKEN: &str = "SO28695";
 /// The overview every table comes from.
@@ -23,7 +27,16 @@ pub const OVERVIEW: &str = "SO6063";
 pub fn required_articles() -> Vec<&'static str> {
     let mut v: Vec<&'static str> =
         APPS.iter().flat_map(|r| r.export.iter().chain(&r.import).chain(&r.associate)).flatten().copied().collect();
-    v.extend([CHAIN_ECA, CHAIN_DIGITAL_ID, CHAIN_ACROBAT, JAVA_KEYSTORE, TOKEN, OVERVIEW]);
+    v.extend([
+        CHAIN_ECA,
+        CHAIN_DIGITAL_ID,
+        CHAIN_ACROBAT,
+        JAVA_KEYSTORE,
+        SERVER_REJECTS,
+        SIGNATURE_WARNING,
+        TOKEN,
+        OVERVIEW,
+    ]);
     v.sort();
     v.dedup();
     v
