@@ -89,6 +89,12 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
                     kb.get(&h.id).is_none_or(|a| a.os.is_empty() || a.os.iter().any(|o| named.contains(&o.as_str())))
                 });
             }
+            // A question about PDF signatures is answered by an article
+            // about them, when search found one (not a mail article that
+            // shares the words "signature" and "recipient").
+            if parsed.pdf_signatures && hits.iter().any(|h| about_pdf(kb, &h.id)) {
+                hits.retain(|h| about_pdf(kb, &h.id));
+            }
             if let Some((rank, top)) =
                 hits.iter().enumerate().find(|(_, h)| ArticleKind::parse(&h.kind) == Some(ArticleKind::Troubleshoot))
             {
@@ -115,6 +121,11 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
         }
         if ends_unsure(&parsed, overrides, &p) {
             offer_other_direction(&mut p, query, &parsed, overrides, ctx, kb);
+        }
+        if p.intent.activity == Some(Activity::Token) {
+            if let Some(a) = plan::token_alternative(&parsed).and_then(|id| kb.get(id)) {
+                p.alternatives.push(format!("{} {}", a.id, a.title));
+            }
         }
         if !forced && parsed.symptom && parsed.token {
             offer_troubleshooting(&mut p, query, kb)?;
@@ -144,6 +155,11 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
     );
     best.alternatives = hits.iter().skip(1).map(|h| format!("{} {}", h.id, h.title)).collect();
     Ok(best)
+}
+
+/// Whether an article is about PDF signatures (its `apps` say so).
+fn about_pdf(kb: &Kb, id: &str) -> bool {
+    kb.get(id).is_some_and(|a| a.apps.iter().any(|x| x == "pdf" || x == "acrobat"))
 }
 
 /// A token program's output pasted as it is ("The smart card is blocked.

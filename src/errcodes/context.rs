@@ -132,8 +132,9 @@ fn pre_aes_windows(lower: &str) -> bool {
 
 /// pk12util prints NSS codes too, but its user is on the command line
 /// (Chrome, Chromium or Edge on Linux, and every app sharing the NSS
-/// database), not in Firefox's import dialog: a wrong password is CH1002's
-/// pk12util route on import and CH1001's on export (`-o`, where the only
+/// database), not in Firefox's import dialog: a wrong password or any other
+/// PKCS#12 failure is CH1002's pk12util route on import and CH1001's on
+/// export (`-o`, where the only
 /// password asked before the file is written is the database's), a file
 /// that is not DER PKCS#12 at all is converted (CH1010), and a nickname
 /// that finds nothing is CH1001's export.
@@ -150,7 +151,9 @@ fn pk12util(row: &Row<'static>, lower: &str) -> &'static str {
     if row.article == "TS2004" && (lower.contains("failed to authenticate to") || lower.contains("password/pin")) {
         return "CH1001";
     }
-    if row.article == "TS2004" {
+    // TS2003 and TS2004 are Firefox's dialog; pk12util's own route is
+    // the command-line article of its operation.
+    if matches!(row.article, "TS2003" | "TS2004") {
         return if pk12util_exporting(lower) { "CH1001" } else { "CH1002" };
     }
     row.article

@@ -401,7 +401,15 @@ fn distrust_by_whom(words: &[String], found: &mut Found) -> Option<OtherSide> {
             c.2 = Cue::Nothing;
         }
     }
-    let other_side = if !has(OWN) {
+    // An app named on this computer ("firefox says my cert is not
+    // trusted") is this computer judging, unless a server is the subject
+    // of the distrust ("the portal doesn't trust my cert").
+    let app_speaks = found.iter().any(|c| matches!(c.2, Cue::App(_)));
+    let server_subject = found
+        .iter()
+        .filter(|c| c.2 == Cue::Distrust)
+        .any(|c| words[c.0.saturating_sub(3)..c.0].iter().any(|w| SERVERS.contains(&w.as_str())));
+    let other_side = if !has(OWN) || (app_speaks && !server_subject) {
         None
     } else if has(SERVERS) {
         Some(OtherSide::Server)
@@ -442,10 +450,18 @@ fn repetition(words: &[String], found: &mut Found) {
     if words.iter().any(|w| PROMPTS.contains(&w.as_str())) {
         return;
     }
+    const REPEATS: &[&str] = &[
+        "every time",
+        "each time",
+        "every single time",
+        "each and every time",
+        "all the time",
+        "over and over",
+        "again and again",
+    ];
     for c in found.iter_mut() {
         let (at, len, cue) = *c;
-        if cue == Cue::Symptom && len == 2 && words[at + 1] == "time" && matches!(words[at].as_str(), "every" | "each")
-        {
+        if cue == Cue::Symptom && REPEATS.contains(&words[at..at + len].join(" ").as_str()) {
             c.2 = Cue::Nothing;
         }
     }

@@ -577,6 +577,21 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("keeps popping up", Cue::Failure),
     ("every time", Cue::Symptom),
     ("each time", Cue::Symptom),
+    ("every single time", Cue::Symptom),
+    ("each and every time", Cue::Symptom),
+    ("all the time", Cue::Symptom),
+    ("over and over", Cue::Symptom),
+    ("again and again", Cue::Symptom),
+    // A check that did not succeed.
+    ("unverified", Cue::Failure),
+    ("not verified", Cue::Failure),
+    ("cannot be verified", Cue::Failure),
+    ("cant be verified", Cue::Failure),
+    ("could not be verified", Cue::Failure),
+    ("couldnt be verified", Cue::Failure),
+    ("unable to verify", Cue::Failure),
+    ("cant verify", Cue::Failure),
+    ("cannot verify", Cue::Failure),
     ("unreadable", Cue::Failure),
     ("rejected", Cue::Failure),
     ("rejects", Cue::Failure),
@@ -607,6 +622,11 @@ pub(super) const PHRASES: &[(&str, Cue)] = &[
     ("list is empty", Cue::Failure),
     ("empty list", Cue::Failure),
     ("only the header", Cue::Failure),
+    ("lists no", Cue::Failure),
+    ("list no", Cue::Failure),
+    ("shows no", Cue::Failure),
+    ("show no", Cue::Failure),
+    ("displays no", Cue::Failure),
 ];
 
 /// Words skipped when looking for what a preposition governs.

@@ -480,6 +480,14 @@ pub fn own_store_article(parsed: &Parsed) -> Option<&'static str> {
     parsed.java_keystore.map(|_| JAVA_KEYSTORE)
 }
 
+/// An article to offer beside the token plan: SPEC §3 gives SO28695 for
+/// Mac and PC; a question that names Linux also gets the Linux token
+/// article (CH1012).
+pub fn token_alternative(parsed: &Parsed) -> Option<&'static str> {
+    let linux = [parsed.os_anywhere, parsed.from.os, parsed.to.os].contains(&Some(crate::env::Os::Linux));
+    linux.then_some(TOKEN_LINUX)
+}
+
 /// The troubleshooting article for the other side not trusting the
 /// person's certificate.
 pub fn other_side_article(side: OtherSide) -> &'static str {

@@ -18,6 +18,9 @@ pub(super) const JAVA_KEYSTORE: &str = "CH1017";
 pub(super) const SERVER_REJECTS: &str = "TS2020";
 /// Recipients who see a warning on the person's signed mail.
 pub(super) const SIGNATURE_WARNING: &str = "TS2028";
+/// Tokens in Firefox, Thunderbird and Chrome on Linux (registering the
+/// PKCS#11 module): beside SO28695, which SPEC gives for Mac and PC.
+pub(super) const TOKEN_LINUX: &str = "CH1012";
 /// Token or smart card on another computer.
 pub(super) const TOKEN: &str = "SO28695";
 /// The overview every table comes from.

@@ -183,7 +183,11 @@ fn family_cases() -> Vec<(String, &'static str)> {
     // Java
     cases.push(("keytool error: java.io.IOException: keystore password was incorrect".into(), "TS2001"));
     cases.push(("java.io.IOException: DerInputStream.getLength(): lengthTag=109, too big.".into(), "CH1010"));
-    cases.push(("keytool error: java.lang.Exception: Failed to establish chain from reply".into(), "chain"));
+    // The chain (the code table's reading) of a Java keystore is its
+    // truststore step; without keytool's name, the chain articles.
+    cases.push(("keytool error: java.lang.Exception: Failed to establish chain from reply".into(), "CH1017"));
+    cases.push(("Failed to establish chain from reply".into(), "chain"));
+    cases.push(("keytool error: java.security.UnrecoverableKeyException: Cannot recover key".into(), "CH1017"));
     cases.push((
         "keytool error: java.lang.Exception: Certificate reply does not contain public key for <mykey>".into(),
         "TS2019",
@@ -382,11 +386,15 @@ const BLIND2_KNOWN_MISSES: &[(&str, &str)] = &[
     ),
     (
         "Outlook keeps popping up \"Signing data with your private exchange key\" - An application is requesting access to a Protected item. CryptoAPI Private Key",
-        "the strong-key-protection prompt: no article quotes it and search picks Outlook's export article",
+        "the strong-key-protection prompt: TS2027 (a prompt each time the key is used) now explains it and its fix; the set wants SO7085, whose import option causes it",
     ),
     (
         "Signed By: There are problems with the signature. Click the signature button for details.",
-        "Outlook's signature banner: TS2013 (signature problems) answers; the set wants the chain, one of its causes",
+        "Outlook's signature banner: TS2028 (a received signed mail with a warning) quotes it and lists its causes, the chain first; the set wants the chain",
+    ),
+    (
+        "keytool error: java.lang.Exception: Failed to establish chain from reply",
+        "the chain plan for a Java keystore is its truststore step, CH1017, which names the ECA and Digital ID chains; the set wants the chain articles themselves",
     ),
     (
         "ykman piv keys import 9c alice.pfx  ->  Error: No YubiKey detected!",
@@ -394,7 +402,7 @@ const BLIND2_KNOWN_MISSES: &[(&str, &str)] = &[
     ),
     (
         "Acrobat: The signature includes an embedded timestamp but it could not be verified.",
-        "\"could not be verified\" reads as an expired intermediate (TS2017); CH1016 (Acrobat's chain trust) does not quote it",
+        "TS2026 (Acrobat: a signature shown invalid) explains the timestamp case and sends it to CH1016 (the TSA's root); the set wants CH1016",
     ),
     (
         "Outlook Web App: The S/MIME feature requires Internet Explorer 7, Internet Explorer 8 or Internet Explorer 9. Therefore, it doesn't appear in Outlook Web App when you use other Web browsers.",
@@ -407,6 +415,27 @@ const BLIND2_KNOWN_MISSES: &[(&str, &str)] = &[
     (
         "security find-identity -v -p ssl-client shows 1) 3F2A... \"My Client Cert\" (CSSMERR_TP_NOT_TRUSTED) and Chrome on my Mac does not offer it",
         "CSSMERR_TP_NOT_TRUSTED is a trust failure, so the code table gives the chain plan; the set wants the keychain import article (SO5181)",
+    ),
+];
+
+/// Misses of the third unquoted set (tests/eval/errors-blind3.tsv), each
+/// with why: (text, why).
+const BLIND3_KNOWN_MISSES: &[(&str, &str)] = &[
+    (
+        "opensc-tool -l  # Detected readers (pcsc)  Nr.  Card  Features  Name  0    No              Gemalto USB Shell Token V2 (539F5EC2) 00 00",
+        "a reader listing with no failure word: the token words make it SPEC §2's token plan (SO28695); TS2016 is not reached",
+    ),
+    (
+        "Apple Mail marks signed mails from our partner as unverified whenever I'm outside the office network, their CRL URL is internal",
+        "TS2028 (a received signed mail with a warning) answers and sends the revocation case to TS2025; the set wants TS2025 itself",
+    ),
+    (
+        "installed opensc on ubuntu but firefox has no idea my smart card exists, where do I load the module?",
+        "a person's token question is SPEC §2's token plan (SO28695); CH1012, the Linux token article, is offered beside it",
+    ),
+    (
+        "on my Mac my CAC shows up twice under Security Devices in Firefox and it asks for the PIN twice",
+        "a person's token question is SPEC §2's token plan (SO28695); TS2016 is offered beside it",
     ),
 ];
 
@@ -487,6 +516,13 @@ fn unquoted_error_texts_evaluation() {
 #[test]
 fn second_unquoted_error_texts_evaluation() {
     error_set("errors-blind2.tsv", BLIND2_KNOWN_MISSES, None);
+}
+
+/// The third unquoted set: scored by counts only while four new articles
+/// and the trust and keystore rules were built, then read.
+#[test]
+fn third_unquoted_error_texts_evaluation() {
+    error_set("errors-blind3.tsv", BLIND3_KNOWN_MISSES, None);
 }
 
 #[test]
