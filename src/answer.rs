@@ -689,6 +689,8 @@ mod tests {
         );
         assert_eq!(articles("add the eca root to the java truststore"), vec!["SO10186", "CH1017"]);
         assert_eq!(articles("copy my cert from the keystore to firefox"), vec!["CH1017", "SO10186|SO6395", "SO5437"]);
+        let p = answer("copy my cert from the keystore to firefox", &Overrides::default(), ctx(), &kb).unwrap();
+        assert!(p.intent.from.is_none(), "the keystore is no registry app: {:?}", p.intent.from);
         // Without a keystore nothing changes; a mention in passing is context.
         assert_eq!(articles("back up my firefox cert"), vec!["SO4291"]);
         assert_eq!(articles("after installing Java, Firefox doesn't see my certificate anymore"), vec!["TS2009"]);

@@ -733,7 +733,8 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
         activity: r.activity,
         cert_type: r.cert_type,
         product: r.product,
-        from: (needs_from && r.from_app.is_some()).then_some(End {
+        // A Java keystore as the source is no app of the registry.
+        from: (needs_from && r.from_app.is_some() && java_end(&r) != Some(JavaEnd::Source)).then_some(End {
             app: r.from_app,
             os: r.from_os,
             new_computer: None,
@@ -751,7 +752,10 @@ fn finish(query: &str, r: Resolved, steps: Vec<Step>) -> Plan {
             _ => "your personal certificate with its key",
         };
         match end {
-            JavaEnd::Source => format!("Take {what} out of a Java keystore (keytool)"),
+            JavaEnd::Source => match intent.to.as_ref().and_then(|t| t.app) {
+                Some(app) => format!("Take {what} out of a Java keystore (keytool) and into {}", app.name()),
+                None => format!("Take {what} out of a Java keystore (keytool)"),
+            },
             JavaEnd::Target => format!("Put {what} into a Java keystore (keytool)"),
         }
     } else {
