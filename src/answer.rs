@@ -54,12 +54,8 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
             }
             return Ok(p);
         }
-        // A question about a token or smart card is always the token
-        // activity (SPEC §2), even when something is wrong; a token
-        // program's pasted output is a symptom (`pasted_token_fault`).
         // A certificate or issuer that is not trusted here is a missing
-        // chain: the chain plan answers, with the closest troubleshooting
-        // article as an alternative (below).
+        // chain: the chain plan answers (below), not search.
         let chain_missing = parsed.distrust && !parsed.token;
         // The other side not trusting the person's certificate is that
         // side's article (a server: TS2020; recipients: TS2028).
@@ -77,6 +73,9 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
             offer_troubleshooting(&mut p, query, kb)?;
             return Ok(p);
         }
+        // A question about a token or smart card is always the token
+        // activity (SPEC §2), even when something is wrong; a token
+        // program's pasted output is a symptom (`pasted_token_fault`).
         if parsed.symptom && !chain_missing && (!parsed.token || pasted_token_fault(query, &parsed)) && gap.is_none() {
             let index = SearchIndex::open(kb)?;
             // An article for another OS than the one the question names
