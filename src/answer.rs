@@ -81,8 +81,7 @@ pub fn answer(query: &str, overrides: &Overrides, ctx: Context, kb: &Kb) -> Resu
             // An article for another OS than the one the question names
             // cannot be its answer ("on ubuntu": not a Windows article).
             let mut hits = index.search(kb, query, 5);
-            let named: Vec<&str> =
-                [parsed.os_anywhere, parsed.from.os, parsed.to.os].into_iter().flatten().map(|o| o.id()).collect();
+            let named: Vec<&str> = parsed.named_oses().map(|o| o.id()).collect();
             if !named.is_empty() {
                 hits.retain(|h| {
                     kb.get(&h.id).is_none_or(|a| a.os.is_empty() || a.os.iter().any(|o| named.contains(&o.as_str())))

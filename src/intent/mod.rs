@@ -194,6 +194,11 @@ pub struct Parsed {
 }
 
 impl Parsed {
+    /// Every OS the question names, at either end or for both.
+    pub fn named_oses(&self) -> impl Iterator<Item = Os> {
+        [self.os_anywhere, self.from.os, self.to.os].into_iter().flatten()
+    }
+
     /// The activity cannot be told with confidence (SPEC §4 "Asking").
     pub fn unsure(&self) -> bool {
         self.activity.is_some() && self.confidence < LOW_CONFIDENCE

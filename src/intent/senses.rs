@@ -308,14 +308,13 @@ fn negated(words: &[String], found: &mut Found) {
     }
 }
 
-/// "No slot with a token was found.", "No YubiKey detected!": a search
-/// that came back empty is a failure, said the way programs say it.
 /// What a program says when a search came back empty.
 const EMPTY_RESULT: &[&str] =
     &["found", "detected", "recognized", "recognised", "present", "inserted", "listed", "available"];
 
+/// "No slot with a token was found.", "No YubiKey detected!": a search
+/// that came back empty is a failure, said the way programs say it.
 fn nothing_found(words: &[String], found: &mut Found) {
-    const EMPTY: &[&str] = EMPTY_RESULT;
     // "No, I found it": a person answering, not a program reporting.
     const SUBJECTS: &[&str] = &["i", "we", "you", "it", "they", "problem", "issue"];
     for (at, w) in words.iter().enumerate() {
@@ -324,7 +323,7 @@ fn nothing_found(words: &[String], found: &mut Found) {
             .iter()
             .rposition(|x| x == "no")
             .is_some_and(|i| !before[i + 1..].iter().any(|x| SUBJECTS.contains(&x.as_str())));
-        if EMPTY.contains(&w.as_str()) && governs {
+        if EMPTY_RESULT.contains(&w.as_str()) && governs {
             found.push((at, 1, Cue::Failure));
         }
     }

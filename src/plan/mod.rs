@@ -484,8 +484,7 @@ pub fn own_store_article(parsed: &Parsed) -> Option<&'static str> {
 /// Mac and PC; a question that names Linux also gets the Linux token
 /// article (CH1012).
 pub fn token_alternative(parsed: &Parsed) -> Option<&'static str> {
-    let linux = [parsed.os_anywhere, parsed.from.os, parsed.to.os].contains(&Some(crate::env::Os::Linux));
-    linux.then_some(TOKEN_LINUX)
+    parsed.named_oses().any(|o| o == Os::Linux).then_some(TOKEN_LINUX)
 }
 
 /// The troubleshooting article for the other side not trusting the
